@@ -1,0 +1,28 @@
+package conformance_test
+
+import (
+	"testing"
+
+	"github.com/s3gw/gateway/conformance"
+	"github.com/s3gw/gateway/conformance/launch"
+)
+
+// TestGateway runs the whole suite against this repository's gateway,
+// built and started as a separate process (with the race detector when the
+// tests have it).
+func TestGateway(t *testing.T) {
+	g, err := launch.Start(launch.Options{
+		Dir:  t.TempDir(),
+		Race: raceEnabled,
+		Env:  map[string]string{"REQUIRE_AUTH": "false"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	conformance.Run(t, g.Target())
+}

@@ -1,0 +1,302 @@
+// Package launch builds this repository's gateway and runs it as a separate
+// process on a free loopback port with its own temporary directories: the
+// black box the conformance suite tests when no other target is given, and
+// the subject of the crash and memory tests.
+package launch
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/s3gw/gateway/conformance"
+)
+
+// Options configures a gateway process.
+type Options struct {
+	// Dir holds the gateway's data, index and log. Reuse it to restart a
+	// gateway on the same storage.
+	Dir string
+	// Env adds or overrides environment variables (PORT, HOST and the
+	// storage paths are set by default).
+	Env map[string]string
+	// Race builds the gateway with the race detector.
+	Race bool
+}
+
+// Gateway is a running gateway process.
+type Gateway struct {
+	Addr     string // host:port
+	Endpoint string // http://host:port
+	Prefix   string
+	Dir      string
+	opts     Options
+	cmd      *exec.Cmd
+	waitErr  chan error
+	logPath  string
+}
+
+var (
+	buildMu sync.Mutex
+	built   = map[bool]string{}
+)
+
+// Binary builds the gateway once per process (per race mode) and returns the
+// binary's path.
+func Binary(race bool) (string, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[race]; ok {
+		return p, nil
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "gateway-build-")
+	if err != nil {
+		return "", fmt.Errorf("build dir: %w", err)
+	}
+	out := filepath.Join(dir, "gateway")
+	args := []string{"build", "-o", out}
+	if race {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/gateway")...)
+	cmd.Dir = root
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/gateway: %v\n%s", err, msg)
+	}
+	built[race] = out
+	return out, nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("not inside the gateway's Go module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Start builds (once) and starts a gateway, waiting until it serves.
+func Start(opts Options) (*Gateway, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("launch: Options.Dir is required")
+	}
+	bin, err := Binary(opts.Race)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{Dir: opts.Dir, opts: opts, Prefix: "/s3"}
+	if p, ok := opts.Env["S3_PATH_PREFIX"]; ok {
+		g.Prefix = strings.TrimRight(p, "/")
+	}
+	return g, g.start(bin)
+}
+
+func (g *Gateway) start(bin string) error {
+	addrFile := filepath.Join(g.Dir, "addr")
+	os.Remove(addrFile)
+	env := map[string]string{
+		"HOST":             "127.0.0.1",
+		"PORT":             "0",
+		"S3_DATA_DIR":      filepath.Join(g.Dir, "data"),
+		"S3_META_FILE":     filepath.Join(g.Dir, "meta", "index.db"),
+		"S3_MULTIPART_DIR": filepath.Join(g.Dir, "multipart"),
+		"LOG_FORMAT":       "text",
+	}
+	for k, v := range g.opts.Env {
+		env[k] = v
+	}
+	cmd := exec.Command(bin, "-addr-file", addrFile)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=0"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	g.logPath = filepath.Join(g.Dir, "gateway.log")
+	logf, err := os.OpenFile(g.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("gateway log: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	logf.Close()
+	g.cmd = cmd
+	g.waitErr = make(chan error, 1)
+	go func() { g.waitErr <- cmd.Wait() }()
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-g.waitErr:
+			g.waitErr <- err
+			return fmt.Errorf("gateway exited during start-up (%v):\n%s", err, g.LogTail(20))
+		default:
+		}
+		if b, err := os.ReadFile(addrFile); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			g.Addr = strings.TrimSpace(string(b))
+			g.Endpoint = "http://" + g.Addr
+			if resp, err := http.Get(g.Endpoint + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.Kill()
+	return fmt.Errorf("gateway did not become healthy within 60s:\n%s", g.LogTail(20))
+}
+
+// Target describes the running gateway for the conformance suite.
+func (g *Gateway) Target() *conformance.Target {
+	skew := 900 * time.Second
+	if v, ok := g.opts.Env["SIGV4_MAX_SKEW_SECONDS"]; ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			skew = time.Duration(n) * time.Second
+		}
+	}
+	maxBody := int64(268435456)
+	if v, ok := g.opts.Env["MAX_BODY_BYTES"]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			maxBody = n
+		}
+	}
+	return &conformance.Target{
+		Name:         "gateway (launched)",
+		Endpoint:     g.Endpoint,
+		PathPrefix:   g.Prefix,
+		Region:       "us-east-1",
+		Full:         conformance.Credentials{AccessKey: "conformance-full", SecretKey: "conformance-full-secret"},
+		MaxSkew:      skew,
+		MaxBodyBytes: maxBody,
+	}
+}
+
+// Stop sends SIGTERM and waits for the process to exit. It returns an error
+// unless the gateway exited with status 0 and its log shows no data race.
+func (g *Gateway) Stop() error {
+	if g.cmd == nil {
+		return nil
+	}
+	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-g.waitErr:
+	case <-time.After(60 * time.Second):
+		g.Kill()
+		return errors.New("gateway did not exit within 60s of SIGTERM")
+	}
+	g.cmd = nil
+	if err != nil {
+		return fmt.Errorf("gateway exit: %v\n%s", err, g.LogTail(30))
+	}
+	if races := g.Races(); races != "" {
+		return fmt.Errorf("the race detector reported:\n%s", races)
+	}
+	return nil
+}
+
+// Kill ends the process with SIGKILL, as a crash would.
+func (g *Gateway) Kill() {
+	if g.cmd == nil {
+		return
+	}
+	_ = g.cmd.Process.Kill()
+	<-g.waitErr
+	g.cmd = nil
+}
+
+// Restart starts the gateway again on the same directories.
+func (g *Gateway) Restart() error {
+	if g.cmd != nil {
+		return errors.New("gateway still running")
+	}
+	bin, err := Binary(g.opts.Race)
+	if err != nil {
+		return err
+	}
+	return g.start(bin)
+}
+
+// Pid returns the process id, or 0 when stopped.
+func (g *Gateway) Pid() int {
+	if g.cmd == nil {
+		return 0
+	}
+	return g.cmd.Process.Pid
+}
+
+// PeakRSS returns the process's peak resident set size (VmHWM) in bytes.
+func (g *Gateway) PeakRSS() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", g.Pid()))
+	if err != nil {
+		return 0, fmt.Errorf("read process status: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("VmHWM not found in /proc status")
+}
+
+// LogTail returns the last n lines of the gateway's log.
+func (g *Gateway) LogTail(n int) string {
+	b, _ := os.ReadFile(g.logPath)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Races returns the race detector's reports in the log, if any.
+func (g *Gateway) Races() string {
+	b, _ := os.ReadFile(g.logPath)
+	if i := bytes.Index(b, []byte("WARNING: DATA RACE")); i >= 0 {
+		return string(b[i:min(len(b), i+8000)])
+	}
+	return ""
+}
+
+// WaitHealthy polls /healthz until it answers 200 or ctx ends.
+func (g *Gateway) WaitHealthy(ctx context.Context) error {
+	for {
+		resp, err := http.Get(g.Endpoint + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

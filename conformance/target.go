@@ -1,0 +1,72 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Credentials are an access key pair.
+type Credentials struct {
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+}
+
+// Target describes the endpoint under test.
+type Target struct {
+	// Name appears in reports.
+	Name string `toml:"name"`
+	// Endpoint is the scheme and authority, e.g. "http://127.0.0.1:9009".
+	Endpoint string `toml:"endpoint"`
+	// PathPrefix is where the S3 API is mounted, e.g. "/s3"; empty for
+	// the root.
+	PathPrefix string `toml:"path_prefix"`
+	Region     string `toml:"region"`
+	// Full are credentials allowed everything in their own project.
+	Full Credentials `toml:"full"`
+	// Features are the features the target claims; empty claims all.
+	Features []Feature `toml:"features"`
+	// MaxSkew is the clock skew the target tolerates on signed requests.
+	MaxSkew time.Duration `toml:"max_skew"`
+	// MaxBodyBytes is the largest single request body the target accepts
+	// (0: unknown; cases that need it skip with that reason).
+	MaxBodyBytes int64 `toml:"max_body_bytes"`
+}
+
+// Claims reports whether the target claims feature f.
+func (t *Target) Claims(f Feature) bool {
+	return len(t.Features) == 0 || slices.Contains(t.Features, f)
+}
+
+// S3URL returns the URL of the S3 API's root, with the prefix.
+func (t *Target) S3URL() string {
+	return strings.TrimRight(t.Endpoint, "/") + strings.TrimRight(t.PathPrefix, "/")
+}
+
+func (t *Target) validate() error {
+	u, err := url.Parse(t.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not an http(s) URL", t.Endpoint)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return errors.New("endpoint must not have a path: put it in path_prefix")
+	}
+	if t.PathPrefix != "" && !strings.HasPrefix(t.PathPrefix, "/") {
+		return fmt.Errorf("path_prefix %q must start with /", t.PathPrefix)
+	}
+	if t.Region == "" {
+		t.Region = "us-east-1"
+	}
+	if t.Full.AccessKey == "" || t.Full.SecretKey == "" {
+		return errors.New("full credentials are required")
+	}
+	for _, f := range t.Features {
+		if !slices.Contains(AllFeatures, f) {
+			return fmt.Errorf("unknown feature %q", f)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,373 @@
+// Package config reads the gateway's settings from the environment and an
+// optional TOML file. The environment wins over the file, so a deployment can
+// keep a shared file and override one value per instance.
+//
+// Every setting is named by its environment variable; in the TOML file the
+// same name in lower case is the key (PORT is `port`). Names and defaults of
+// the Node.js predecessor are kept so existing deployments start unchanged.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/s3gw/gateway/impl/auth/credentials"
+)
+
+// Config is the validated configuration.
+type Config struct {
+	Host              string
+	Port              int
+	ControlPlaneURL   string
+	RequireAuth       bool
+	PresignSecrets    []string // the first signs, all verify
+	MaxBodyBytes      int64
+	DataDir           string
+	MetaFile          string
+	MultipartDir      string
+	MaxMultipartParts int
+	SigV4MaxSkew      time.Duration
+	SigV4Provider     string
+	SigV4CacheTTL     time.Duration
+	// Credentials are the records of SIGV4_CREDENTIALS_JSON and
+	// SIGV4_CREDENTIALS_FILE together.
+	Credentials       []credentials.Record
+	CredentialsSource string // which variables supplied Credentials
+	InternalAPIToken  string
+	PathPrefix        string
+	AutoCreateBuckets bool
+	Fsync             bool
+	Region            string
+	ShutdownTimeout   time.Duration
+	LogFormat         string
+}
+
+// DefaultPresignSecret is the predecessor's development default; readiness
+// warns while it is in use.
+const DefaultPresignSecret = "dev-presign-secret"
+
+// Error names the setting that stopped start-up. Values of secret settings
+// are never included.
+type Error struct {
+	Var    string
+	Value  string
+	Secret bool
+	Reason string
+}
+
+func (e *Error) Error() string {
+	if e.Secret || e.Value == "" {
+		return fmt.Sprintf("%s: %s", e.Var, e.Reason)
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
+}
+
+// setting is one variable: its default and how it lands in Config.
+type setting struct {
+	name   string
+	def    string
+	secret bool
+	doc    string
+	set    func(c *Config, v string) error
+}
+
+// Settings lists every variable with its default and meaning, in the order
+// the README documents them.
+func Settings() []struct{ Name, Default, Doc string } {
+	out := make([]struct{ Name, Default, Doc string }, len(settings))
+	for i, s := range settings {
+		out[i].Name, out[i].Default, out[i].Doc = s.name, s.def, s.doc
+	}
+	return out
+}
+
+var settings = []setting{
+	{name: "HOST", def: "", doc: "interface to listen on; empty means all",
+		set: func(c *Config, v string) error { c.Host = v; return nil }},
+	{name: "PORT", def: "9009", doc: "TCP port (0 picks a free one)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return errors.New("not a port number (0-65535)")
+			}
+			c.Port = n
+			return nil
+		}},
+	{name: "CONTROL_PLANE_URL", def: "http://127.0.0.1:8080", doc: "base URL of the control plane",
+		set: func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("not an http(s) URL")
+			}
+			c.ControlPlaneURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{name: "REQUIRE_AUTH", def: "true", doc: "refuse unauthenticated requests; false serves everyone as an anonymous development principal",
+		set: func(c *Config, v string) (err error) { c.RequireAuth, err = parseBool(v); return }},
+	{name: "PRESIGN_SECRET", def: DefaultPresignSecret, secret: true, doc: "secret(s) for gateway presigned URLs, comma-separated: the first signs, all verify",
+		set: func(c *Config, v string) error {
+			c.PresignSecrets = nil
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					c.PresignSecrets = append(c.PresignSecrets, s)
+				}
+			}
+			if len(c.PresignSecrets) == 0 {
+				return errors.New("no secret given")
+			}
+			return nil
+		}},
+	{name: "MAX_BODY_BYTES", def: "268435456", doc: "largest request body (a PUT or a part) in bytes",
+		set: func(c *Config, v string) (err error) { c.MaxBodyBytes, err = parsePositive(v); return }},
+	{name: "S3_DATA_DIR", def: ".tmp/s3-gateway/data", doc: "directory of object bytes (blobs and temp files)",
+		set: func(c *Config, v string) (err error) { c.DataDir, err = nonEmpty(v); return }},
+	{name: "S3_META_FILE", def: ".tmp/s3-gateway/metadata.json", doc: "metadata index file (bbolt; the name is the predecessor's)",
+		set: func(c *Config, v string) (err error) { c.MetaFile, err = nonEmpty(v); return }},
+	{name: "S3_MULTIPART_DIR", def: ".tmp/s3-gateway/multipart", doc: "directory of multipart upload parts",
+		set: func(c *Config, v string) (err error) { c.MultipartDir, err = nonEmpty(v); return }},
+	{name: "MAX_MULTIPART_PARTS", def: "10000", doc: "highest part number accepted (at most 10000)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 10000 {
+				return errors.New("not a number from 1 to 10000")
+			}
+			c.MaxMultipartParts = n
+			return nil
+		}},
+	{name: "SIGV4_MAX_SKEW_SECONDS", def: "900", doc: "allowed clock difference for signed requests, either way",
+		set: func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.SigV4MaxSkew = time.Duration(n) * time.Second
+			return err
+		}},
+	{name: "SIGV4_PROVIDER", def: "hybrid", doc: "where access keys are looked up: env, control-plane or hybrid (local first)",
+		set: func(c *Config, v string) error {
+			switch v {
+			case "env", "control-plane", "hybrid":
+				c.SigV4Provider = v
+				return nil
+			}
+			return errors.New("want env, control-plane or hybrid")
+		}},
+	{name: "SIGV4_CACHE_TTL_MS", def: "60000", doc: "how long a key resolved by the control plane is cached",
+		set: func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.SigV4CacheTTL = time.Duration(n) * time.Millisecond
+			return err
+		}},
+	{name: "SIGV4_CREDENTIALS_JSON", def: "", secret: true, doc: "credentials as JSON: an array of records or an object keyed by access key",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			recs, err := credentials.Parse([]byte(v))
+			if err != nil {
+				return err
+			}
+			return c.addCredentials(recs, "SIGV4_CREDENTIALS_JSON")
+		}},
+	{name: "SIGV4_CREDENTIALS_FILE", def: "", doc: "path of a credentials JSON file",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			data, err := os.ReadFile(v)
+			if err != nil {
+				return errors.New("cannot read: " + cause(err))
+			}
+			recs, err := credentials.Parse(data)
+			if err != nil {
+				return err
+			}
+			return c.addCredentials(recs, "SIGV4_CREDENTIALS_FILE")
+		}},
+	{name: "INTERNAL_API_TOKEN", def: "", secret: true, doc: "bearer token for calls to the control plane",
+		set: func(c *Config, v string) error { c.InternalAPIToken = v; return nil }},
+	{name: "S3_PATH_PREFIX", def: "/s3", doc: "where the S3 API is mounted; / mounts it at the root",
+		set: func(c *Config, v string) error {
+			if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?#%") || strings.Contains(v, "//") {
+				return errors.New("must be an absolute path such as /s3 or /")
+			}
+			c.PathPrefix = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{name: "S3_AUTO_CREATE_BUCKETS", def: "true", doc: "a first write to a missing bucket creates it for the writer's project",
+		set: func(c *Config, v string) (err error) { c.AutoCreateBuckets, err = parseBool(v); return }},
+	{name: "S3_FSYNC", def: "true", doc: "make each acknowledged write durable before answering",
+		set: func(c *Config, v string) (err error) { c.Fsync, err = parseBool(v); return }},
+	{name: "S3_REGION", def: "us-east-1", doc: "region the gateway reports and expects in signatures",
+		set: func(c *Config, v string) (err error) { c.Region, err = nonEmpty(v); return }},
+	{name: "SHUTDOWN_TIMEOUT_SECONDS", def: "25", doc: "how long SIGTERM waits for in-flight requests",
+		set: func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.ShutdownTimeout = time.Duration(n) * time.Second
+			return err
+		}},
+	{name: "LOG_FORMAT", def: "json", doc: "log format: json or text",
+		set: func(c *Config, v string) error {
+			if v != "json" && v != "text" {
+				return errors.New("want json or text")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+}
+
+func (c *Config) addCredentials(recs []credentials.Record, source string) error {
+	seen := make(map[string]bool, len(c.Credentials))
+	for _, r := range c.Credentials {
+		seen[r.AccessKey] = true
+	}
+	for _, r := range recs {
+		if seen[r.AccessKey] {
+			return fmt.Errorf("access key %q is also defined in %s", r.AccessKey, c.CredentialsSource)
+		}
+	}
+	c.Credentials = append(c.Credentials, recs...)
+	if c.CredentialsSource == "" {
+		c.CredentialsSource = source
+	} else {
+		c.CredentialsSource += "+" + source
+	}
+	return nil
+}
+
+// Load builds the configuration from lookup (os.LookupEnv in production) and
+// the TOML file at path, if path is not empty.
+func Load(lookup func(string) (string, bool), path string) (*Config, error) {
+	file := map[string]string{}
+	if path != "" {
+		var err error
+		if file, err = readFile(path); err != nil {
+			return nil, err
+		}
+	}
+	c := &Config{}
+	for _, s := range settings {
+		v, ok := lookup(s.name)
+		if !ok {
+			if v, ok = file[strings.ToLower(s.name)]; !ok {
+				v = s.def
+			}
+		}
+		if err := s.set(c, v); err != nil {
+			return nil, &Error{Var: s.name, Value: v, Secret: s.secret, Reason: err.Error()}
+		}
+	}
+	return c, nil
+}
+
+// readFile reads a TOML file into lower-case setting names and their values
+// as strings, refusing keys that name no setting.
+func readFile(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Var: "-config", Value: path, Reason: "cannot read: " + cause(err)}
+	}
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		return nil, &Error{Var: "-config", Value: path, Reason: err.Error()}
+	}
+	known := make(map[string]bool, len(settings))
+	for _, s := range settings {
+		known[strings.ToLower(s.name)] = true
+	}
+	out := make(map[string]string, len(raw))
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			return nil, &Error{Var: "-config", Value: path, Reason: fmt.Sprintf("unknown setting %q", k)}
+		}
+		switch v := raw[k].(type) {
+		case string:
+			out[k] = v
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		case int64:
+			out[k] = strconv.FormatInt(v, 10)
+		case []any:
+			parts := make([]string, len(v))
+			for i, p := range v {
+				parts[i] = fmt.Sprint(p)
+			}
+			out[k] = strings.Join(parts, ",")
+		default:
+			return nil, &Error{Var: "-config", Value: path, Reason: fmt.Sprintf("setting %q: unsupported value type %T", k, v)}
+		}
+	}
+	return out, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, errors.New("want true or false")
+}
+
+func parsePositive(v string) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/2 {
+		return 0, errors.New("want a positive whole number")
+	}
+	return n, nil
+}
+
+func nonEmpty(v string) (string, error) {
+	if v == "" {
+		return "", errors.New("must not be empty")
+	}
+	return v, nil
+}
+
+// PrepareDirs creates the storage directories and checks that each can be
+// written, so a misconfigured path stops start-up naming its variable rather
+// than failing the first PUT.
+func (c *Config) PrepareDirs() error {
+	for _, d := range []struct{ name, dir string }{
+		{"S3_DATA_DIR", c.DataDir},
+		{"S3_MULTIPART_DIR", c.MultipartDir},
+		{"S3_META_FILE", filepath.Dir(c.MetaFile)},
+	} {
+		value := d.dir
+		if d.name == "S3_META_FILE" {
+			value = c.MetaFile
+		}
+		if err := os.MkdirAll(d.dir, 0o750); err != nil {
+			return &Error{Var: d.name, Value: value, Reason: "cannot create directory: " + cause(err)}
+		}
+		f, err := os.CreateTemp(d.dir, ".write-probe-")
+		if err != nil {
+			return &Error{Var: d.name, Value: value, Reason: "directory is not writable: " + cause(err)}
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
+}
+
+// cause drops the path from a *PathError: the message already names it.
+func cause(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

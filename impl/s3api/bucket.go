@@ -1,0 +1,148 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/s3gw/gateway/impl/s3err"
+)
+
+// maxSmallBody bounds request bodies the gateway parses itself (XML).
+const maxSmallBody = 2 << 20
+
+func (h *Handler) listBuckets(rq *request) error {
+	all, err := h.opts.Backend.ListBuckets(rq.r.Context())
+	if err != nil {
+		return err
+	}
+	q := rq.query
+	prefix := q.Get("prefix")
+	limit := 10000
+	if v := q.Get("max-buckets"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return s3err.InvalidArgument.With("max-buckets must be a number from 1 to 10000.")
+		}
+		limit = n
+	}
+	after := ""
+	if tok := q.Get("continuation-token"); tok != "" {
+		if after, err = h.decodeToken("", tok); err != nil {
+			return err
+		}
+	}
+	p := rq.principal
+	res := listAllMyBucketsResult{Xmlns: xmlns, Owner: owner{ID: p.Project, DisplayName: p.Project}, Prefix: prefix}
+	res.Buckets = []bucketEntry{}
+	for _, b := range all {
+		if !p.Anonymous && b.Owner != p.Project {
+			continue
+		}
+		if p.Bucket != "" && b.Name != p.Bucket {
+			continue
+		}
+		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after {
+			continue
+		}
+		if len(res.Buckets) == limit {
+			res.ContinuationToken = h.encodeToken("", res.Buckets[len(res.Buckets)-1].Name)
+			break
+		}
+		res.Buckets = append(res.Buckets, bucketEntry{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: h.opts.Region})
+	}
+	h.writeXML(rq, http.StatusOK, res)
+	return nil
+}
+
+func (h *Handler) createBucket(rq *request) error {
+	if err := h.checkBucketName(rq.bucket); err != nil {
+		return err
+	}
+	if rq.r.ContentLength != 0 {
+		body, err := readSmallBody(rq.r)
+		if err != nil {
+			return err
+		}
+		if len(strings.TrimSpace(string(body))) > 0 {
+			var cfg createBucketConfiguration
+			if err := xml.Unmarshal(body, &cfg); err != nil {
+				return s3err.MalformedXML
+			}
+			if c := cfg.LocationConstraint; c != "" && c != h.opts.Region {
+				return &s3err.Error{Code: "IllegalLocationConstraintException", Status: http.StatusBadRequest,
+					Message: "The " + c + " location constraint is incompatible for the region specific endpoint this request was sent to."}
+			}
+		}
+	}
+	if err := h.opts.Backend.CreateBucket(rq.r.Context(), rq.bucket, rq.principal.Project); err != nil {
+		return err
+	}
+	rq.w.Header().Set("Location", "/"+rq.bucket)
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (h *Handler) headBucket(rq *request) error {
+	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.w.Header().Set("x-amz-bucket-region", h.opts.Region)
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (h *Handler) deleteBucket(rq *request) error {
+	if err := h.opts.Backend.DeleteBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) getBucketLocation(rq *request) error {
+	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	// S3 reports us-east-1 as an empty constraint.
+	region := h.opts.Region
+	if region == "us-east-1" {
+		region = ""
+	}
+	h.writeXML(rq, http.StatusOK, locationConstraint{Xmlns: xmlns, Value: region})
+	return nil
+}
+
+func (h *Handler) getBucketVersioning(rq *request) error {
+	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	h.writeXML(rq, http.StatusOK, versioningConfiguration{Xmlns: xmlns})
+	return nil
+}
+
+// readSmallBody reads a body the gateway parses, refusing oversized ones.
+func readSmallBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxSmallBody {
+		return nil, s3err.MalformedXML.With("The XML you provided was larger than the maximum allowed.")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxSmallBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxSmallBody {
+		return nil, s3err.MalformedXML.With("The XML you provided was larger than the maximum allowed.")
+	}
+	return body, nil
+}
+
+// bucketOwner returns the owner to report for a bucket.
+func (h *Handler) bucketOwner(rq *request) (*owner, error) {
+	b, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket)
+	if err != nil {
+		return nil, err
+	}
+	return &owner{ID: b.Owner, DisplayName: b.Owner}, nil
+}

@@ -1,0 +1,157 @@
+// Package s3api serves the S3 REST API (path style) over a storage.Backend.
+//
+// It parses requests as sent (the raw path, so an encoded slash in a key stays
+// a slash in the key and is never a path separator), authenticates and
+// authorises them through package auth, and answers with S3's XML and error
+// codes. It never reads a whole object into memory.
+package s3api
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// Options configures a Handler.
+type Options struct {
+	Backend storage.Backend
+	Auth    auth.Authenticator
+	// Prefix is where the API is mounted ("/s3"); "" mounts it at the root.
+	Prefix string
+	Region string
+	// MaxBodyBytes bounds a single request body.
+	MaxBodyBytes int64
+	// AutoCreateBuckets makes a first write to a missing bucket create it
+	// for the writer's project.
+	AutoCreateBuckets bool
+	// ReservedBuckets are names that cannot be created because the
+	// gateway's own endpoints use them (when mounted at the root).
+	ReservedBuckets []string
+	// TokenKeys authenticate listing continuation tokens: the first signs,
+	// all verify.
+	TokenKeys [][]byte
+	Logger    *slog.Logger
+}
+
+// Handler is the S3 API. Create it with New.
+type Handler struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns a Handler.
+func New(opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if len(opts.TokenKeys) == 0 {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		opts.TokenKeys = [][]byte{k}
+	}
+	return &Handler{opts: opts, log: opts.Logger}
+}
+
+// request is one S3 call being served.
+type request struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	id        string
+	bucket    string
+	key       string
+	query     url.Values
+	op        *operation
+	principal *auth.Principal
+}
+
+// ServeHTTP serves one S3 request. The caller has routed it here because its
+// path lies under the mount prefix.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	entry := accesslog.FromContext(r.Context())
+	rq := &request{w: w, r: r, id: entry.RequestID}
+	w.Header().Set("x-amz-request-id", rq.id)
+	w.Header().Set("x-amz-id-2", rq.id)
+	w.Header().Set("Server", "s3-gateway")
+
+	var err error
+	rq.bucket, rq.key, err = splitPath(r.URL.EscapedPath(), h.opts.Prefix)
+	if err != nil {
+		h.writeError(rq, err)
+		return
+	}
+	rq.query = r.URL.Query()
+	rq.op = route(r.Method, rq.bucket, rq.key, rq.query, r.Header)
+	entry.Op, entry.Bucket = rq.op.name, rq.bucket
+	if rq.op.fn == nil {
+		h.writeError(rq, rq.op.err)
+		return
+	}
+	rq.principal, err = h.opts.Auth.Authenticate(r)
+	if err != nil {
+		h.writeError(rq, err)
+		return
+	}
+	entry.Project = rq.principal.Project
+	if !rq.op.selfAuthorizing {
+		if err := h.authorize(rq, rq.op.action, rq.bucket, rq.key); err != nil {
+			h.writeError(rq, err)
+			return
+		}
+	}
+	if err := rq.op.fn(h, rq); err != nil {
+		h.writeError(rq, err)
+	}
+}
+
+// splitPath takes the raw (escaped) request path and returns the bucket and
+// the key, each unescaped. Only the first slash after the bucket separates;
+// every later byte, slashes included, belongs to the key.
+func splitPath(escaped, prefix string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(escaped, prefix)
+	if !ok || (rest != "" && rest[0] != '/') {
+		return "", "", s3err.InvalidRequest.With("The request path is outside the S3 API.")
+	}
+	rest = strings.TrimPrefix(rest, "/")
+	rawBucket, rawKey, _ := strings.Cut(rest, "/")
+	if bucket, err = url.PathUnescape(rawBucket); err != nil {
+		return "", "", s3err.InvalidURI
+	}
+	if key, err = url.PathUnescape(rawKey); err != nil {
+		return "", "", s3err.InvalidURI
+	}
+	return bucket, key, nil
+}
+
+// authorize checks the principal's scope and, for an existing bucket, that
+// the principal's project owns it.
+func (h *Handler) authorize(rq *request, action auth.Action, bucket, key string) error {
+	p := rq.principal
+	if !p.Allows(action, bucket, key) {
+		return s3err.AccessDenied
+	}
+	return h.checkOwner(rq, bucket)
+}
+
+// checkOwner refuses a principal whose project does not own the bucket. A
+// missing bucket passes: the operation itself reports it.
+func (h *Handler) checkOwner(rq *request, bucket string) error {
+	p := rq.principal
+	if p.Anonymous || bucket == "" {
+		return nil
+	}
+	b, err := h.opts.Backend.Bucket(rq.r.Context(), bucket)
+	if err == nil && b.Owner != p.Project {
+		return s3err.AccessDenied
+	}
+	return nil
+}

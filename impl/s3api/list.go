@@ -1,0 +1,173 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// maxListKeys is both the default and the cap of max-keys.
+const maxListKeys = 1000
+
+// listParams are the query parameters ListObjects v1 and v2 share.
+type listParams struct {
+	prefix, delimiter string
+	maxKeys           int
+	urlEncode         bool
+}
+
+func parseListParams(q url.Values) (listParams, error) {
+	p := listParams{prefix: q.Get("prefix"), delimiter: q.Get("delimiter"), maxKeys: maxListKeys}
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range")
+		}
+		p.maxKeys = min(n, maxListKeys)
+	}
+	switch enc := q.Get("encoding-type"); enc {
+	case "":
+	case "url":
+		p.urlEncode = true
+	default:
+		return p, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request")
+	}
+	return p, nil
+}
+
+// list runs one page of a listing after the given position.
+func (h *Handler) list(rq *request, p listParams, after string) (storage.ListResult, error) {
+	if p.maxKeys == 0 {
+		_, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket)
+		return storage.ListResult{}, err
+	}
+	return h.opts.Backend.ListObjects(rq.r.Context(), rq.bucket, storage.ListOptions{
+		Prefix: p.prefix, Delimiter: p.delimiter, After: after, Limit: p.maxKeys,
+	})
+}
+
+// encoder returns how names are written in the response: as they are, or
+// URL-encoded as S3 does for encoding-type=url (space as "+", "/" kept).
+func (p listParams) encoder() func(string) string {
+	if !p.urlEncode {
+		return func(s string) string { return s }
+	}
+	return func(s string) string {
+		return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+	}
+}
+
+func (h *Handler) listObjectsV2(rq *request) error {
+	q := rq.query
+	p, err := parseListParams(q)
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(rq, auth.List, rq.bucket, p.prefix); err != nil {
+		return err
+	}
+	startAfter, token := q.Get("start-after"), q.Get("continuation-token")
+	after := startAfter
+	if q.Has("continuation-token") {
+		if after, err = h.decodeToken(rq.bucket, token); err != nil {
+			return err
+		}
+	}
+	res, err := h.list(rq, p, after)
+	if err != nil {
+		return err
+	}
+	var own *owner
+	if q.Get("fetch-owner") == "true" {
+		if own, err = h.bucketOwner(rq); err != nil {
+			return err
+		}
+	}
+	enc := p.encoder()
+	count := len(res.Objects) + len(res.CommonPrefixes)
+	out := listBucketResult{
+		Xmlns:             xmlns,
+		Name:              rq.bucket,
+		Prefix:            enc(p.prefix),
+		ContinuationToken: token,
+		StartAfter:        enc(startAfter),
+		KeyCount:          &count,
+		MaxKeys:           p.maxKeys,
+		Delimiter:         enc(p.delimiter),
+		IsTruncated:       res.Truncated,
+	}
+	if p.urlEncode {
+		out.EncodingType = "url"
+	}
+	if res.Truncated {
+		out.NextContinuationToken = h.encodeToken(rq.bucket, res.Last)
+	}
+	fillEntries(&out, res, enc, own)
+	h.writeXML(rq, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) listObjectsV1(rq *request) error {
+	q := rq.query
+	p, err := parseListParams(q)
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(rq, auth.List, rq.bucket, p.prefix); err != nil {
+		return err
+	}
+	marker := q.Get("marker")
+	res, err := h.list(rq, p, marker)
+	if err != nil {
+		return err
+	}
+	own, err := h.bucketOwner(rq)
+	if err != nil {
+		return err
+	}
+	enc := p.encoder()
+	encMarker := enc(marker)
+	out := listBucketResult{
+		Xmlns:       xmlns,
+		Name:        rq.bucket,
+		Prefix:      enc(p.prefix),
+		Marker:      &encMarker,
+		MaxKeys:     p.maxKeys,
+		Delimiter:   enc(p.delimiter),
+		IsTruncated: res.Truncated,
+	}
+	if p.urlEncode {
+		out.EncodingType = "url"
+	}
+	// S3 sends NextMarker only with a delimiter; without one, clients
+	// resume from the last key.
+	if res.Truncated && p.delimiter != "" {
+		out.NextMarker = enc(res.Last)
+	}
+	fillEntries(&out, res, enc, own)
+	h.writeXML(rq, http.StatusOK, out)
+	return nil
+}
+
+func fillEntries(out *listBucketResult, res storage.ListResult, enc func(string) string, own *owner) {
+	out.Contents = make([]objectEntry, len(res.Objects))
+	for i, o := range res.Objects {
+		out.Contents[i] = objectEntry{
+			Key:          enc(o.Key),
+			LastModified: isoTime(o.LastModified),
+			ETag:         quote(o.ETag),
+			Size:         o.Size,
+			Owner:        own,
+			StorageClass: "STANDARD",
+		}
+	}
+	out.CommonPrefixes = make([]commonPrefix, len(res.CommonPrefixes))
+	for i, cp := range res.CommonPrefixes {
+		out.CommonPrefixes[i] = commonPrefix{Prefix: enc(cp)}
+	}
+}

@@ -1,0 +1,322 @@
+package s3api
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// storedHeaders are the standard headers kept with an object and replayed
+// on GET and HEAD.
+var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+
+// maxUserMetadata is S3's limit on the size of x-amz-meta-* names and values.
+const maxUserMetadata = 2 << 10
+
+// defaultContentType is what S3 reports for an object stored without one.
+const defaultContentType = "binary/octet-stream"
+
+// parseMetadata collects what a write stores besides the bytes.
+func parseMetadata(hdr http.Header) (storage.Metadata, error) {
+	m := storage.Metadata{ContentType: hdr.Get("Content-Type")}
+	for _, name := range storedHeaders {
+		v := hdr.Get(name)
+		if name == "Content-Encoding" {
+			v = stripAWSChunked(v)
+		}
+		if v != "" {
+			if m.Headers == nil {
+				m.Headers = make(map[string]string)
+			}
+			m.Headers[name] = v
+		}
+	}
+	size := 0
+	for k, vs := range hdr {
+		lk := strings.ToLower(k)
+		name, ok := strings.CutPrefix(lk, "x-amz-meta-")
+		if !ok {
+			continue
+		}
+		if m.User == nil {
+			m.User = make(map[string]string)
+		}
+		v := strings.Join(vs, ",")
+		m.User[name] = v
+		size += len(name) + len(v)
+	}
+	if size > maxUserMetadata {
+		return m, s3err.MetadataTooLarge
+	}
+	return m, nil
+}
+
+// stripAWSChunked removes the aws-chunked transfer coding, which describes
+// the request's framing and not the object.
+func stripAWSChunked(v string) string {
+	if !strings.Contains(v, "aws-chunked") {
+		return v
+	}
+	var keep []string
+	for _, c := range strings.Split(v, ",") {
+		if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "aws-chunked") {
+			keep = append(keep, c)
+		}
+	}
+	return strings.Join(keep, ",")
+}
+
+// writeConditions reads a write's If-Match / If-None-Match headers.
+func writeConditions(hdr http.Header) (storage.Conditions, error) {
+	var c storage.Conditions
+	if v := hdr.Get("If-None-Match"); v != "" {
+		if strings.TrimSpace(v) != "*" {
+			return c, s3err.NotImplemented.With("If-None-Match on a write supports only *.")
+		}
+		c.IfNoneMatch = true
+	}
+	if v := strings.TrimSpace(hdr.Get("If-Match")); v != "" {
+		c.IfMatch = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
+	}
+	return c, nil
+}
+
+// createFor returns the project a write may create a missing bucket for.
+func (h *Handler) createFor(rq *request) string {
+	if !h.opts.AutoCreateBuckets || !validBucketName(rq.bucket) {
+		return ""
+	}
+	for _, r := range h.opts.ReservedBuckets {
+		if r == rq.bucket {
+			return ""
+		}
+	}
+	return rq.principal.Project
+}
+
+func (h *Handler) putObject(rq *request) error {
+	if err := checkKey(rq.key); err != nil {
+		return err
+	}
+	hdr := rq.r.Header
+	meta, err := parseMetadata(hdr)
+	if err != nil {
+		return err
+	}
+	cond, err := writeConditions(hdr)
+	if err != nil {
+		return err
+	}
+	var wantMD5 []byte
+	if v := hdr.Get("Content-MD5"); v != "" {
+		if wantMD5, err = base64.StdEncoding.DecodeString(v); err != nil || len(wantMD5) != md5.Size {
+			return s3err.InvalidDigest
+		}
+	}
+	size := rq.r.ContentLength
+	if v := hdr.Get("X-Amz-Decoded-Content-Length"); v != "" {
+		if size, err = strconv.ParseInt(v, 10, 64); err != nil || size < 0 {
+			return s3err.InvalidArgument.With("Invalid x-amz-decoded-content-length.")
+		}
+	}
+	if size > h.opts.MaxBodyBytes {
+		return s3err.EntityTooLarge
+	}
+	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, rq.r.Body, storage.PutOptions{
+		Metadata:        meta,
+		Size:            size,
+		MaxSize:         h.opts.MaxBodyBytes,
+		ContentMD5:      wantMD5,
+		Conditions:      cond,
+		CreateBucketFor: h.createFor(rq),
+	})
+	if err != nil {
+		return err
+	}
+	rq.w.Header().Set("ETag", quote(info.ETag))
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (h *Handler) headObject(rq *request) error {
+	info, err := h.opts.Backend.StatObject(rq.r.Context(), rq.bucket, rq.key)
+	if err != nil {
+		return err
+	}
+	return h.serveObject(rq, info, nil)
+}
+
+func (h *Handler) getObject(rq *request) error {
+	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
+	if err != nil {
+		return err
+	}
+	defer obj.Close()
+	return h.serveObject(rq, obj.Info(), obj)
+}
+
+// serveObject answers a GET (obj set) or HEAD: preconditions, range,
+// headers, then the bytes.
+func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.Object) error {
+	w, hdr := rq.w, rq.w.Header()
+	hdr.Set("ETag", quote(info.ETag))
+	hdr.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
+	if err := readPreconditions(rq.r.Header, info.ETag, info.LastModified); err != nil {
+		return err
+	}
+	rng, err := parseRange(rq.r.Header.Get("Range"), info.Size)
+	if err != nil {
+		hdr.Set("Content-Range", "bytes */"+strconv.FormatInt(info.Size, 10))
+		return err
+	}
+	setObjectHeaders(hdr, info)
+	applyResponseOverrides(hdr, rq.query)
+	status, off, n := http.StatusOK, int64(0), info.Size
+	if rng != nil {
+		status, off, n = http.StatusPartialContent, rng.start, rng.length
+		hdr.Set("Content-Range", "bytes "+strconv.FormatInt(off, 10)+"-"+strconv.FormatInt(off+n-1, 10)+"/"+strconv.FormatInt(info.Size, 10))
+	}
+	hdr.Set("Content-Length", strconv.FormatInt(n, 10))
+	w.WriteHeader(status)
+	if obj == nil || n == 0 {
+		return nil
+	}
+	if _, err := obj.WriteRange(w, off, n); err != nil {
+		// The status is sent; all we can do is cut the connection short
+		// so the client sees a truncated body rather than a complete one.
+		h.log.Warn("object body interrupted", "request_id", rq.id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+func setObjectHeaders(hdr http.Header, info storage.ObjectInfo) {
+	ct := info.ContentType
+	if ct == "" {
+		ct = defaultContentType
+	}
+	hdr.Set("Content-Type", ct)
+	hdr.Set("Accept-Ranges", "bytes")
+	for k, v := range info.Headers {
+		hdr.Set(k, v)
+	}
+	for k, v := range info.User {
+		hdr["X-Amz-Meta-"+k] = []string{v}
+	}
+}
+
+// responseOverrides maps the response-* query parameters of a GET to the
+// headers they replace.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func applyResponseOverrides(hdr http.Header, q url.Values) {
+	for param, header := range responseOverrides {
+		if q.Has(param) {
+			hdr.Set(header, q.Get(param))
+		}
+	}
+}
+
+func (h *Handler) deleteObject(rq *request) error {
+	if _, err := h.opts.Backend.DeleteObjects(rq.r.Context(), rq.bucket, []string{rq.key}); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// parseCopySource reads x-amz-copy-source: "bucket/key" or "/bucket/key",
+// URL-encoded, optionally with "?versionId=".
+func parseCopySource(v string) (storage.ObjectRef, error) {
+	bad := s3err.InvalidArgument.With("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	raw, query, _ := strings.Cut(v, "?")
+	if query != "" {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return storage.ObjectRef{}, bad
+		}
+		if vid := q.Get("versionId"); vid != "" && vid != "null" {
+			return storage.ObjectRef{}, s3err.NotImplemented.With("Versioned copy sources are not supported.")
+		}
+	}
+	src, err := url.PathUnescape(strings.TrimPrefix(raw, "/"))
+	if err != nil {
+		return storage.ObjectRef{}, bad
+	}
+	bucket, key, ok := strings.Cut(src, "/")
+	if !ok || bucket == "" || key == "" {
+		return storage.ObjectRef{}, bad
+	}
+	return storage.ObjectRef{Bucket: bucket, Key: key}, nil
+}
+
+func (h *Handler) copyObject(rq *request) error {
+	if err := checkKey(rq.key); err != nil {
+		return err
+	}
+	hdr := rq.r.Header
+	src, err := parseCopySource(hdr.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(rq, auth.Get, src.Bucket, src.Key); err != nil {
+		return err
+	}
+	var meta *storage.Metadata
+	switch d := hdr.Get("x-amz-metadata-directive"); d {
+	case "", "COPY":
+		if src.Bucket == rq.bucket && src.Key == rq.key {
+			return s3err.InvalidRequest.With("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		}
+	case "REPLACE":
+		m, err := parseMetadata(hdr)
+		if err != nil {
+			return err
+		}
+		meta = &m
+	default:
+		return s3err.InvalidArgument.With("Unknown metadata directive.")
+	}
+	cond, err := writeConditions(hdr)
+	if err != nil {
+		return err
+	}
+	info, err := h.opts.Backend.CopyObject(rq.r.Context(), src, storage.ObjectRef{Bucket: rq.bucket, Key: rq.key}, storage.CopyOptions{
+		Metadata: meta,
+		SourceCheck: func(si storage.ObjectInfo) error {
+			if meta != nil {
+				meta.Checksums = si.Checksums // same bytes, same checksums
+			}
+			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
+				return err
+			}
+			return nil
+		},
+		Conditions:      cond,
+		CreateBucketFor: h.createFor(rq),
+	})
+	if err != nil {
+		if errors.Is(err, storage.ErrNoSuchKey) || errors.Is(err, storage.ErrNoSuchBucket) {
+			// Name the source in the error, as S3 does.
+			rq.key = src.Key
+		}
+		return err
+	}
+	h.writeXML(rq, http.StatusOK, copyObjectResult{Xmlns: xmlns, LastModified: isoTime(info.LastModified), ETag: quote(info.ETag)})
+	return nil
+}

@@ -1,0 +1,119 @@
+package s3api
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// errorBody is S3's error document.
+type errorBody struct {
+	XMLName    xml.Name `xml:"Error"`
+	Code       string   `xml:"Code"`
+	Message    string   `xml:"Message"`
+	Key        string   `xml:"Key,omitempty"`
+	BucketName string   `xml:"BucketName,omitempty"`
+	Resource   string   `xml:"Resource"`
+	RequestID  string   `xml:"RequestId"`
+	HostID     string   `xml:"HostId"`
+}
+
+// toAPIError maps any error a handler returns to the S3 error to send.
+func toAPIError(err error) (*s3err.Error, bool) {
+	if e, ok := s3err.As(err); ok {
+		return e, true
+	}
+	switch {
+	case errors.Is(err, storage.ErrNoSuchBucket):
+		return s3err.NoSuchBucket, true
+	case errors.Is(err, storage.ErrNoSuchKey):
+		return s3err.NoSuchKey, true
+	case errors.Is(err, storage.ErrBucketNotEmpty):
+		return s3err.BucketNotEmpty, true
+	case errors.Is(err, storage.ErrBucketOwnedByYou):
+		return s3err.BucketAlreadyOwnedByYou, true
+	case errors.Is(err, storage.ErrBucketTaken):
+		return s3err.BucketAlreadyExists, true
+	case errors.Is(err, storage.ErrPreconditionFailed):
+		return s3err.PreconditionFailed, true
+	case errors.Is(err, storage.ErrTooLarge):
+		return s3err.EntityTooLarge, true
+	case errors.Is(err, storage.ErrBadDigest):
+		return s3err.BadDigest, true
+	case errors.Is(err, storage.ErrIncompleteBody):
+		return s3err.IncompleteBody, true
+	case errors.Is(err, storage.ErrClosed):
+		return s3err.ServiceUnavailable.With("The server is shutting down."), true
+	case errors.Is(err, context.Canceled):
+		return s3err.RequestTimeout, true
+	}
+	return s3err.InternalError, false
+}
+
+// writeError sends err as an S3 error document (headers only for HEAD).
+func (h *Handler) writeError(rq *request, err error) {
+	e, known := toAPIError(err)
+	if !known {
+		h.log.Error("internal error", "request_id", rq.id, "op", rq.opName(), "err", err)
+	} else if e.Status >= 500 {
+		h.log.Warn("request failed", "request_id", rq.id, "op", rq.opName(), "code", e.Code, "err", err)
+	}
+	hdr := rq.w.Header()
+	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
+		if e.Code != s3err.InvalidRange.Code || k != "Content-Range" {
+			hdr.Del(k)
+		}
+	}
+	if rq.r.Method == http.MethodHead || e.Status == http.StatusNotModified {
+		rq.w.WriteHeader(e.Status)
+		return
+	}
+	body := errorBody{
+		Code:      e.Code,
+		Message:   e.Message,
+		Resource:  rq.r.URL.Path,
+		RequestID: rq.id,
+		HostID:    rq.id,
+	}
+	switch e.Code {
+	case s3err.NoSuchKey.Code:
+		body.Key = rq.key
+	case s3err.NoSuchBucket.Code, s3err.BucketAlreadyExists.Code, s3err.BucketAlreadyOwnedByYou.Code, s3err.BucketNotEmpty.Code:
+		body.BucketName = rq.bucket
+	}
+	h.writeXML(rq, e.Status, body)
+}
+
+// writeXML sends v as an XML document with the given status.
+func (h *Handler) writeXML(rq *request, status int, v any) {
+	out, err := xml.Marshal(v)
+	if err != nil {
+		h.log.Error("encode response", "request_id", rq.id, "err", err)
+		rq.w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	hdr := rq.w.Header()
+	hdr.Set("Content-Type", "application/xml")
+	hdr.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(out)))
+	rq.w.WriteHeader(status)
+	if rq.r.Method == http.MethodHead {
+		return
+	}
+	if _, err := rq.w.Write([]byte(xml.Header)); err == nil {
+		_, _ = rq.w.Write(out)
+	}
+}
+
+func (rq *request) opName() string {
+	if rq.op == nil {
+		return ""
+	}
+	return rq.op.name
+}

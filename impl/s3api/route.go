@@ -1,0 +1,128 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3err"
+)
+
+// operation is an S3 API operation: its name (for logs and metrics), the
+// scope action it requires, and the function that serves it. An operation
+// without fn is refused with err.
+type operation struct {
+	name   string
+	action auth.Action
+	fn     func(h *Handler, rq *request) error
+	err    *s3err.Error
+	// selfAuthorizing operations check scope against their own arguments
+	// (a listing's prefix, each key of a batch delete) instead of the path.
+	selfAuthorizing bool
+}
+
+// The operations and the scope action each requires. This table is the one
+// the README documents.
+var (
+	opListBuckets       = &operation{name: "ListBuckets", action: auth.List, fn: (*Handler).listBuckets}
+	opCreateBucket      = &operation{name: "CreateBucket", action: auth.Put, fn: (*Handler).createBucket}
+	opHeadBucket        = &operation{name: "HeadBucket", action: auth.Head, fn: (*Handler).headBucket}
+	opDeleteBucket      = &operation{name: "DeleteBucket", action: auth.Delete, fn: (*Handler).deleteBucket}
+	opGetBucketLocation = &operation{name: "GetBucketLocation", action: auth.Head, fn: (*Handler).getBucketLocation}
+	opGetVersioning     = &operation{name: "GetBucketVersioning", action: auth.Head, fn: (*Handler).getBucketVersioning}
+	opListObjectsV2     = &operation{name: "ListObjectsV2", action: auth.List, fn: (*Handler).listObjectsV2, selfAuthorizing: true}
+	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
+	opDeleteObjects     = &operation{name: "DeleteObjects", action: auth.Delete, fn: (*Handler).deleteObjects, selfAuthorizing: true}
+	opPutObject         = &operation{name: "PutObject", action: auth.Put, fn: (*Handler).putObject}
+	opCopyObject        = &operation{name: "CopyObject", action: auth.Put, fn: (*Handler).copyObject}
+	opGetObject         = &operation{name: "GetObject", action: auth.Get, fn: (*Handler).getObject}
+	opHeadObject        = &operation{name: "HeadObject", action: auth.Head, fn: (*Handler).headObject}
+	opDeleteObject      = &operation{name: "DeleteObject", action: auth.Delete, fn: (*Handler).deleteObject}
+)
+
+func refuse(name string, err *s3err.Error) *operation {
+	return &operation{name: name, err: err}
+}
+
+// unsupported are S3 sub-resources the gateway does not implement. A request
+// naming one is refused rather than mistaken for a plain object or bucket
+// request (a GET ?acl must not return the object).
+var unsupported = []string{
+	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"metrics", "notification", "object-lock", "ownershipControls", "policy",
+	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
+	"restore", "retention", "select", "tagging", "torrent", "versioning",
+	"versions", "website", "uploads", "uploadId",
+}
+
+// route picks the operation for a request.
+func route(method, bucket, key string, q url.Values, hdr http.Header) *operation {
+	if bucket == "" {
+		if method == http.MethodGet {
+			return opListBuckets
+		}
+		return refuse("Unknown", s3err.MethodNotAllowed)
+	}
+	if key == "" {
+		return routeBucket(method, q)
+	}
+	return routeObject(method, q, hdr)
+}
+
+func routeBucket(method string, q url.Values) *operation {
+	switch {
+	case method == http.MethodGet && q.Has("location"):
+		return opGetBucketLocation
+	case method == http.MethodGet && q.Has("versioning"):
+		return opGetVersioning
+	case method == http.MethodPost && q.Has("delete"):
+		return opDeleteObjects
+	}
+	if name := unsupportedIn(q); name != "" {
+		return refuse("Bucket?"+name, s3err.NotImplemented)
+	}
+	switch method {
+	case http.MethodPut:
+		return opCreateBucket
+	case http.MethodHead:
+		return opHeadBucket
+	case http.MethodDelete:
+		return opDeleteBucket
+	case http.MethodGet:
+		if q.Get("list-type") == "2" {
+			return opListObjectsV2
+		}
+		return opListObjects
+	}
+	return refuse("Unknown", s3err.MethodNotAllowed)
+}
+
+func routeObject(method string, q url.Values, hdr http.Header) *operation {
+	if name := unsupportedIn(q); name != "" {
+		return refuse("Object?"+name, s3err.NotImplemented)
+	}
+	switch method {
+	case http.MethodPut:
+		if hdr.Get("x-amz-copy-source") != "" {
+			return opCopyObject
+		}
+		return opPutObject
+	case http.MethodGet:
+		return opGetObject
+	case http.MethodHead:
+		return opHeadObject
+	case http.MethodDelete:
+		return opDeleteObject
+	}
+	return refuse("Unknown", s3err.MethodNotAllowed)
+}
+
+func unsupportedIn(q url.Values) string {
+	for _, name := range unsupported {
+		if q.Has(name) {
+			return name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,85 @@
+// Package s3err defines the S3 error codes the gateway answers with.
+//
+// It is a leaf package so that every layer that can refuse a request (routing,
+// authentication, payload verification) speaks the same vocabulary, and the
+// HTTP layer alone decides how an error is rendered.
+package s3err
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Error is an S3 API error: a code name, the HTTP status S3 uses for it and a
+// human-readable message.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// With returns a copy of e with another message, for errors whose S3 text
+// names the offending argument.
+func (e *Error) With(msg string) *Error {
+	c := *e
+	c.Message = msg
+	return &c
+}
+
+// As reports whether err is or wraps an *Error and returns it.
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+func def(code string, status int, msg string) *Error {
+	return &Error{Code: code, Status: status, Message: msg}
+}
+
+// The codes, statuses and default messages follow Amazon S3's error reference.
+var (
+	AccessDenied                      = def("AccessDenied", http.StatusForbidden, "Access Denied")
+	BadDigest                         = def("BadDigest", http.StatusBadRequest, "The Content-MD5 or checksum value that you specified did not match what the server received.")
+	BucketAlreadyExists               = def("BucketAlreadyExists", http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+	BucketAlreadyOwnedByYou           = def("BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.")
+	BucketNotEmpty                    = def("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty.")
+	EntityTooLarge                    = def("EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size.")
+	EntityTooSmall                    = def("EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size.")
+	IncompleteBody                    = def("IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	InternalError                     = def("InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.")
+	InvalidArgument                   = def("InvalidArgument", http.StatusBadRequest, "Invalid Argument")
+	InvalidBucketName                 = def("InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.")
+	InvalidDigest                     = def("InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.")
+	InvalidPart                       = def("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.")
+	InvalidPartOrder                  = def("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+	InvalidRange                      = def("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
+	InvalidURI                        = def("InvalidURI", http.StatusBadRequest, "Couldn't parse the specified URI.")
+	InvalidRequest                    = def("InvalidRequest", http.StatusBadRequest, "Invalid Request")
+	KeyTooLongError                   = def("KeyTooLongError", http.StatusBadRequest, "Your key is too long")
+	MalformedXML                      = def("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
+	MetadataTooLarge                  = def("MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size.")
+	MethodNotAllowed                  = def("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
+	MissingContentLength              = def("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
+	NoSuchBucket                      = def("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist")
+	NoSuchKey                         = def("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	NoSuchUpload                      = def("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
+	NotImplemented                    = def("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
+	NotModified                       = def("NotModified", http.StatusNotModified, "Not Modified")
+	PreconditionFailed                = def("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	RequestTimeout                    = def("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	ServiceUnavailable                = def("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
+	SignatureDoesNotMatch             = def("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	InvalidAccessKeyID                = def("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
+	RequestTimeTooSkewed              = def("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large.")
+	AuthorizationHeaderMalformed      = def("AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed.")
+	AuthorizationQueryParametersError = def("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")
+	XAmzContentSHA256Mismatch         = def("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	MalformedTrailerError             = def("MalformedTrailerError", http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema.")
+	InvalidStorageClass               = def("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid.")
+	MissingSecurityHeader             = def("MissingSecurityHeader", http.StatusBadRequest, "Your request was missing a required header.")
+)

@@ -1,0 +1,175 @@
+package fs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// recordVersion prefixes every encoded record so the format can evolve.
+const recordVersion = 1
+
+type bucketRecord struct {
+	Owner   string `json:"o"`
+	Created int64  `json:"c"` // unix nanoseconds
+}
+
+// objectRecord is an object's index entry. Its bytes are the concatenation
+// of its blobs: one for a plain PUT, one per part for a multipart upload.
+type objectRecord struct {
+	Blobs       []blobRef         `json:"b"`
+	Size        int64             `json:"s"`
+	ETag        string            `json:"e"`
+	MTime       int64             `json:"t"` // unix nanoseconds
+	ContentType string            `json:"ct,omitempty"`
+	Headers     map[string]string `json:"h,omitempty"`
+	User        map[string]string `json:"u,omitempty"`
+	Checksums   map[string]string `json:"k,omitempty"`
+}
+
+type blobRef struct {
+	ID   string `json:"i"`
+	Size int64  `json:"n"`
+}
+
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
+	}
+	return append([]byte{recordVersion}, b...), nil
+}
+
+func decode(b []byte, v any) error {
+	if len(b) == 0 || b[0] != recordVersion {
+		return fmt.Errorf("decode record: unknown format version")
+	}
+	if err := json.Unmarshal(b[1:], v); err != nil {
+		return fmt.Errorf("decode record: %w", err)
+	}
+	return nil
+}
+
+func (r *objectRecord) info(key string) storage.ObjectInfo {
+	return storage.ObjectInfo{
+		Key:          key,
+		Size:         r.Size,
+		ETag:         r.ETag,
+		LastModified: time.Unix(0, r.MTime).UTC(),
+		Metadata: storage.Metadata{
+			ContentType: r.ContentType,
+			Headers:     r.Headers,
+			User:        r.User,
+			Checksums:   r.Checksums,
+		},
+	}
+}
+
+func (r *objectRecord) blobIDs() []string {
+	ids := make([]string, len(r.Blobs))
+	for i, b := range r.Blobs {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+// objects returns the nested index bucket of an S3 bucket, creating the
+// S3 bucket for createFor when it is missing and createFor is non-empty.
+func objects(tx *bolt.Tx, bucket, createFor string) (*bolt.Bucket, error) {
+	if b := tx.Bucket(bktObjects).Bucket([]byte(bucket)); b != nil {
+		return b, nil
+	}
+	if createFor == "" || !tx.Writable() {
+		return nil, storage.ErrNoSuchBucket
+	}
+	if err := createBucket(tx, bucket, createFor); err != nil {
+		return nil, err
+	}
+	return tx.Bucket(bktObjects).Bucket([]byte(bucket)), nil
+}
+
+func createBucket(tx *bolt.Tx, name, owner string) error {
+	buckets := tx.Bucket(bktBuckets)
+	if v := buckets.Get([]byte(name)); v != nil {
+		var rec bucketRecord
+		if err := decode(v, &rec); err != nil {
+			return err
+		}
+		if rec.Owner == owner {
+			return storage.ErrBucketOwnedByYou
+		}
+		return storage.ErrBucketTaken
+	}
+	v, err := encode(bucketRecord{Owner: owner, Created: time.Now().UnixNano()})
+	if err != nil {
+		return err
+	}
+	if err := buckets.Put([]byte(name), v); err != nil {
+		return err
+	}
+	_, err = tx.Bucket(bktObjects).CreateBucket([]byte(name))
+	return err
+}
+
+// CreateBucket records a new bucket owned by owner.
+func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
+	return s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
+		return nil, createBucket(tx, name, owner)
+	}})
+}
+
+// Bucket returns a bucket's record.
+func (s *Store) Bucket(ctx context.Context, name string) (storage.Bucket, error) {
+	var out storage.Bucket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktBuckets).Get([]byte(name))
+		if v == nil {
+			return storage.ErrNoSuchBucket
+		}
+		var rec bucketRecord
+		if err := decode(v, &rec); err != nil {
+			return err
+		}
+		out = storage.Bucket{Name: name, Owner: rec.Owner, Created: time.Unix(0, rec.Created).UTC()}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteBucket removes an empty bucket.
+func (s *Store) DeleteBucket(ctx context.Context, name string) error {
+	return s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
+		objs, err := objects(tx, name, "")
+		if err != nil {
+			return nil, err
+		}
+		if k, _ := objs.Cursor().First(); k != nil {
+			return nil, storage.ErrBucketNotEmpty
+		}
+		if err := tx.Bucket(bktObjects).DeleteBucket([]byte(name)); err != nil {
+			return nil, err
+		}
+		return nil, tx.Bucket(bktBuckets).Delete([]byte(name))
+	}})
+}
+
+// ListBuckets returns every bucket in name order.
+func (s *Store) ListBuckets(ctx context.Context) ([]storage.Bucket, error) {
+	var out []storage.Bucket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktBuckets).ForEach(func(k, v []byte) error {
+			var rec bucketRecord
+			if err := decode(v, &rec); err != nil {
+				return err
+			}
+			out = append(out, storage.Bucket{Name: string(k), Owner: rec.Owner, Created: time.Unix(0, rec.Created).UTC()})
+			return nil
+		})
+	})
+	return out, err
+}

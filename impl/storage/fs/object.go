@@ -1,0 +1,445 @@
+package fs
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// copyBufSize is large enough that a big PUT costs few write syscalls.
+const copyBufSize = 256 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
+
+// blob is a durable, not yet referenced, object body.
+type blob struct {
+	id   string
+	size int64
+	md5  [md5.Size]byte
+}
+
+// writeBlob streams r into a new blob: a temp file, hashed as it is written,
+// synced and renamed into the blob tree. It never leaves a file behind on
+// error.
+func (s *Store) writeBlob(r io.Reader, size, maxSize int64, wantMD5 []byte) (blob, error) {
+	if maxSize > 0 && size > maxSize {
+		return blob{}, storage.ErrTooLarge
+	}
+	id := newID()
+	tmp := filepath.Join(s.tmpDir, id)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return blob{}, fmt.Errorf("create temp file: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+
+	h := md5.New()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var n int64
+	for {
+		m, rerr := r.Read(buf)
+		if m > 0 {
+			n += int64(m)
+			if maxSize > 0 && n > maxSize {
+				return blob{}, storage.ErrTooLarge
+			}
+			h.Write(buf[:m])
+			if _, err := f.Write(buf[:m]); err != nil {
+				return blob{}, fmt.Errorf("write blob: %w", err)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.ErrUnexpectedEOF) {
+				return blob{}, fmt.Errorf("read body: %w: %w", storage.ErrIncompleteBody, rerr)
+			}
+			return blob{}, fmt.Errorf("read body: %w", rerr)
+		}
+	}
+	if size >= 0 && n != size {
+		return blob{}, fmt.Errorf("read body: got %d of %d bytes: %w", n, size, storage.ErrIncompleteBody)
+	}
+	b := blob{id: id, size: n}
+	h.Sum(b.md5[:0])
+	if wantMD5 != nil && !bytes.Equal(wantMD5, b.md5[:]) {
+		return blob{}, storage.ErrBadDigest
+	}
+	if s.fsync {
+		if err := f.Sync(); err != nil {
+			return blob{}, fmt.Errorf("sync blob: %w", err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return blob{}, fmt.Errorf("close blob: %w", err)
+	}
+	if err := os.Rename(tmp, s.blobPath(id)); err != nil {
+		return blob{}, fmt.Errorf("rename blob into place: %w", err)
+	}
+	committed = true
+	return b, nil
+}
+
+// discardBlob removes a blob that never got referenced.
+func (s *Store) discardBlob(id string) {
+	if err := os.Remove(s.blobPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.log.Warn("storage: could not remove unreferenced blob", "blob", id, "err", err)
+	}
+}
+
+// PutObject stores body as bucket/key.
+func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	if !opts.IfNoneMatch && opts.IfMatch == "" {
+		// Fail fast for a missing bucket before reading the body.
+		if _, err := s.Bucket(ctx, bucket); err != nil && opts.CreateBucketFor == "" {
+			return storage.ObjectInfo{}, err
+		}
+	}
+	b, err := s.writeBlob(body, opts.Size, opts.MaxSize, opts.ContentMD5)
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	rec := &objectRecord{
+		Blobs: []blobRef{{ID: b.id, Size: b.size}},
+		Size:  b.size,
+		ETag:  hex.EncodeToString(b.md5[:]),
+	}
+	setMetadata(rec, &opts.Metadata)
+	return s.commitObject(bucket, key, rec, opts.Conditions, opts.CreateBucketFor)
+}
+
+func setMetadata(rec *objectRecord, m *storage.Metadata) {
+	rec.ContentType = m.ContentType
+	rec.Headers = nonEmpty(m.Headers)
+	rec.User = nonEmpty(m.User)
+	rec.Checksums = nonEmpty(m.Checksums)
+}
+
+func nonEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// commitObject makes rec the current version of bucket/key, checking the
+// write's conditions in the same transaction. On refusal it drops rec's blobs.
+func (s *Store) commitObject(bucket, key string, rec *objectRecord, cond storage.Conditions, createFor string) (storage.ObjectInfo, error) {
+	dirs := make([]string, 0, len(rec.Blobs))
+	for _, b := range rec.Blobs {
+		dirs = append(dirs, filepath.Dir(s.blobPath(b.ID)))
+	}
+	err := s.submit(&commit{dirs: dirs, apply: func(tx *bolt.Tx) ([]string, error) {
+		objs, err := objects(tx, bucket, createFor)
+		if err != nil {
+			return nil, err
+		}
+		var old *objectRecord
+		if v := objs.Get([]byte(key)); v != nil {
+			old = new(objectRecord)
+			if err := decode(v, old); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkConditions(old, cond); err != nil {
+			return nil, err
+		}
+		// Stamp the time inside the commit so Last-Modified follows commit order.
+		rec.MTime = time.Now().UnixNano()
+		v, err := encode(rec)
+		if err != nil {
+			return nil, err
+		}
+		if err := objs.Put([]byte(key), v); err != nil {
+			return nil, err
+		}
+		refs := tx.Bucket(bktBlobs)
+		for _, b := range rec.Blobs {
+			if err := refs.Put([]byte(b.ID), nil); err != nil {
+				return nil, err
+			}
+		}
+		if old == nil {
+			return nil, nil
+		}
+		for _, b := range old.Blobs {
+			if err := refs.Delete([]byte(b.ID)); err != nil {
+				return nil, err
+			}
+		}
+		return old.blobIDs(), nil
+	}})
+	if err != nil {
+		for _, b := range rec.Blobs {
+			s.discardBlob(b.ID)
+		}
+		return storage.ObjectInfo{}, err
+	}
+	return rec.info(key), nil
+}
+
+func checkConditions(old *objectRecord, c storage.Conditions) error {
+	if c.IfNoneMatch && old != nil {
+		return storage.ErrPreconditionFailed
+	}
+	if c.IfMatch != "" {
+		if old == nil {
+			return storage.ErrNoSuchKey
+		}
+		if c.IfMatch != "*" && c.IfMatch != old.ETag {
+			return storage.ErrPreconditionFailed
+		}
+	}
+	return nil
+}
+
+// StatObject returns an object's info.
+func (s *Store) StatObject(ctx context.Context, bucket, key string) (storage.ObjectInfo, error) {
+	var info storage.ObjectInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := getRecord(tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		info = rec.info(key)
+		return nil
+	})
+	return info, err
+}
+
+func getRecord(tx *bolt.Tx, bucket, key string) (*objectRecord, error) {
+	objs, err := objects(tx, bucket, "")
+	if err != nil {
+		return nil, err
+	}
+	v := objs.Get([]byte(key))
+	if v == nil {
+		return nil, storage.ErrNoSuchKey
+	}
+	rec := new(objectRecord)
+	if err := decode(v, rec); err != nil {
+		return nil, err
+	}
+	for _, b := range rec.Blobs {
+		if !validID(b.ID) {
+			return nil, fmt.Errorf("index entry %s/%s: bad blob id", bucket, key)
+		}
+	}
+	return rec, nil
+}
+
+// OpenObject pins the object's blobs and returns a reader over them.
+func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Object, error) {
+	var rec *objectRecord
+	s.pins.mu.Lock()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		rec, err = getRecord(tx, bucket, key)
+		return err
+	})
+	if err == nil {
+		s.pins.pinLocked(rec.blobIDs())
+	}
+	s.pins.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &object{s: s, rec: rec, info: rec.info(key)}, nil
+}
+
+// object reads a pinned object's blobs, opening each only when reached.
+type object struct {
+	s      *Store
+	rec    *objectRecord
+	info   storage.ObjectInfo
+	closed bool
+}
+
+func (o *object) Info() storage.ObjectInfo { return o.info }
+
+func (o *object) Close() error {
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	o.s.removeBlobs(o.s.pins.unpin(o.rec.blobIDs()))
+	return nil
+}
+
+// WriteRange copies [off, off+length) to w. Each blob goes through
+// io.CopyN from an *os.File, which net/http turns into sendfile(2).
+func (o *object) WriteRange(w io.Writer, off, length int64) (int64, error) {
+	var written int64
+	for _, b := range o.rec.Blobs {
+		if length <= 0 {
+			break
+		}
+		if off >= b.Size {
+			off -= b.Size
+			continue
+		}
+		n := min(b.Size-off, length)
+		m, err := o.copyBlob(w, b.ID, off, n)
+		written += m
+		if err != nil {
+			return written, err
+		}
+		off, length = 0, length-n
+	}
+	return written, nil
+}
+
+func (o *object) copyBlob(w io.Writer, id string, off, n int64) (int64, error) {
+	f, err := os.Open(o.s.blobPath(id))
+	if err != nil {
+		return 0, fmt.Errorf("open blob: %w", err)
+	}
+	defer f.Close()
+	if off > 0 {
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			return 0, fmt.Errorf("seek blob: %w", err)
+		}
+	}
+	m, err := io.CopyN(w, f, n)
+	if err == io.EOF {
+		err = fmt.Errorf("blob %s shorter than its index entry", id)
+	}
+	return m, err
+}
+
+// reader returns the whole object as a stream.
+func (o *object) reader() io.ReadCloser { return &objectReader{o: o} }
+
+// objectReader reads an object's blobs in sequence.
+type objectReader struct {
+	o    *object
+	next int      // index of the next blob to open
+	f    *os.File // the blob being read
+}
+
+func (r *objectReader) Read(p []byte) (int, error) {
+	for {
+		if r.f == nil {
+			if r.next == len(r.o.rec.Blobs) {
+				return 0, io.EOF
+			}
+			f, err := os.Open(r.o.s.blobPath(r.o.rec.Blobs[r.next].ID))
+			if err != nil {
+				return 0, fmt.Errorf("open blob: %w", err)
+			}
+			r.f, r.next = f, r.next+1
+		}
+		n, err := r.f.Read(p)
+		if err == io.EOF {
+			r.f.Close()
+			r.f = nil
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (r *objectReader) Close() error {
+	if r.f != nil {
+		return r.f.Close()
+	}
+	return nil
+}
+
+// DeleteObjects removes keys in one commit.
+func (s *Store) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error) {
+	errs := make([]error, len(keys))
+	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
+		objs, err := objects(tx, bucket, "")
+		if err != nil {
+			return nil, err
+		}
+		refs := tx.Bucket(bktBlobs)
+		var removed []string
+		for _, key := range keys {
+			v := objs.Get([]byte(key))
+			if v == nil {
+				continue
+			}
+			var rec objectRecord
+			if err := decode(v, &rec); err != nil {
+				return nil, err
+			}
+			if err := objs.Delete([]byte(key)); err != nil {
+				return nil, err
+			}
+			for _, b := range rec.Blobs {
+				if err := refs.Delete([]byte(b.ID)); err != nil {
+					return nil, err
+				}
+			}
+			removed = append(removed, rec.blobIDs()...)
+		}
+		return removed, nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// CopyObject copies src's bytes into a new object at dst.
+func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts storage.CopyOptions) (storage.ObjectInfo, error) {
+	if opts.CreateBucketFor == "" {
+		if _, err := s.Bucket(ctx, dst.Bucket); err != nil {
+			return storage.ObjectInfo{}, err
+		}
+	}
+	so, err := s.OpenObject(ctx, src.Bucket, src.Key)
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	obj := so.(*object)
+	defer obj.Close()
+	if opts.SourceCheck != nil {
+		if err := opts.SourceCheck(obj.info); err != nil {
+			return storage.ObjectInfo{}, err
+		}
+	}
+	body := obj.reader()
+	b, err := s.writeBlob(body, obj.info.Size, 0, nil)
+	body.Close()
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	rec := &objectRecord{
+		Blobs: []blobRef{{ID: b.id, Size: b.size}},
+		Size:  b.size,
+		ETag:  hex.EncodeToString(b.md5[:]),
+	}
+	meta := &obj.info.Metadata
+	if opts.Metadata != nil {
+		meta = opts.Metadata
+	}
+	setMetadata(rec, meta)
+	return s.commitObject(dst.Bucket, dst.Key, rec, opts.Conditions, opts.CreateBucketFor)
+}
