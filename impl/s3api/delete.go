@@ -28,12 +28,9 @@ func (h *Handler) deleteObjects(rq *request) error {
 			return s3err.BadDigest
 		}
 	}
-	var req deleteRequest
-	if err := xml.Unmarshal(body, &req); err != nil {
-		return s3err.MalformedXML
-	}
-	if len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
-		return s3err.MalformedXML
+	req, err := parseDeleteRequest(body)
+	if err != nil {
+		return err
 	}
 	// Ownership is per bucket; scope is per key, below.
 	if err := h.checkOwner(rq, rq.bucket); err != nil {
@@ -42,9 +39,6 @@ func (h *Handler) deleteObjects(rq *request) error {
 	res := deleteResult{Xmlns: xmlns}
 	keys := make([]string, 0, len(req.Objects))
 	for _, o := range req.Objects {
-		if o.Key == nil {
-			return s3err.MalformedXML
-		}
 		key := *o.Key
 		var e *s3err.Error
 		switch {
@@ -79,4 +73,22 @@ func (h *Handler) deleteObjects(rq *request) error {
 	}
 	h.writeXML(rq, http.StatusOK, res)
 	return nil
+}
+
+// parseDeleteRequest reads a DeleteObjects body: 1 to 1000 objects, each
+// with a key.
+func parseDeleteRequest(body []byte) (*deleteRequest, error) {
+	var req deleteRequest
+	if err := xml.Unmarshal(body, &req); err != nil {
+		return nil, s3err.MalformedXML
+	}
+	if len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
+		return nil, s3err.MalformedXML
+	}
+	for _, o := range req.Objects {
+		if o.Key == nil {
+			return nil, s3err.MalformedXML
+		}
+	}
+	return &req, nil
 }

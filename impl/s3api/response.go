@@ -65,13 +65,19 @@ func (h *Handler) writeError(rq *request, err error) {
 	} else if e.Status >= 500 {
 		h.log.Warn("request failed", "request_id", rq.id, "op", rq.opName(), "code", e.Code, "err", err)
 	}
+	if e.Status == http.StatusNotModified {
+		// A 304 is not an error document: it keeps the validators
+		// (ETag, Last-Modified) the handler set.
+		rq.w.WriteHeader(e.Status)
+		return
+	}
 	hdr := rq.w.Header()
 	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
 		if e.Code != s3err.InvalidRange.Code || k != "Content-Range" {
 			hdr.Del(k)
 		}
 	}
-	if rq.r.Method == http.MethodHead || e.Status == http.StatusNotModified {
+	if rq.r.Method == http.MethodHead {
 		rq.w.WriteHeader(e.Status)
 		return
 	}

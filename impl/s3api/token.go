@@ -23,7 +23,7 @@ func (h *Handler) encodeToken(bucket, last string) string {
 // for the same bucket, under any of the token keys.
 func (h *Handler) decodeToken(bucket, token string) (string, error) {
 	bad := s3err.InvalidArgument.With("The continuation token provided is incorrect")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(raw) < tokenMACSize {
 		return "", bad
 	}

@@ -74,6 +74,7 @@ func (s *Store) runBatch(batch []*commit) {
 		}
 		return
 	}
+	s.batches.Add(1)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, c := range batch {
 			c.removed, c.err = c.apply(tx)

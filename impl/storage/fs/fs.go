@@ -28,9 +28,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -70,6 +72,8 @@ type Store struct {
 	closed bool
 
 	pins pinSet
+
+	batches atomic.Int64 // index commits made, for tests and metrics
 }
 
 var _ storage.Backend = (*Store)(nil)
@@ -105,8 +109,11 @@ func Open(opts Options) (*Store, error) {
 		FreelistType:   bolt.FreelistMapType,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open index %s: locked by another process", opts.MetaFile)
+		}
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) {
+			return nil, fmt.Errorf("open index %s: not a bbolt index (the Node.js gateway's JSON metadata cannot be reused; use a new path)", opts.MetaFile)
 		}
 		return nil, fmt.Errorf("open index %s: %w", opts.MetaFile, err)
 	}
@@ -224,7 +231,9 @@ func (s *Store) collectGarbage(scanBlobs bool) error {
 			removed++
 		}
 	}
-	s.log.Info("storage: recovered from unclean shutdown", "orphan_blobs_removed", removed, "temp_files_removed", len(tmps))
+	if removed > 0 || len(tmps) > 0 {
+		s.log.Info("storage: collected files no index entry references", "orphan_blobs_removed", removed, "temp_files_removed", len(tmps))
+	}
 	return nil
 }
 

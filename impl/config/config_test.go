@@ -1,0 +1,155 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsMatchThePredecessor(t *testing.T) {
+	c, err := Load(env(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"PORT", c.Port, 9009},
+		{"CONTROL_PLANE_URL", c.ControlPlaneURL, "http://127.0.0.1:8080"},
+		{"REQUIRE_AUTH", c.RequireAuth, true},
+		{"PRESIGN_SECRET", c.PresignSecrets[0], "dev-presign-secret"},
+		{"MAX_BODY_BYTES", c.MaxBodyBytes, int64(268435456)},
+		{"S3_DATA_DIR", c.DataDir, ".tmp/s3-gateway/data"},
+		{"S3_META_FILE", c.MetaFile, ".tmp/s3-gateway/metadata.json"},
+		{"S3_MULTIPART_DIR", c.MultipartDir, ".tmp/s3-gateway/multipart"},
+		{"MAX_MULTIPART_PARTS", c.MaxMultipartParts, 10000},
+		{"SIGV4_MAX_SKEW_SECONDS", c.SigV4MaxSkew, 900 * time.Second},
+		{"SIGV4_PROVIDER", c.SigV4Provider, "hybrid"},
+		{"SIGV4_CACHE_TTL_MS", c.SigV4CacheTTL, 60 * time.Second},
+		{"INTERNAL_API_TOKEN", c.InternalAPIToken, ""},
+		{"S3_PATH_PREFIX", c.PathPrefix, "/s3"},
+		{"S3_AUTO_CREATE_BUCKETS", c.AutoCreateBuckets, true},
+		{"S3_FSYNC", c.Fsync, true},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s default = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+	if len(c.Credentials) != 0 {
+		t.Errorf("credentials by default: %v", c.Credentials)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := []struct {
+		vars       map[string]string
+		name       string
+		mustNotSay string
+	}{
+		{map[string]string{"PORT": "abc"}, "PORT", ""},
+		{map[string]string{"PORT": "70000"}, "PORT", ""},
+		{map[string]string{"REQUIRE_AUTH": "maybe"}, "REQUIRE_AUTH", ""},
+		{map[string]string{"MAX_BODY_BYTES": "-1"}, "MAX_BODY_BYTES", ""},
+		{map[string]string{"MAX_MULTIPART_PARTS": "10001"}, "MAX_MULTIPART_PARTS", ""},
+		{map[string]string{"SIGV4_PROVIDER": "ldap"}, "SIGV4_PROVIDER", ""},
+		{map[string]string{"CONTROL_PLANE_URL": "ftp://x"}, "CONTROL_PLANE_URL", ""},
+		{map[string]string{"S3_PATH_PREFIX": "s3"}, "S3_PATH_PREFIX", ""},
+		{map[string]string{"S3_FSYNC": "2"}, "S3_FSYNC", ""},
+		{map[string]string{"PRESIGN_SECRET": " , "}, "PRESIGN_SECRET", ""},
+		{map[string]string{"SIGV4_CREDENTIALS_JSON": `[{"access_key":"AK","secret_key":"TOPSECRET"`}, "SIGV4_CREDENTIALS_JSON", "TOPSECRET"},
+		{map[string]string{"SIGV4_CREDENTIALS_JSON": `[{"access_key":"AK","secret_key":"TOPSECRET","project_id":"p","ops":["fly"]}]`}, "SIGV4_CREDENTIALS_JSON", "TOPSECRET"},
+		{map[string]string{"SIGV4_CREDENTIALS_JSON": `[{"access_key":"AK","secret_key":"S","project_id":"p","prefx":"a/"}]`}, "SIGV4_CREDENTIALS_JSON", ""},
+		{map[string]string{"SIGV4_CREDENTIALS_FILE": "/nonexistent/creds.json"}, "SIGV4_CREDENTIALS_FILE", ""},
+	}
+	for _, c := range cases {
+		_, err := Load(env(c.vars), "")
+		if err == nil {
+			t.Errorf("%v: accepted", c.vars)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, c.name) || strings.Contains(msg, "\n") {
+			t.Errorf("%v: error %q does not start with %s on one line", c.vars, msg, c.name)
+		}
+		if c.mustNotSay != "" && strings.Contains(msg, c.mustNotSay) {
+			t.Errorf("%v: error %q leaks a secret", c.vars, msg)
+		}
+	}
+}
+
+func TestCredentialsForms(t *testing.T) {
+	arr := `[{"access_key":"b","secret_key":"s","project_id":"p","ops":["get"]},{"access_key":"a","secret_key":"s","project_id":"p"}]`
+	obj := `{"a":{"secret_key":"s","project_id":"p"},"b":{"secret_key":"s","project_id":"p","ops":["get"]}}`
+	for _, js := range []string{arr, obj} {
+		c, err := Load(env(map[string]string{"SIGV4_CREDENTIALS_JSON": js}), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Credentials) != 2 || c.Credentials[0].AccessKey != "a" || c.Credentials[1].Ops[0] != "get" {
+			t.Fatalf("credentials = %+v", c.Credentials)
+		}
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.json")
+	if err := os.WriteFile(file, []byte(`[{"access_key":"a","secret_key":"s","project_id":"p"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(env(map[string]string{"SIGV4_CREDENTIALS_JSON": arr, "SIGV4_CREDENTIALS_FILE": file}), "")
+	if err == nil || !strings.Contains(err.Error(), "also defined") {
+		t.Fatalf("a key in both sources: %v", err)
+	}
+}
+
+func TestFileAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gw.toml")
+	toml := "port = 7000\nrequire_auth = false\npresign_secret = [\"new\", \"old\"]\ns3_data_dir = \"/srv/data\"\n"
+	if err := os.WriteFile(file, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"PORT": "7001"}), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 7001 || c.RequireAuth || c.DataDir != "/srv/data" || strings.Join(c.PresignSecrets, ",") != "new,old" {
+		t.Fatalf("config = %+v", c)
+	}
+	if err := os.WriteFile(file, []byte("prot = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(env(nil), file); err == nil || !strings.Contains(err.Error(), `unknown setting "prot"`) {
+		t.Fatalf("typo in file: %v", err)
+	}
+	if _, err := Load(env(nil), filepath.Join(dir, "missing.toml")); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
+
+func TestPrepareDirs(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load(env(map[string]string{
+		"S3_DATA_DIR": filepath.Join(dir, "d"), "S3_META_FILE": filepath.Join(dir, "m", "i.db"), "S3_MULTIPART_DIR": filepath.Join(dir, "mp"),
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PrepareDirs(); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.DataDir = filepath.Join(blocker, "sub")
+	if err := c.PrepareDirs(); err == nil || !strings.HasPrefix(err.Error(), "S3_DATA_DIR=") {
+		t.Fatalf("unusable data dir: %v", err)
+	}
+}
