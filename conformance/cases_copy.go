@@ -1,0 +1,420 @@
+package conformance
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/gavv/httpexpect/v2"
+)
+
+// CopyObject. From the AWS CopyObject reference: x-amz-copy-source is
+// "bucket/key" (URL-encoded); the metadata directive is COPY (default) or
+// REPLACE and "values other than COPY or REPLACE result in an immediate
+// 400-based error response"; with COPY, user metadata in the request is
+// ignored; copying an object onto itself needs REPLACE (else 400
+// InvalidRequest); the x-amz-copy-source-if-* headers fail the copy with 412,
+// with the documented exceptions that if-match true + if-unmodified-since
+// false copies, and if-none-match false + if-modified-since true fails.
+// S3-compatible servers that mirror AWS's errors (MinIO, localstack) answer
+// 400 InvalidArgument both for an unknown directive and for a copy source
+// without a key.
+
+// copyResult is the body of a successful CopyObject.
+type copyResult struct {
+	XMLName      xml.Name `xml:"CopyObjectResult"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+const copyBody = "copy me, byte for byte"
+
+// copyRequest starts a raw CopyObject of source (the x-amz-copy-source value,
+// already encoded) to bucket/key.
+func copyRequest(e *Env, bucket, key, source string) *httpexpect.Request {
+	return e.Request(http.MethodPut, bucket, key).WithHeader("x-amz-copy-source", source)
+}
+
+// copyPutSource stores the source object with a content type and user
+// metadata and returns its ETag.
+func copyPutSource(t T, e *Env, bucket, key string) string {
+	t.Helper()
+	out, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(copyBody),
+		ContentType: aws.String("text/x-source"),
+		Metadata:    map[string]string{"color": "blue", "size": "small"},
+	})
+	mustf(t, err, "PutObject %s/%s", bucket, key)
+	return aws.ToString(out.ETag)
+}
+
+// copyHead reads an object's metadata.
+func copyHead(t T, e *Env, bucket, key string) *s3.HeadObjectOutput {
+	t.Helper()
+	out, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	mustf(t, err, "HeadObject %s/%s", bucket, key)
+	return out
+}
+
+// copyWantMeta checks an object's content type and complete user metadata.
+func copyWantMeta(t T, e *Env, bucket, key, contentType string, meta map[string]string) {
+	t.Helper()
+	out := copyHead(t, e, bucket, key)
+	eq(t, "Content-Type", aws.ToString(out.ContentType), contentType)
+	if len(out.Metadata) != len(meta) {
+		t.Fatalf("metadata = %v, want %v", out.Metadata, meta)
+	}
+	for k, v := range meta {
+		eq(t, "metadata "+k, out.Metadata[k], v)
+	}
+}
+
+// copyWantAbsent checks bucket/key does not exist.
+func copyWantAbsent(t T, e *Env, bucket, key string) {
+	t.Helper()
+	_, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err == nil {
+		t.Fatalf("%s/%s exists, want it absent", bucket, key)
+	}
+	eq(t, "HeadObject status of an absent object", HTTPStatus(err), http.StatusNotFound)
+}
+
+func init() {
+	register(
+		Case{
+			ID: "objects/copy/sdk/bytes-and-etag", Feature: Objects, Ops: ops("CopyObject", "GetObject"),
+			Desc: "CopyObject copies the bytes; CopyObjectResult has the source's ETag (simple upload) and a LastModified",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				srcETag := copyPutSource(t, e, b, "src")
+				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
+				})
+				mustf(t, err, "CopyObject")
+				if out.CopyObjectResult == nil {
+					t.Fatalf("CopyObject returned no CopyObjectResult")
+				}
+				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), srcETag)
+				if out.CopyObjectResult.LastModified == nil || out.CopyObjectResult.LastModified.IsZero() {
+					t.Fatalf("CopyObjectResult.LastModified is missing")
+				}
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+				eq(t, "source body", string(e.Get(b, "src")), copyBody)
+				eq(t, "destination ETag", aws.ToString(copyHead(t, e, b, "dst").ETag), srcETag)
+			},
+		},
+		Case{
+			ID: "objects/copy/raw/result-xml", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "a raw CopyObject answers 200 with a CopyObjectResult XML body holding the ETag and an ISO 8601 LastModified",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				srcETag := copyPutSource(t, e, b, "src")
+				resp := copyRequest(e, b, "dst", b+"/src").Expect()
+				resp.Status(http.StatusOK)
+				body := resp.Body().Raw()
+				var res copyResult
+				if err := xml.Unmarshal([]byte(body), &res); err != nil {
+					t.Fatalf("CopyObject body is not a CopyObjectResult: %v (body: %q)", err, body)
+				}
+				eq(t, "ETag", res.ETag, srcETag)
+				if _, err := time.Parse(time.RFC3339, res.LastModified); err != nil {
+					t.Fatalf("LastModified %q is not ISO 8601: %v", res.LastModified, err)
+				}
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+			},
+		},
+		Case{
+			ID: "objects/copy/metadata/copy-by-default", Feature: Objects, Ops: ops("CopyObject", "HeadObject"),
+			Desc: "without a metadata directive, the copy keeps the source's Content-Type and user metadata",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "src")
+				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
+				})
+				mustf(t, err, "CopyObject")
+				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+			},
+		},
+		Case{
+			ID: "objects/copy/metadata/copy-ignores-request-metadata", Feature: Objects, Ops: ops("CopyObject", "HeadObject"),
+			Desc: "with the COPY directive, user metadata sent with the request is ignored and the source's is kept",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "src")
+				copyRequest(e, b, "dst", b+"/src").
+					WithHeader("x-amz-metadata-directive", "COPY").
+					WithHeader("x-amz-meta-color", "red").
+					Expect().Status(http.StatusOK)
+				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+			},
+		},
+		Case{
+			ID: "objects/copy/metadata/replace", Feature: Objects, Ops: ops("CopyObject", "HeadObject"),
+			Desc: "with the REPLACE directive, the copy has exactly the request's Content-Type and user metadata",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "src")
+				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
+					MetadataDirective: types.MetadataDirectiveReplace,
+					ContentType:       aws.String("text/x-replaced"),
+					Metadata:          map[string]string{"shape": "round"},
+				})
+				mustf(t, err, "CopyObject REPLACE")
+				copyWantMeta(t, e, b, "dst", "text/x-replaced", map[string]string{"shape": "round"})
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+				// The source is untouched.
+				copyWantMeta(t, e, b, "src", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+			},
+		},
+		Case{
+			ID: "objects/copy/self/without-replace", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "copying an object onto itself without REPLACE fails with 400 InvalidRequest and leaves it unchanged",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "k")
+				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("k"), CopySource: aws.String(b + "/k"),
+				})
+				wantCode(t, err, "InvalidRequest", http.StatusBadRequest)
+				copyWantMeta(t, e, b, "k", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+			},
+		},
+		Case{
+			ID: "objects/copy/self/with-replace", Feature: Objects, Ops: ops("CopyObject", "HeadObject"),
+			Desc: "copying an object onto itself with REPLACE succeeds and replaces its metadata, keeping its bytes and ETag",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				etag := copyPutSource(t, e, b, "k")
+				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("k"), CopySource: aws.String(b + "/k"),
+					MetadataDirective: types.MetadataDirectiveReplace,
+					ContentType:       aws.String("text/x-updated"),
+					Metadata:          map[string]string{"color": "green"},
+				})
+				mustf(t, err, "CopyObject onto itself with REPLACE")
+				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), etag)
+				copyWantMeta(t, e, b, "k", "text/x-updated", map[string]string{"color": "green"})
+				eq(t, "body", string(e.Get(b, "k")), copyBody)
+			},
+		},
+		Case{
+			ID: "objects/copy/missing-source-key", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "copying a key that does not exist fails with 404 NoSuchKey and creates nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/nope"),
+				})
+				wantCode(t, err, "NoSuchKey", http.StatusNotFound)
+				copyWantAbsent(t, e, b, "dst")
+			},
+		},
+		Case{
+			ID: "objects/copy/missing-source-bucket", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "copying from a bucket that does not exist fails with 404 NoSuchBucket",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(e.BucketName() + "/k"),
+				})
+				wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
+				copyWantAbsent(t, e, b, "dst")
+			},
+		},
+		Case{
+			ID: "objects/copy/cross-bucket", Feature: Objects, Ops: ops("CopyObject", "GetObject"),
+			Desc: "CopyObject copies an object into another bucket with its bytes, ETag and metadata",
+			Run: func(t T, e *Env) {
+				src, dst := e.NewBucket(), e.NewBucket()
+				etag := copyPutSource(t, e, src, "dir/obj")
+				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(dst), Key: aws.String("other/name"), CopySource: aws.String(src + "/dir/obj"),
+				})
+				mustf(t, err, "CopyObject across buckets")
+				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), etag)
+				eq(t, "copied body", string(e.Get(dst, "other/name")), copyBody)
+				copyWantMeta(t, e, dst, "other/name", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				eq(t, "source body", string(e.Get(src, "dir/obj")), copyBody)
+			},
+		},
+		Case{
+			ID: "objects/copy/overwrites-destination", Feature: Objects, Ops: ops("CopyObject", "GetObject"),
+			Desc: "CopyObject replaces an existing destination object, bytes, ETag and metadata",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				etag := copyPutSource(t, e, b, "src")
+				_, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), Body: strings.NewReader("old destination, longer than the source body"),
+					ContentType: aws.String("text/x-old"), Metadata: map[string]string{"old": "yes"},
+				})
+				mustf(t, err, "PutObject destination")
+				_, err = e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
+					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
+				})
+				mustf(t, err, "CopyObject onto an existing key")
+				eq(t, "destination body", string(e.Get(b, "dst")), copyBody)
+				eq(t, "destination ETag", aws.ToString(copyHead(t, e, b, "dst").ETag), etag)
+				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+			},
+		},
+		Case{
+			ID: "objects/copy/source/leading-slash", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "x-amz-copy-source of the form /bucket/key (leading slash) is accepted",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "dir/src")
+				copyRequest(e, b, "dst", "/"+b+"/dir/src").Expect().Status(http.StatusOK)
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+			},
+		},
+		Case{
+			ID: "objects/copy/source/no-leading-slash", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "x-amz-copy-source of the form bucket/key (no leading slash) is accepted",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "dir/src")
+				copyRequest(e, b, "dst", b+"/dir/src").Expect().Status(http.StatusOK)
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+			},
+		},
+		Case{
+			ID: "objects/copy/source/plus-is-not-space", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "a %2B in x-amz-copy-source names a key with '+', not the key with a space",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "a+b", "plus")
+				e.PutString(b, "a b", "space")
+				copyRequest(e, b, "dst-plus", b+"/a%2Bb").Expect().Status(http.StatusOK)
+				eq(t, "copy of a%2Bb", string(e.Get(b, "dst-plus")), "plus")
+				copyRequest(e, b, "dst-space", b+"/a%20b").Expect().Status(http.StatusOK)
+				eq(t, "copy of a%20b", string(e.Get(b, "dst-space")), "space")
+			},
+		},
+		Case{
+			ID: "objects/copy/source/no-key", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "an x-amz-copy-source naming only a bucket fails with 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				rccExpectError(t, copyRequest(e, b, "dst", b).Expect(), http.StatusBadRequest, "InvalidArgument")
+				copyWantAbsent(t, e, b, "dst")
+			},
+		},
+		Case{
+			ID: "objects/copy/metadata/unknown-directive", Feature: Objects, Ops: ops("CopyObject"),
+			Desc: "an x-amz-metadata-directive other than COPY or REPLACE fails with 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "src")
+				resp := copyRequest(e, b, "dst", b+"/src").WithHeader("x-amz-metadata-directive", "MOVE").Expect()
+				rccExpectError(t, resp, http.StatusBadRequest, "InvalidArgument")
+				copyWantAbsent(t, e, b, "dst")
+			},
+		},
+	)
+
+	// Keys whose names need encoding in x-amz-copy-source.
+	for _, c := range []struct{ name, key string }{
+		{"space", "with space"},
+		{"percent", "100% sure"},
+		{"question-mark", "what?really"},
+		{"unicode", "caf\u00e9/\u00fcber-\u65e5\u672c"},
+		{"mixed", "dir one/a b+c%d?e=f&g#h"},
+	} {
+		register(Case{
+			ID: "objects/copy/source/encoded-key/" + c.name, Feature: Objects, Ops: ops("CopyObject"),
+			Desc: fmt.Sprintf("a source key %q, URL-encoded in x-amz-copy-source, is copied", c.key),
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, c.key, "special "+c.name)
+				resp := copyRequest(e, b, "dst", b+"/"+escapeKey(c.key)).Expect()
+				resp.Status(http.StatusOK)
+				eq(t, "copied body", string(e.Get(b, "dst")), "special "+c.name)
+				// And the reverse: a copy to that key reads back under it.
+				copyRequest(e, b, c.key+".copy", b+"/dst").Expect().Status(http.StatusOK)
+				eq(t, "copy to the special key", string(e.Get(b, c.key+".copy")), "special "+c.name)
+			},
+		})
+	}
+
+	// x-amz-copy-source-if-* preconditions.
+	wrong := `"00000000000000000000000000000000"`
+	for _, c := range []struct {
+		name    string
+		headers func(etag string, lm time.Time) map[string]string
+		sleep   bool
+		ok      bool
+	}{
+		{"if-match/match", func(etag string, _ time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-match": etag}
+		}, false, true},
+		{"if-match/mismatch", func(string, time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-match": wrong}
+		}, false, false},
+		{"if-none-match/match", func(etag string, _ time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-none-match": etag}
+		}, false, false},
+		{"if-none-match/mismatch", func(string, time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-none-match": wrong}
+		}, false, true},
+		{"if-unmodified-since/before", func(_ string, lm time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(-time.Hour))}
+		}, false, false},
+		{"if-unmodified-since/after", func(_ string, lm time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(time.Hour))}
+		}, false, true},
+		{"if-modified-since/after", func(_ string, lm time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(time.Second))}
+		}, true, false},
+		{"if-modified-since/before", func(_ string, lm time.Time) map[string]string {
+			return map[string]string{"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(-time.Hour))}
+		}, false, true},
+		{"combined/if-match-true-if-unmodified-since-false", func(etag string, lm time.Time) map[string]string {
+			return map[string]string{
+				"x-amz-copy-source-if-match":            etag,
+				"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(-time.Hour)),
+			}
+		}, false, true},
+		{"combined/if-none-match-false-if-modified-since-true", func(etag string, lm time.Time) map[string]string {
+			return map[string]string{
+				"x-amz-copy-source-if-none-match":     etag,
+				"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(-time.Hour)),
+			}
+		}, false, false},
+	} {
+		outcome := "copies (200)"
+		if !c.ok {
+			outcome = "fails with 412 PreconditionFailed and creates nothing"
+		}
+		register(Case{
+			ID: "objects/copy/conditional/" + c.name, Feature: Objects, Ops: ops("CopyObject"),
+			Desc: fmt.Sprintf("CopyObject with x-amz-copy-source %s %s", c.name, outcome),
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				etag := copyPutSource(t, e, b, "src")
+				lm := rccLastModified(t, e, b, "src")
+				if c.sleep {
+					rccAwaitServerPast()
+				}
+				req := copyRequest(e, b, "dst", b+"/src")
+				for k, v := range c.headers(etag, lm) {
+					req = req.WithHeader(k, v)
+				}
+				resp := req.Expect()
+				if c.ok {
+					resp.Status(http.StatusOK)
+					eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+					return
+				}
+				rccExpectError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
+				copyWantAbsent(t, e, b, "dst")
+			},
+		})
+	}
+}
