@@ -108,14 +108,14 @@ type responseWriter struct {
 
 func (w *responseWriter) WriteHeader(code int) {
 	if w.entry.Status == 0 {
-	w.entry.Status = code
+		w.entry.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.entry.Status == 0 {
-	w.entry.Status = http.StatusOK
+		w.entry.Status = http.StatusOK
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.entry.BytesOut += int64(n)
@@ -124,7 +124,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 
 func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	if w.entry.Status == 0 {
-	w.entry.Status = http.StatusOK
+		w.entry.Status = http.StatusOK
 	}
 	n, err := io.Copy(w.ResponseWriter, src)
 	w.entry.BytesOut += n
@@ -136,7 +136,7 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 func (w *responseWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-	f.Flush()
+		f.Flush()
 	}
 }
 

@@ -21,6 +21,32 @@ type listParams struct {
 	urlEncode         bool
 }
 
+// listParams reads the shared parameters and checks the principal may list
+// under the requested prefix.
+func (h *Handler) listParams(rq *request) (listParams, error) {
+	p, err := parseListParams(rq.query)
+	if err != nil {
+		return p, err
+	}
+	return p, h.authorize(rq, auth.List, rq.bucket, p.prefix)
+}
+
+// result starts a response with the fields v1 and v2 share.
+func (p listParams) result(bucket string, res storage.ListResult, enc func(string) string) listBucketResult {
+	out := listBucketResult{
+		Xmlns:       xmlns,
+		Name:        bucket,
+		Prefix:      enc(p.prefix),
+		MaxKeys:     p.maxKeys,
+		Delimiter:   enc(p.delimiter),
+		IsTruncated: res.Truncated,
+	}
+	if p.urlEncode {
+		out.EncodingType = "url"
+	}
+	return out
+}
+
 func parseListParams(q url.Values) (listParams, error) {
 	p := listParams{prefix: q.Get("prefix"), delimiter: q.Get("delimiter"), maxKeys: maxListKeys}
 	if v := q.Get("max-keys"); v != "" {
@@ -64,11 +90,8 @@ func (p listParams) encoder() func(string) string {
 
 func (h *Handler) listObjectsV2(rq *request) error {
 	q := rq.query
-	p, err := parseListParams(q)
+	p, err := h.listParams(rq)
 	if err != nil {
-		return err
-	}
-	if err := h.authorize(rq, auth.List, rq.bucket, p.prefix); err != nil {
 		return err
 	}
 	startAfter, token := q.Get("start-after"), q.Get("continuation-token")
@@ -90,20 +113,8 @@ func (h *Handler) listObjectsV2(rq *request) error {
 	}
 	enc := p.encoder()
 	count := len(res.Objects) + len(res.CommonPrefixes)
-	out := listBucketResult{
-		Xmlns:             xmlns,
-		Name:              rq.bucket,
-		Prefix:            enc(p.prefix),
-		ContinuationToken: token,
-		StartAfter:        enc(startAfter),
-		KeyCount:          &count,
-		MaxKeys:           p.maxKeys,
-		Delimiter:         enc(p.delimiter),
-		IsTruncated:       res.Truncated,
-	}
-	if p.urlEncode {
-		out.EncodingType = "url"
-	}
+	out := p.result(rq.bucket, res, enc)
+	out.ContinuationToken, out.StartAfter, out.KeyCount = token, enc(startAfter), &count
 	if res.Truncated {
 		out.NextContinuationToken = h.encodeToken(rq.bucket, res.Last)
 	}
@@ -114,11 +125,8 @@ func (h *Handler) listObjectsV2(rq *request) error {
 
 func (h *Handler) listObjectsV1(rq *request) error {
 	q := rq.query
-	p, err := parseListParams(q)
+	p, err := h.listParams(rq)
 	if err != nil {
-		return err
-	}
-	if err := h.authorize(rq, auth.List, rq.bucket, p.prefix); err != nil {
 		return err
 	}
 	marker := q.Get("marker")
@@ -132,18 +140,8 @@ func (h *Handler) listObjectsV1(rq *request) error {
 	}
 	enc := p.encoder()
 	encMarker := enc(marker)
-	out := listBucketResult{
-		Xmlns:       xmlns,
-		Name:        rq.bucket,
-		Prefix:      enc(p.prefix),
-		Marker:      &encMarker,
-		MaxKeys:     p.maxKeys,
-		Delimiter:   enc(p.delimiter),
-		IsTruncated: res.Truncated,
-	}
-	if p.urlEncode {
-		out.EncodingType = "url"
-	}
+	out := p.result(rq.bucket, res, enc)
+	out.Marker = &encMarker
 	// S3 sends NextMarker only with a delimiter; without one, clients
 	// resume from the last key.
 	if res.Truncated && p.delimiter != "" {

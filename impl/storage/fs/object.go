@@ -30,6 +30,15 @@ type blob struct {
 	md5  [md5.Size]byte
 }
 
+// record returns the index entry of an object made of this one blob.
+func (b blob) record() *objectRecord {
+	return &objectRecord{
+		Blobs: []blobRef{{ID: b.id, Size: b.size}},
+		Size:  b.size,
+		ETag:  hex.EncodeToString(b.md5[:]),
+	}
+}
+
 // writeBlob streams r into a new blob: a temp file, hashed as it is written,
 // synced and renamed into the blob tree. It never leaves a file behind on
 // error.
@@ -120,11 +129,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	rec := &objectRecord{
-		Blobs: []blobRef{{ID: b.id, Size: b.size}},
-		Size:  b.size,
-		ETag:  hex.EncodeToString(b.md5[:]),
-	}
+	rec := b.record()
 	setMetadata(rec, &opts.Metadata)
 	return s.commitObject(bucket, key, rec, opts.Conditions, opts.CreateBucketFor)
 }
@@ -431,11 +436,7 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	rec := &objectRecord{
-		Blobs: []blobRef{{ID: b.id, Size: b.size}},
-		Size:  b.size,
-		ETag:  hex.EncodeToString(b.md5[:]),
-	}
+	rec := b.record()
 	meta := &obj.info.Metadata
 	if opts.Metadata != nil {
 		meta = opts.Metadata
