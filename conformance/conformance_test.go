@@ -8,13 +8,12 @@ import (
 )
 
 // TestGateway runs the whole suite against this repository's gateway,
-// built and started as a separate process (with the race detector when the
-// tests have it).
+// built and started as a separate process with its default settings
+// (authentication required), with the race detector when the tests have it.
 func TestGateway(t *testing.T) {
 	g, err := launch.Start(launch.Options{
 		Dir:  t.TempDir(),
 		Race: raceEnabled,
-		Env:  map[string]string{"REQUIRE_AUTH": "false"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,15 @@ type Target struct {
 	Region     string `toml:"region"`
 	// Full are credentials allowed everything in their own project.
 	Full Credentials `toml:"full"`
+	// Scoped may only touch ScopedBucket, under ScopedPrefix, in Full's
+	// project; cases create that bucket with Full when it is missing.
+	Scoped       Credentials `toml:"scoped"`
+	ScopedBucket string      `toml:"scoped_bucket"`
+	ScopedPrefix string      `toml:"scoped_prefix"`
+	// ReadOnly may get, head and list in Full's project.
+	ReadOnly Credentials `toml:"read_only"`
+	// Other has full rights in another project.
+	Other Credentials `toml:"other_project"`
 	// Features are the features the target claims; empty claims all.
 	Features []Feature `toml:"features"`
 	// MaxSkew is the clock skew the target tolerates on signed requests.

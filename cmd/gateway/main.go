@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -18,10 +19,15 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/auth/sigv4"
 	"github.com/s3gw/gateway/impl/config"
+	"github.com/s3gw/gateway/impl/controlplane"
 	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/server"
 	"github.com/s3gw/gateway/impl/storage/fs"
@@ -66,9 +72,13 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		}
 	}()
 
-	authn := auth.DenyAll
-	if !cfg.RequireAuth {
-		authn = auth.Anonymous
+	authn := &auth.Chain{
+		SigV4: &sigv4.Verifier{
+			Lookup:  keyLookup(cfg),
+			Region:  cfg.Region,
+			MaxSkew: cfg.SigV4MaxSkew,
+		},
+		RequireAuth: cfg.RequireAuth,
 	}
 	var reserved []string
 	if cfg.PathPrefix == "" {
@@ -85,7 +95,16 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		TokenKeys:         tokenKeys(cfg.PresignSecrets),
 		Logger:            log,
 	})
+	var tlsConfig *tls.Config
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return fail(&config.Error{Var: "TLS_CERT_FILE", Value: cfg.TLSCertFile, Reason: err.Error()})
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	srv := server.New(server.Options{
+		TLS:             tlsConfig,
 		S3:              api,
 		Prefix:          cfg.PathPrefix,
 		Storage:         store,
@@ -104,7 +123,7 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 			return fail(fmt.Errorf("-addr-file: %w", err))
 		}
 	}
-	log.Info("gateway listening", "addr", addr, "s3_prefix", cfg.PathPrefix+"/", "require_auth", cfg.RequireAuth)
+	log.Info("gateway listening", "addr", addr, "tls", tlsConfig != nil, "s3_prefix", cfg.PathPrefix+"/", "require_auth", cfg.RequireAuth)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -123,6 +142,25 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// keyLookup builds the access-key provider SIGV4_PROVIDER names: the local
+// credentials, the control plane behind a cache, or both (local first).
+func keyLookup(cfg *config.Config) credentials.Lookup {
+	local := credentials.Static(cfg.Credentials)
+	if cfg.SigV4Provider == "env" {
+		return local
+	}
+	cp := controlplane.New(cfg.ControlPlaneURL, cfg.InternalAPIToken)
+	cache := &credentials.Cache{
+		Source:      cp.ResolveKey,
+		TTL:         cfg.SigV4CacheTTL,
+		NegativeTTL: min(cfg.SigV4CacheTTL, 5*time.Second),
+	}
+	if cfg.SigV4Provider == "control-plane" {
+		return cache.Lookup
+	}
+	return credentials.First(local, cache.Lookup)
 }
 
 // tokenKeys derives the listing-token keys from the presign secrets, so that
@@ -149,6 +187,15 @@ func warnings(cfg *config.Config) []string {
 	}
 	if !cfg.Fsync {
 		w = append(w, "S3_FSYNC=false: acknowledged writes can be lost in a crash")
+	}
+	for _, c := range cfg.Credentials {
+		if strings.HasPrefix(c.AccessKey, "demo-") || strings.HasPrefix(c.SecretKey, "demo-") {
+			w = append(w, "demo credentials are configured (access key "+c.AccessKey+")")
+			break
+		}
+	}
+	if cfg.SigV4Provider != "env" && cfg.InternalAPIToken == "" {
+		w = append(w, "INTERNAL_API_TOKEN is empty while SIGV4_PROVIDER="+cfg.SigV4Provider+" calls the control plane")
 	}
 	return w
 }

@@ -23,6 +23,31 @@ import (
 	"github.com/s3gw/gateway/conformance"
 )
 
+// The credentials a launched gateway knows, one per Target credential set.
+var (
+	fullKey     = conformance.Credentials{AccessKey: "conformance-full", SecretKey: "conformance-full-secret"}
+	scopedKey   = conformance.Credentials{AccessKey: "conformance-scoped", SecretKey: "conformance-scoped-secret"}
+	readOnlyKey = conformance.Credentials{AccessKey: "conformance-read-only", SecretKey: "conformance-read-only-secret"}
+	otherKey    = conformance.Credentials{AccessKey: "conformance-other", SecretKey: "conformance-other-secret"}
+)
+
+const (
+	scopedBucket = "conformance-scoped"
+	scopedPrefix = "allowed/"
+)
+
+// credentialsJSON is SIGV4_CREDENTIALS_JSON for the keys above.
+func credentialsJSON() string {
+	return `[
+  {"access_key": "` + fullKey.AccessKey + `", "secret_key": "` + fullKey.SecretKey + `", "project_id": "conformance"},
+  {"access_key": "` + scopedKey.AccessKey + `", "secret_key": "` + scopedKey.SecretKey + `", "project_id": "conformance",
+   "bucket": "` + scopedBucket + `", "prefix": "` + scopedPrefix + `"},
+  {"access_key": "` + readOnlyKey.AccessKey + `", "secret_key": "` + readOnlyKey.SecretKey + `", "project_id": "conformance",
+   "ops": ["get", "head", "list"]},
+  {"access_key": "` + otherKey.AccessKey + `", "secret_key": "` + otherKey.SecretKey + `", "project_id": "conformance-other"}
+]`
+}
+
 // Options configures a gateway process.
 type Options struct {
 	// Dir holds the gateway's data, index and log. Reuse it to restart a
@@ -114,12 +139,14 @@ func (g *Gateway) start(bin string) error {
 	addrFile := filepath.Join(g.Dir, "addr")
 	os.Remove(addrFile)
 	env := map[string]string{
-		"HOST":             "127.0.0.1",
-		"PORT":             "0",
-		"S3_DATA_DIR":      filepath.Join(g.Dir, "data"),
-		"S3_META_FILE":     filepath.Join(g.Dir, "meta", "index.db"),
-		"S3_MULTIPART_DIR": filepath.Join(g.Dir, "multipart"),
-		"LOG_FORMAT":       "text",
+		"HOST":                   "127.0.0.1",
+		"PORT":                   "0",
+		"S3_DATA_DIR":            filepath.Join(g.Dir, "data"),
+		"S3_META_FILE":           filepath.Join(g.Dir, "meta", "index.db"),
+		"S3_MULTIPART_DIR":       filepath.Join(g.Dir, "multipart"),
+		"LOG_FORMAT":             "text",
+		"SIGV4_PROVIDER":         "env",
+		"SIGV4_CREDENTIALS_JSON": credentialsJSON(),
 	}
 	for k, v := range g.opts.Env {
 		env[k] = v
@@ -187,7 +214,12 @@ func (g *Gateway) Target() *conformance.Target {
 		Endpoint:     g.Endpoint,
 		PathPrefix:   g.Prefix,
 		Region:       "us-east-1",
-		Full:         conformance.Credentials{AccessKey: "conformance-full", SecretKey: "conformance-full-secret"},
+		Full:         fullKey,
+		Scoped:       scopedKey,
+		ScopedBucket: scopedBucket,
+		ScopedPrefix: scopedPrefix,
+		ReadOnly:     readOnlyKey,
+		Other:        otherKey,
 		MaxSkew:      skew,
 		MaxBodyBytes: maxBody,
 	}

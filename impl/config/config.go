@@ -50,6 +50,10 @@ type Config struct {
 	Region            string
 	ShutdownTimeout   time.Duration
 	LogFormat         string
+	// TLSCertFile and TLSKeyFile, when both set, make the gateway serve
+	// HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
 }
 
 // DefaultPresignSecret is the predecessor's development default; readiness
@@ -212,6 +216,16 @@ var settings = []setting{
 			n, err := parsePositive(v)
 			c.ShutdownTimeout = time.Duration(n) * time.Second
 			return err
+		}},
+	{name: "TLS_CERT_FILE", def: "", doc: "PEM certificate (chain) to serve HTTPS; set with TLS_KEY_FILE",
+		set: func(c *Config, v string) error { c.TLSCertFile = v; return nil }},
+	{name: "TLS_KEY_FILE", def: "", doc: "PEM private key for TLS_CERT_FILE",
+		set: func(c *Config, v string) error {
+			c.TLSKeyFile = v
+			if (c.TLSCertFile == "") != (v == "") {
+				return errors.New("set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+			}
+			return nil
 		}},
 	{name: "LOG_FORMAT", def: "json", doc: "log format: json or text",
 		set: func(c *Config, v string) error {

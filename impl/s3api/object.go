@@ -4,12 +4,14 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -130,16 +132,29 @@ func (h *Handler) putObject(rq *request) error {
 	if size > h.opts.MaxBodyBytes {
 		return s3err.EntityTooLarge
 	}
-	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, rq.r.Body, storage.PutOptions{
+	exps, err := checksumExpectations(rq.r)
+	if err != nil {
+		return err
+	}
+	opts := storage.PutOptions{
 		Metadata:        meta,
 		Size:            size,
 		MaxSize:         h.opts.MaxBodyBytes,
 		ContentMD5:      wantMD5,
 		Conditions:      cond,
 		CreateBucketFor: h.createFor(rq),
-	})
+	}
+	var body io.Reader = rq.r.Body
+	if len(exps) > 0 {
+		cr := checksum.NewReader(body, exps)
+		body, opts.LateChecksums = cr, cr.Sums
+	}
+	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, body, opts)
 	if err != nil {
 		return err
+	}
+	for alg, v := range info.Checksums {
+		rq.w.Header().Set(checksum.HeaderName(alg), v)
 	}
 	rq.w.Header().Set("ETag", quote(info.ETag))
 	rq.w.WriteHeader(http.StatusOK)
@@ -178,6 +193,7 @@ func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.
 		return err
 	}
 	setObjectHeaders(hdr, info)
+	setChecksumHeaders(hdr, rq.r, info, rng == nil)
 	applyResponseOverrides(hdr, rq.query)
 	status, off, n := http.StatusOK, int64(0), info.Size
 	if rng != nil {

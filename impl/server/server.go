@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,8 @@ type Options struct {
 	Logger          *slog.Logger
 	// AccessSinks see every finished request (metrics, usage).
 	AccessSinks []func(*accesslog.Entry)
+	// TLS, when set, makes Serve speak HTTPS.
+	TLS *tls.Config
 }
 
 // Server is the gateway's HTTP server.
@@ -167,6 +170,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.opts.TLS != nil {
+		ln = tls.NewListener(ln, s.opts.TLS)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -120,6 +120,10 @@ type PutOptions struct {
 	// CreateBucketFor, when non-empty, creates a missing bucket for this
 	// project in the same commit as the object.
 	CreateBucketFor string
+	// LateChecksums, when set, is called once the body has been read
+	// (and verified) to get checksums known only then, such as trailer
+	// values; they are stored with the object.
+	LateChecksums func() map[string]string
 }
 
 // CopyOptions tunes CopyObject.

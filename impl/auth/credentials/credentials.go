@@ -24,6 +24,9 @@ type Record struct {
 	Service   string   `json:"service,omitempty"`
 }
 
+// ErrUnknownKey is returned by lookups for an access key that does not exist.
+var ErrUnknownKey = errors.New("credentials: unknown access key")
+
 // Ops are the operation classes a credential can be scoped to.
 var Ops = []string{"put", "get", "head", "list", "delete"}
 

@@ -131,6 +131,9 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	}
 	rec := b.record()
 	setMetadata(rec, &opts.Metadata)
+	if opts.LateChecksums != nil {
+		rec.Checksums = nonEmpty(opts.LateChecksums())
+	}
 	return s.commitObject(bucket, key, rec, opts.Conditions, opts.CreateBucketFor)
 }
 

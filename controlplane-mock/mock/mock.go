@@ -1,0 +1,232 @@
+// Package mock is a control plane for development and tests: a real HTTP
+// server that implements the contract the gateway consumes (resolving access
+// keys, and more as the gateway grows), seeded from a TOML file, with an
+// admin endpoint that injects faults so tests can prove the gateway
+// survives a slow, flaky or dead control plane.
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/s3gw/gateway/impl/auth/credentials"
+)
+
+// Seed is the TOML seed file's content.
+type Seed struct {
+	Keys []SeedKey `toml:"keys"`
+}
+
+// SeedKey is one access key of the seed.
+type SeedKey struct {
+	AccessKey string   `toml:"access_key"`
+	SecretKey string   `toml:"secret_key"`
+	ProjectID string   `toml:"project_id"`
+	Bucket    string   `toml:"bucket"`
+	Prefix    string   `toml:"prefix"`
+	Ops       []string `toml:"ops"`
+	Region    string   `toml:"region"`
+	Service   string   `toml:"service"`
+}
+
+// LoadSeed reads and validates a seed file.
+func LoadSeed(path string) (*Seed, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read seed: %w", err)
+	}
+	var s Seed
+	dec := toml.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("parse seed %s: %w", path, err)
+	}
+	for _, k := range s.Keys {
+		r := k.record()
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", path, err)
+		}
+	}
+	return &s, nil
+}
+
+func (k SeedKey) record() credentials.Record {
+	return credentials.Record{AccessKey: k.AccessKey, SecretKey: k.SecretKey, ProjectID: k.ProjectID,
+		Bucket: k.Bucket, Prefix: k.Prefix, Ops: k.Ops, Region: k.Region, Service: k.Service}
+}
+
+// Faults are injected by POST /v1/admin/faults.
+type Faults struct {
+	LatencyMS int     `json:"latency_ms"`
+	ErrorRate float64 `json:"error_rate"`
+	Down      bool    `json:"down"`
+}
+
+// Server is the mock control plane.
+type Server struct {
+	token string
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	keys   map[string]credentials.Record
+	faults Faults
+	calls  map[string]int
+}
+
+// New returns a server with the seed's keys. token, when set, is required as
+// a bearer token on every non-admin endpoint.
+func New(seed *Seed, token string, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{token: token, log: log, keys: map[string]credentials.Record{}, calls: map[string]int{}}
+	if seed != nil {
+		for _, k := range seed.Keys {
+			s.keys[k.AccessKey] = k.record()
+		}
+	}
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) })
+	mux.HandleFunc("POST /v1/admin/faults", s.setFaults)
+	mux.HandleFunc("DELETE /v1/admin/faults", s.clearFaults)
+	mux.HandleFunc("GET /v1/admin/calls", s.getCalls)
+	mux.Handle("POST /v1/sigv4/resolve", s.guard(s.resolve))
+	mux.Handle("POST /v1/keys", s.guard(s.createKey))
+	return mux
+}
+
+// guard applies the bearer token and the injected faults.
+func (s *Server) guard(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		f := s.faults
+		s.calls[r.URL.Path]++
+		s.mu.Unlock()
+		if f.Down {
+			// A dead control plane: the connection drops with no answer.
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		if f.LatencyMS > 0 {
+			select {
+			case <-time.After(time.Duration(f.LatencyMS) * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"reason": "injected fault"})
+			return
+		}
+		if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "missing or wrong internal API token"})
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AccessKey string `json:"access_key"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	s.mu.Lock()
+	rec, ok := s.keys[req.AccessKey]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"reason": "unknown access key"})
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// createKey adds or replaces a key (POST /v1/keys with a credential record).
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
+	var rec credentials.Record
+	if !readJSON(w, r, &rec) {
+		return
+	}
+	if err := rec.Validate(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": err.Error()})
+		return
+	}
+	s.mu.Lock()
+	s.keys[rec.AccessKey] = rec
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]string{"access_key": rec.AccessKey})
+}
+
+func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
+	var f Faults
+	if !readJSON(w, r, &f) {
+		return
+	}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 || f.LatencyMS < 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": "error_rate must be in [0,1] and latency_ms >= 0"})
+		return
+	}
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
+	s.log.Info("faults set", "latency_ms", f.LatencyMS, "error_rate", f.ErrorRate, "down", f.Down)
+	writeJSON(w, http.StatusOK, f)
+}
+
+func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.faults = Faults{}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, Faults{})
+}
+
+// getCalls reports how many calls each endpoint received, so tests can
+// check caching and call coalescing.
+func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": "invalid JSON: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
