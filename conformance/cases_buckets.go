@@ -14,22 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// bktExists reports whether HeadBucket finds the bucket (200) or not (404);
-// anything else fails the case.
-func bktExists(t T, e *Env, bucket string) bool {
-	t.Helper()
-	resp := e.Request(http.MethodHead, bucket, "").Expect()
-	switch st := resp.Raw().StatusCode; st {
-	case http.StatusOK:
-		return true
-	case http.StatusNotFound:
-		return false
-	default:
-		t.Fatalf("HeadBucket %s: status %d, want 200 or 404", bucket, st)
-		return false
-	}
-}
-
 // bktRemoveIfCreated deletes a bucket a faulty target created although it
 // should not have, so a failing case leaves nothing behind.
 func bktRemoveIfCreated(e *Env, bucket string) {
@@ -44,16 +28,16 @@ func bktRemoveIfCreated(e *Env, bucket string) {
 }
 
 // bktListed returns the bucket entry named name from ListBuckets, or nil.
-func bktListed(t T, e *Env, name string) (*types.Bucket, []types.Bucket) {
+func bktListed(t T, e *Env, name string) *types.Bucket {
 	t.Helper()
 	out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{})
 	mustf(t, err, "ListBuckets")
 	for i := range out.Buckets {
 		if aws.ToString(out.Buckets[i].Name) == name {
-			return &out.Buckets[i], out.Buckets
+			return &out.Buckets[i]
 		}
 	}
-	return nil, out.Buckets
+	return nil
 }
 
 // bktCheckCreationDate fails unless a listed bucket has a plausible
@@ -97,8 +81,8 @@ func init() {
 				// In us-east-1 the Location header is "/" and the bucket name.
 				resp.Header("Location").IsEqual("/" + name)
 			}
-			eq(t, "HeadBucket finds the bucket", bktExists(t, e, name), true)
-			listed, _ := bktListed(t, e, name)
+			eq(t, "HeadBucket finds the bucket", bucketExists(t, e, name), true)
+			listed := bktListed(t, e, name)
 			if listed == nil {
 				t.Fatalf("bucket %s not in ListBuckets", name)
 			}
@@ -129,7 +113,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				bktRemoveIfCreated(e, c.name)
 				resp := e.Request(http.MethodPut, c.name, "").Expect()
-				genExpectError(t, resp, http.StatusBadRequest, "InvalidBucketName")
+				wantError(t, resp, http.StatusBadRequest, "InvalidBucketName")
 			},
 		})
 	}
@@ -158,7 +142,7 @@ func init() {
 				}
 				mustf(t, err, "CreateBucket %q", name)
 				e.CleanupBucket(name)
-				eq(t, "HeadBucket finds "+name, bktExists(t, e, name), true)
+				eq(t, "HeadBucket finds "+name, bucketExists(t, e, name), true)
 				e.PutString(name, "k", "v")
 				eq(t, "object body", string(e.Get(name, "k")), "v")
 			},
@@ -172,7 +156,7 @@ func init() {
 			b := e.NewBucket()
 			e.PutString(b, "k", "kept")
 			resp := e.Request(http.MethodPut, b, "").Expect()
-			doc := genExpectError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
+			doc := wantError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
 			eq(t, "<BucketName>", doc.BucketName, b)
 			eq(t, "object after re-create", string(e.Get(b, "k")), "kept")
 		},
@@ -191,21 +175,26 @@ func init() {
 				bktRemoveIfCreated(e, name)
 				resp := e.Request(http.MethodPut, name, "").
 					WithHeader("Content-Type", "application/xml").WithBytes([]byte(c.body)).Expect()
-				genExpectError(t, resp, http.StatusBadRequest, "MalformedXML")
-				eq(t, "bucket exists after a failed CreateBucket", bktExists(t, e, name), false)
+				wantError(t, resp, http.StatusBadRequest, "MalformedXML")
+				eq(t, "bucket exists after a failed CreateBucket", bucketExists(t, e, name), false)
 			},
 		})
 	}
 
-	register(Case{
-		ID: "buckets/head/missing", Feature: Buckets, Ops: ops("HeadBucket"),
-		Desc: "HeadBucket on a bucket that does not exist answers 404 with an empty body",
-		Run: func(t T, e *Env) {
-			resp := e.Request(http.MethodHead, e.BucketName(), "").Expect()
-			resp.Status(http.StatusNotFound)
-			resp.Body().IsEmpty()
-		},
-	})
+	// HEAD of a bucket (key "") or object in a bucket that does not exist.
+	for _, c := range []struct{ id, op, key, desc string }{
+		{"buckets/head/missing", "HeadBucket", "", "HeadBucket on a bucket that does not exist answers 404 with an empty body"},
+		{"buckets/missing/head-object", "HeadObject", "k", "HeadObject in a bucket that does not exist answers 404 with an empty body"},
+	} {
+		register(Case{
+			ID: c.id, Feature: Buckets, Ops: ops(c.op), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				resp := e.Request(http.MethodHead, e.BucketName(), c.key).Expect()
+				resp.Status(http.StatusNotFound)
+				resp.Body().IsEmpty()
+			},
+		})
+	}
 
 	register(Case{
 		ID: "buckets/head/region-header", Feature: Buckets, Ops: ops("HeadBucket"),
@@ -224,8 +213,8 @@ func init() {
 		Run: func(t T, e *Env) {
 			b := e.NewBucket()
 			e.Request(http.MethodDelete, b, "").Expect().Status(http.StatusNoContent)
-			eq(t, "HeadBucket finds the deleted bucket", bktExists(t, e, b), false)
-			if listed, _ := bktListed(t, e, b); listed != nil {
+			eq(t, "HeadBucket finds the deleted bucket", bucketExists(t, e, b), false)
+			if listed := bktListed(t, e, b); listed != nil {
 				t.Fatalf("deleted bucket %s still in ListBuckets", b)
 			}
 		},
@@ -238,9 +227,9 @@ func init() {
 			b := e.NewBucket()
 			e.PutString(b, "k", "still here")
 			resp := e.Request(http.MethodDelete, b, "").Expect()
-			doc := genExpectError(t, resp, http.StatusConflict, "BucketNotEmpty")
+			doc := wantError(t, resp, http.StatusConflict, "BucketNotEmpty")
 			eq(t, "<BucketName>", doc.BucketName, b)
-			eq(t, "HeadBucket finds the bucket", bktExists(t, e, b), true)
+			eq(t, "HeadBucket finds the bucket", bucketExists(t, e, b), true)
 			eq(t, "object body", string(e.Get(b, "k")), "still here")
 		},
 	})
@@ -251,7 +240,7 @@ func init() {
 		Run: func(t T, e *Env) {
 			name := e.BucketName()
 			resp := e.Request(http.MethodDelete, name, "").Expect()
-			doc := genExpectError(t, resp, http.StatusNotFound, "NoSuchBucket")
+			doc := wantError(t, resp, http.StatusNotFound, "NoSuchBucket")
 			eq(t, "<BucketName>", doc.BucketName, name)
 		},
 	})
@@ -281,7 +270,7 @@ func init() {
 					mine = append(mine, n)
 				}
 			}
-			eq(t, "my buckets in ListBuckets", strings.Join(mine, ","), strings.Join([]string{base + "-a", base + "-b", base + "-c"}, ","))
+			wantStrings(t, "my buckets in ListBuckets", mine, []string{base + "-a", base + "-b", base + "-c"})
 		},
 	})
 
@@ -314,7 +303,7 @@ func init() {
 		Run: func(t T, e *Env) {
 			name := e.BucketName()
 			resp := e.Request(http.MethodGet, name, "").WithQuery("list-type", "2").Expect()
-			doc := genExpectError(t, resp, http.StatusNotFound, "NoSuchBucket")
+			doc := wantError(t, resp, http.StatusNotFound, "NoSuchBucket")
 			eq(t, "<BucketName>", doc.BucketName, name)
 		},
 	})
@@ -324,17 +313,7 @@ func init() {
 		Desc: "GetObject in a bucket that does not exist fails with 404 NoSuchBucket, not NoSuchKey",
 		Run: func(t T, e *Env) {
 			resp := e.Request(http.MethodGet, e.BucketName(), "k").Expect()
-			genExpectError(t, resp, http.StatusNotFound, "NoSuchBucket")
-		},
-	})
-
-	register(Case{
-		ID: "buckets/missing/head-object", Feature: Buckets, Ops: ops("HeadObject"),
-		Desc: "HeadObject in a bucket that does not exist answers 404 with an empty body",
-		Run: func(t T, e *Env) {
-			resp := e.Request(http.MethodHead, e.BucketName(), "k").Expect()
-			resp.Status(http.StatusNotFound)
-			resp.Body().IsEmpty()
+			wantError(t, resp, http.StatusNotFound, "NoSuchBucket")
 		},
 	})
 

@@ -29,29 +29,6 @@ import (
 
 const condContent = "conditional body"
 
-// rccLastModified returns the object's Last-Modified as HeadObject reports it.
-func rccLastModified(t T, e *Env, bucket, key string) time.Time {
-	t.Helper()
-	out, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	mustf(t, err, "HeadObject %s/%s", bucket, key)
-	if out.LastModified == nil {
-		t.Fatalf("HeadObject %s/%s: no Last-Modified", bucket, key)
-	}
-	return out.LastModified.UTC()
-}
-
-// rccHTTPDate formats t as an HTTP date.
-func rccHTTPDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
-
-// rccAwaitServerPast sleeps until a time more than a second after
-// lastModified has certainly passed on the server: the object was written
-// before this call, so two seconds of elapsed time suffice whatever the
-// offset between the clocks.
-func rccAwaitServerPast() { time.Sleep(2100 * time.Millisecond) }
-
-// condWrongETag is a well-formed ETag no object here has.
-const condWrongETag = `"00000000000000000000000000000000"`
-
 type condCase struct {
 	name    string
 	desc    string
@@ -72,7 +49,7 @@ func init() {
 		},
 		{
 			name: "if-match/wrong", desc: "If-Match with another ETag", want: http.StatusPreconditionFailed, head: true,
-			headers: func(string, time.Time) map[string]string { return map[string]string{"If-Match": condWrongETag} },
+			headers: func(string, time.Time) map[string]string { return map[string]string{"If-Match": wrongETag} },
 		},
 		{
 			name: "if-match/star", desc: "If-Match: * on an existing object", want: http.StatusOK,
@@ -81,7 +58,7 @@ func init() {
 		{
 			name: "if-match/list", desc: "If-Match listing another ETag and then the current one", want: http.StatusOK,
 			headers: func(etag string, _ time.Time) map[string]string {
-				return map[string]string{"If-Match": condWrongETag + ", " + etag}
+				return map[string]string{"If-Match": wrongETag + ", " + etag}
 			},
 		},
 		{
@@ -96,12 +73,12 @@ func init() {
 		},
 		{
 			name: "if-none-match/wrong", desc: "If-None-Match with another ETag", want: http.StatusOK,
-			headers: func(string, time.Time) map[string]string { return map[string]string{"If-None-Match": condWrongETag} },
+			headers: func(string, time.Time) map[string]string { return map[string]string{"If-None-Match": wrongETag} },
 		},
 		{
 			name: "if-none-match/list", desc: "If-None-Match listing another ETag and then the current one", want: http.StatusNotModified,
 			headers: func(etag string, _ time.Time) map[string]string {
-				return map[string]string{"If-None-Match": condWrongETag + ", " + etag}
+				return map[string]string{"If-None-Match": wrongETag + ", " + etag}
 			},
 		},
 		{
@@ -113,73 +90,73 @@ func init() {
 		{
 			name: "if-modified-since/equal", desc: "If-Modified-Since equal to Last-Modified", want: http.StatusNotModified, head: true,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Modified-Since": rccHTTPDate(lm)}
+				return map[string]string{"If-Modified-Since": httpDate(lm)}
 			},
 		},
 		{
 			name: "if-modified-since/after", desc: "If-Modified-Since a second after Last-Modified (and in the past)", want: http.StatusNotModified,
 			sleep: true,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Modified-Since": rccHTTPDate(lm.Add(time.Second))}
+				return map[string]string{"If-Modified-Since": httpDate(lm.Add(time.Second))}
 			},
 		},
 		{
 			name: "if-modified-since/before", desc: "If-Modified-Since an hour before Last-Modified", want: http.StatusOK,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Modified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-Modified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "if-unmodified-since/before", desc: "If-Unmodified-Since an hour before Last-Modified", want: http.StatusPreconditionFailed, head: true,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Unmodified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-Unmodified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "if-unmodified-since/equal", desc: "If-Unmodified-Since equal to Last-Modified", want: http.StatusOK,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Unmodified-Since": rccHTTPDate(lm)}
+				return map[string]string{"If-Unmodified-Since": httpDate(lm)}
 			},
 		},
 		{
 			name: "if-unmodified-since/after", desc: "If-Unmodified-Since an hour after Last-Modified", want: http.StatusOK,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Unmodified-Since": rccHTTPDate(lm.Add(time.Hour))}
+				return map[string]string{"If-Unmodified-Since": httpDate(lm.Add(time.Hour))}
 			},
 		},
 		{
 			name: "combined/if-match-true-if-unmodified-since-false",
 			desc: "If-Match true with If-Unmodified-Since false (AWS documents 200)", want: http.StatusOK,
 			headers: func(etag string, lm time.Time) map[string]string {
-				return map[string]string{"If-Match": etag, "If-Unmodified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-Match": etag, "If-Unmodified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "combined/if-none-match-false-if-modified-since-true",
 			desc: "If-None-Match false (ETag matches) with If-Modified-Since true (AWS documents 304)", want: http.StatusNotModified,
 			headers: func(etag string, lm time.Time) map[string]string {
-				return map[string]string{"If-None-Match": etag, "If-Modified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-None-Match": etag, "If-Modified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "combined/if-match-false-if-modified-since-true",
 			desc: "If-Match false with If-Modified-Since true", want: http.StatusPreconditionFailed,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-Match": condWrongETag, "If-Modified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-Match": wrongETag, "If-Modified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "combined/if-none-match-true-if-unmodified-since-false",
 			desc: "If-None-Match true (ETag differs) with If-Unmodified-Since false", want: http.StatusPreconditionFailed,
 			headers: func(_ string, lm time.Time) map[string]string {
-				return map[string]string{"If-None-Match": condWrongETag, "If-Unmodified-Since": rccHTTPDate(lm.Add(-time.Hour))}
+				return map[string]string{"If-None-Match": wrongETag, "If-Unmodified-Since": httpDate(lm.Add(-time.Hour))}
 			},
 		},
 		{
 			name: "combined/if-none-match-false-if-unmodified-since-true",
 			desc: "If-None-Match false (ETag matches) with If-Unmodified-Since true", want: http.StatusNotModified,
 			headers: func(etag string, lm time.Time) map[string]string {
-				return map[string]string{"If-None-Match": etag, "If-Unmodified-Since": rccHTTPDate(lm.Add(time.Hour))}
+				return map[string]string{"If-None-Match": etag, "If-Unmodified-Since": httpDate(lm.Add(time.Hour))}
 			},
 		},
 	}
@@ -199,9 +176,9 @@ func init() {
 				Run: func(t T, e *Env) {
 					b := e.NewBucket()
 					etag := e.PutString(b, "k", condContent)
-					lm := rccLastModified(t, e, b, "k")
+					lm := lastModified(t, e, b, "k")
 					if c.sleep {
-						rccAwaitServerPast()
+						awaitServerPast()
 					}
 					req := e.Request(method, b, "k")
 					for k, v := range c.headers(etag, lm) {
@@ -212,7 +189,7 @@ func init() {
 					case http.StatusOK:
 						resp.Status(http.StatusOK)
 						resp.Header("ETag").IsEqual(etag)
-						rccContentLength(t, resp, len(condContent))
+						wantContentLength(t, resp, len(condContent))
 						if method == http.MethodGet {
 							resp.Body().IsEqual(condContent)
 						}
@@ -222,7 +199,7 @@ func init() {
 						resp.Body().IsEmpty()
 					case http.StatusPreconditionFailed:
 						if method == http.MethodGet {
-							rccExpectError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
+							wantError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
 						} else {
 							resp.Status(http.StatusPreconditionFailed)
 							resp.Body().IsEmpty()
@@ -258,7 +235,7 @@ func init() {
 				b := e.NewBucket()
 				e.PutString(b, "k", condContent)
 				_, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), IfMatch: aws.String(condWrongETag),
+					Bucket: aws.String(b), Key: aws.String("k"), IfMatch: aws.String(wrongETag),
 				})
 				wantCode(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
 			},
@@ -273,7 +250,7 @@ func init() {
 				if old == cur {
 					t.Fatalf("two different bodies got the same ETag %s", old)
 				}
-				rccExpectError(t, e.Request(http.MethodGet, b, "k").WithHeader("If-Match", old).Expect(),
+				wantError(t, e.Request(http.MethodGet, b, "k").WithHeader("If-Match", old).Expect(),
 					http.StatusPreconditionFailed, "PreconditionFailed")
 				resp := e.Request(http.MethodGet, b, "k").WithHeader("If-None-Match", old).Expect()
 				resp.Status(http.StatusOK)

@@ -32,7 +32,14 @@ type copyResult struct {
 	LastModified string   `xml:"LastModified"`
 }
 
-const copyBody = "copy me, byte for byte"
+// The source object the copy cases store: its bytes, Content-Type and user
+// metadata.
+const (
+	copyBody = "copy me, byte for byte"
+	copyType = "text/x-source"
+)
+
+var copyMeta = map[string]string{"color": "blue", "size": "small"}
 
 // copyRequest starts a raw CopyObject of source (the x-amz-copy-source value,
 // already encoded) to bucket/key.
@@ -46,25 +53,21 @@ func copyPutSource(t T, e *Env, bucket, key string) string {
 	t.Helper()
 	out, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(copyBody),
-		ContentType: aws.String("text/x-source"),
-		Metadata:    map[string]string{"color": "blue", "size": "small"},
+		ContentType: aws.String(copyType), Metadata: copyMeta,
 	})
 	mustf(t, err, "PutObject %s/%s", bucket, key)
 	return aws.ToString(out.ETag)
 }
 
-// copyHead reads an object's metadata.
-func copyHead(t T, e *Env, bucket, key string) *s3.HeadObjectOutput {
-	t.Helper()
-	out, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	mustf(t, err, "HeadObject %s/%s", bucket, key)
-	return out
+// copyInput is a plain SDK CopyObject of source ("bucket/key") to bucket/key.
+func copyInput(bucket, key, source string) *s3.CopyObjectInput {
+	return &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), CopySource: aws.String(source)}
 }
 
 // copyWantMeta checks an object's content type and complete user metadata.
 func copyWantMeta(t T, e *Env, bucket, key, contentType string, meta map[string]string) {
 	t.Helper()
-	out := copyHead(t, e, bucket, key)
+	out := headObject(t, e, bucket, key)
 	eq(t, "Content-Type", aws.ToString(out.ContentType), contentType)
 	if len(out.Metadata) != len(meta) {
 		t.Fatalf("metadata = %v, want %v", out.Metadata, meta)
@@ -72,16 +75,6 @@ func copyWantMeta(t T, e *Env, bucket, key, contentType string, meta map[string]
 	for k, v := range meta {
 		eq(t, "metadata "+k, out.Metadata[k], v)
 	}
-}
-
-// copyWantAbsent checks bucket/key does not exist.
-func copyWantAbsent(t T, e *Env, bucket, key string) {
-	t.Helper()
-	_, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err == nil {
-		t.Fatalf("%s/%s exists, want it absent", bucket, key)
-	}
-	eq(t, "HeadObject status of an absent object", HTTPStatus(err), http.StatusNotFound)
 }
 
 func init() {
@@ -92,9 +85,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				srcETag := copyPutSource(t, e, b, "src")
-				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
-				})
+				out, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
 				mustf(t, err, "CopyObject")
 				if out.CopyObjectResult == nil {
 					t.Fatalf("CopyObject returned no CopyObjectResult")
@@ -105,7 +96,7 @@ func init() {
 				}
 				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
 				eq(t, "source body", string(e.Get(b, "src")), copyBody)
-				eq(t, "destination ETag", aws.ToString(copyHead(t, e, b, "dst").ETag), srcETag)
+				eq(t, "destination ETag", aws.ToString(headObject(t, e, b, "dst").ETag), srcETag)
 			},
 		},
 		Case{
@@ -134,11 +125,9 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				copyPutSource(t, e, b, "src")
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
-				})
+				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
 				mustf(t, err, "CopyObject")
-				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -151,7 +140,7 @@ func init() {
 					WithHeader("x-amz-metadata-directive", "COPY").
 					WithHeader("x-amz-meta-color", "red").
 					Expect().Status(http.StatusOK)
-				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -170,7 +159,7 @@ func init() {
 				copyWantMeta(t, e, b, "dst", "text/x-replaced", map[string]string{"shape": "round"})
 				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
 				// The source is untouched.
-				copyWantMeta(t, e, b, "src", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				copyWantMeta(t, e, b, "src", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -179,11 +168,9 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				copyPutSource(t, e, b, "k")
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), CopySource: aws.String(b + "/k"),
-				})
+				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "k", b+"/k"))
 				wantCode(t, err, "InvalidRequest", http.StatusBadRequest)
-				copyWantMeta(t, e, b, "k", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				copyWantMeta(t, e, b, "k", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -209,11 +196,9 @@ func init() {
 			Desc: "copying a key that does not exist fails with 404 NoSuchKey and creates nothing",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/nope"),
-				})
+				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/nope"))
 				wantCode(t, err, "NoSuchKey", http.StatusNotFound)
-				copyWantAbsent(t, e, b, "dst")
+				wantAbsent(t, e, b, "dst")
 			},
 		},
 		Case{
@@ -221,11 +206,9 @@ func init() {
 			Desc: "copying from a bucket that does not exist fails with 404 NoSuchBucket",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(e.BucketName() + "/k"),
-				})
+				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", e.BucketName()+"/k"))
 				wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
-				copyWantAbsent(t, e, b, "dst")
+				wantAbsent(t, e, b, "dst")
 			},
 		},
 		Case{
@@ -234,13 +217,11 @@ func init() {
 			Run: func(t T, e *Env) {
 				src, dst := e.NewBucket(), e.NewBucket()
 				etag := copyPutSource(t, e, src, "dir/obj")
-				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(dst), Key: aws.String("other/name"), CopySource: aws.String(src + "/dir/obj"),
-				})
+				out, err := e.SDK.CopyObject(t.Context(), copyInput(dst, "other/name", src+"/dir/obj"))
 				mustf(t, err, "CopyObject across buckets")
 				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), etag)
 				eq(t, "copied body", string(e.Get(dst, "other/name")), copyBody)
-				copyWantMeta(t, e, dst, "other/name", "text/x-source", map[string]string{"color": "blue", "size": "small"})
+				copyWantMeta(t, e, dst, "other/name", copyType, copyMeta)
 				eq(t, "source body", string(e.Get(src, "dir/obj")), copyBody)
 			},
 		},
@@ -255,33 +236,11 @@ func init() {
 					ContentType: aws.String("text/x-old"), Metadata: map[string]string{"old": "yes"},
 				})
 				mustf(t, err, "PutObject destination")
-				_, err = e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
-				})
+				_, err = e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
 				mustf(t, err, "CopyObject onto an existing key")
 				eq(t, "destination body", string(e.Get(b, "dst")), copyBody)
-				eq(t, "destination ETag", aws.ToString(copyHead(t, e, b, "dst").ETag), etag)
-				copyWantMeta(t, e, b, "dst", "text/x-source", map[string]string{"color": "blue", "size": "small"})
-			},
-		},
-		Case{
-			ID: "objects/copy/source/leading-slash", Feature: Objects, Ops: ops("CopyObject"),
-			Desc: "x-amz-copy-source of the form /bucket/key (leading slash) is accepted",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				copyPutSource(t, e, b, "dir/src")
-				copyRequest(e, b, "dst", "/"+b+"/dir/src").Expect().Status(http.StatusOK)
-				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
-			},
-		},
-		Case{
-			ID: "objects/copy/source/no-leading-slash", Feature: Objects, Ops: ops("CopyObject"),
-			Desc: "x-amz-copy-source of the form bucket/key (no leading slash) is accepted",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				copyPutSource(t, e, b, "dir/src")
-				copyRequest(e, b, "dst", b+"/dir/src").Expect().Status(http.StatusOK)
-				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+				eq(t, "destination ETag", aws.ToString(headObject(t, e, b, "dst").ETag), etag)
+				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -302,8 +261,8 @@ func init() {
 			Desc: "an x-amz-copy-source naming only a bucket fails with 400 InvalidArgument",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				rccExpectError(t, copyRequest(e, b, "dst", b).Expect(), http.StatusBadRequest, "InvalidArgument")
-				copyWantAbsent(t, e, b, "dst")
+				wantError(t, copyRequest(e, b, "dst", b).Expect(), http.StatusBadRequest, "InvalidArgument")
+				wantAbsent(t, e, b, "dst")
 			},
 		},
 		Case{
@@ -313,11 +272,27 @@ func init() {
 				b := e.NewBucket()
 				copyPutSource(t, e, b, "src")
 				resp := copyRequest(e, b, "dst", b+"/src").WithHeader("x-amz-metadata-directive", "MOVE").Expect()
-				rccExpectError(t, resp, http.StatusBadRequest, "InvalidArgument")
-				copyWantAbsent(t, e, b, "dst")
+				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+				wantAbsent(t, e, b, "dst")
 			},
 		},
 	)
+
+	// Both forms of x-amz-copy-source: /bucket/key and bucket/key.
+	for _, c := range []struct{ id, slash, desc string }{
+		{"leading-slash", "/", "x-amz-copy-source of the form /bucket/key (leading slash) is accepted"},
+		{"no-leading-slash", "", "x-amz-copy-source of the form bucket/key (no leading slash) is accepted"},
+	} {
+		register(Case{
+			ID: "objects/copy/source/" + c.id, Feature: Objects, Ops: ops("CopyObject"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				copyPutSource(t, e, b, "dir/src")
+				copyRequest(e, b, "dst", c.slash+b+"/dir/src").Expect().Status(http.StatusOK)
+				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
+			},
+		})
+	}
 
 	// Keys whose names need encoding in x-amz-copy-source.
 	for _, c := range []struct{ name, key string }{
@@ -344,7 +319,6 @@ func init() {
 	}
 
 	// x-amz-copy-source-if-* preconditions.
-	wrong := `"00000000000000000000000000000000"`
 	for _, c := range []struct {
 		name    string
 		headers func(etag string, lm time.Time) map[string]string
@@ -355,36 +329,36 @@ func init() {
 			return map[string]string{"x-amz-copy-source-if-match": etag}
 		}, false, true},
 		{"if-match/mismatch", func(string, time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-match": wrong}
+			return map[string]string{"x-amz-copy-source-if-match": wrongETag}
 		}, false, false},
 		{"if-none-match/match", func(etag string, _ time.Time) map[string]string {
 			return map[string]string{"x-amz-copy-source-if-none-match": etag}
 		}, false, false},
 		{"if-none-match/mismatch", func(string, time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-none-match": wrong}
+			return map[string]string{"x-amz-copy-source-if-none-match": wrongETag}
 		}, false, true},
 		{"if-unmodified-since/before", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(-time.Hour))}
+			return map[string]string{"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(-time.Hour))}
 		}, false, false},
 		{"if-unmodified-since/after", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(time.Hour))}
+			return map[string]string{"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(time.Hour))}
 		}, false, true},
 		{"if-modified-since/after", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(time.Second))}
+			return map[string]string{"x-amz-copy-source-if-modified-since": httpDate(lm.Add(time.Second))}
 		}, true, false},
 		{"if-modified-since/before", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(-time.Hour))}
+			return map[string]string{"x-amz-copy-source-if-modified-since": httpDate(lm.Add(-time.Hour))}
 		}, false, true},
 		{"combined/if-match-true-if-unmodified-since-false", func(etag string, lm time.Time) map[string]string {
 			return map[string]string{
 				"x-amz-copy-source-if-match":            etag,
-				"x-amz-copy-source-if-unmodified-since": rccHTTPDate(lm.Add(-time.Hour)),
+				"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(-time.Hour)),
 			}
 		}, false, true},
 		{"combined/if-none-match-false-if-modified-since-true", func(etag string, lm time.Time) map[string]string {
 			return map[string]string{
 				"x-amz-copy-source-if-none-match":     etag,
-				"x-amz-copy-source-if-modified-since": rccHTTPDate(lm.Add(-time.Hour)),
+				"x-amz-copy-source-if-modified-since": httpDate(lm.Add(-time.Hour)),
 			}
 		}, false, false},
 	} {
@@ -398,9 +372,9 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				etag := copyPutSource(t, e, b, "src")
-				lm := rccLastModified(t, e, b, "src")
+				lm := lastModified(t, e, b, "src")
 				if c.sleep {
-					rccAwaitServerPast()
+					awaitServerPast()
 				}
 				req := copyRequest(e, b, "dst", b+"/src")
 				for k, v := range c.headers(etag, lm) {
@@ -412,8 +386,8 @@ func init() {
 					eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
 					return
 				}
-				rccExpectError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
-				copyWantAbsent(t, e, b, "dst")
+				wantError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
+				wantAbsent(t, e, b, "dst")
 			},
 		})
 	}

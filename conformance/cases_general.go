@@ -9,36 +9,6 @@ import (
 	"github.com/gavv/httpexpect/v2"
 )
 
-// genErrorDoc is an S3 error document.
-type genErrorDoc struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string   `xml:"Code"`
-	Message    string   `xml:"Message"`
-	RequestID  string   `xml:"RequestId"`
-	BucketName string   `xml:"BucketName"`
-}
-
-// genParseError reads resp's body as an S3 error document.
-func genParseError(t T, resp *httpexpect.Response) genErrorDoc {
-	t.Helper()
-	raw := resp.Body().Raw()
-	var doc genErrorDoc
-	if err := xml.Unmarshal([]byte(raw), &doc); err != nil {
-		t.Fatalf("body is not an S3 <Error> document: %v\nbody: %s", err, quoteIfString(raw))
-	}
-	return doc
-}
-
-// genExpectError checks that resp has the given status and an XML error
-// document with the given code, and returns the document.
-func genExpectError(t T, resp *httpexpect.Response, status int, code string) genErrorDoc {
-	t.Helper()
-	resp.Status(status)
-	doc := genParseError(t, resp)
-	eq(t, "error Code", doc.Code, code)
-	return doc
-}
-
 // genRootElement returns the local name of the root element of an XML body,
 // or "" when the body is not XML.
 func genRootElement(body string) string {
@@ -183,7 +153,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				resp := c.do(t, e, b)
-				doc := genExpectError(t, resp, c.status, c.code)
+				doc := wantError(t, resp, c.status, c.code)
 				eq(t, "error Content-Type", genMediaType(resp.Header("Content-Type").Raw()), "application/xml")
 				if doc.Message == "" {
 					t.Fatalf("error document has an empty <Message>: %s", quoteIfString(resp.Body().Raw()))
@@ -252,7 +222,7 @@ func init() {
 			if st != http.StatusMethodNotAllowed && st != http.StatusNotImplemented {
 				t.Fatalf("PATCH status = %d, want 405 or 501; body: %s", st, quoteIfString(resp.Body().Raw()))
 			}
-			doc := genParseError(t, resp)
+			doc := parseError(t, resp)
 			want := map[int]string{http.StatusMethodNotAllowed: "MethodNotAllowed", http.StatusNotImplemented: "NotImplemented"}[st]
 			eq(t, "error Code", doc.Code, want)
 			eq(t, "body after PATCH", string(e.Get(b, "k")), "original")
@@ -271,7 +241,7 @@ func init() {
 				e.Request(http.MethodGet, upper, "").WithQuery("list-type", "2").Expect(),
 			} {
 				st := r.Raw().StatusCode
-				doc := genParseError(t, r)
+				doc := parseError(t, r)
 				if !(st == http.StatusNotFound && doc.Code == "NoSuchBucket") && !(st == http.StatusBadRequest && doc.Code == "InvalidBucketName") {
 					t.Fatalf("request to %q: status %d code %q, want 404 NoSuchBucket or 400 InvalidBucketName", upper, st, doc.Code)
 				}
@@ -295,7 +265,7 @@ func genCheckSubresource(t T, resp *httpexpect.Response, s genSubresource, objBo
 		t.Fatalf("GET ?%s returned an object listing (status %d): %s", s.query, st, quoteIfString(body))
 	}
 	if st == http.StatusNotImplemented {
-		eq(t, "error Code", genParseError(t, resp).Code, "NotImplemented")
+		eq(t, "error Code", parseError(t, resp).Code, "NotImplemented")
 		return
 	}
 	if s.root != "" {
@@ -308,5 +278,5 @@ func genCheckSubresource(t T, resp *httpexpect.Response, s genSubresource, objBo
 	if st != s.status {
 		t.Fatalf("GET ?%s status = %d, want %d %s or 501 NotImplemented; body: %s", s.query, st, s.status, s.code, quoteIfString(body))
 	}
-	eq(t, "error Code", genParseError(t, resp).Code, s.code)
+	eq(t, "error Code", parseError(t, resp).Code, s.code)
 }

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"sort"
@@ -54,43 +53,23 @@ var keysSpecial = []struct{ name, key string }{
 	{"angle-brackets", "lt<gt>"},
 }
 
-// keysListResult is the part of a ListObjectsV2 response the key cases read.
-type keysListResult struct {
-	XMLName      xml.Name `xml:"ListBucketResult"`
-	IsTruncated  bool     `xml:"IsTruncated"`
-	EncodingType string   `xml:"EncodingType"`
-	Contents     []struct {
-		Key  string `xml:"Key"`
-		Size int64  `xml:"Size"`
-		ETag string `xml:"ETag"`
-	} `xml:"Contents"`
-}
-
 // keysRawList lists a bucket with a raw ListObjectsV2 request (no
 // encoding-type) and returns the keys in the order given.
 func keysRawList(t T, e *Env, bucket, prefix string) []string {
 	t.Helper()
-	req := e.Request(http.MethodGet, bucket, "").WithQuery("list-type", "2")
+	var query []string
 	if prefix != "" {
-		req = req.WithQuery("prefix", prefix)
+		query = []string{"prefix", prefix}
 	}
-	resp := req.Expect()
-	resp.Status(http.StatusOK)
-	var r keysListResult
-	if err := xml.Unmarshal([]byte(resp.Body().Raw()), &r); err != nil {
-		t.Fatalf("ListObjectsV2 body is not a ListBucketResult: %v (body: %q)", err, resp.Body().Raw())
+	r := listRaw(t, e, bucket, true, query...)
+	eq(t, "ListObjectsV2 root element", r.XMLName.Local, "ListBucketResult")
+	if enc := aws.ToString(r.EncodingType); enc != "" {
+		t.Fatalf("ListObjectsV2 without encoding-type answered with EncodingType %q", enc)
 	}
-	if r.EncodingType != "" {
-		t.Fatalf("ListObjectsV2 without encoding-type answered with EncodingType %q", r.EncodingType)
-	}
-	if r.IsTruncated {
+	if aws.ToBool(r.IsTruncated) {
 		t.Fatalf("ListObjectsV2 is truncated; the case expects one page")
 	}
-	keys := make([]string, len(r.Contents))
-	for i, c := range r.Contents {
-		keys[i] = c.Key
-	}
-	return keys
+	return r.keys()
 }
 
 // keysSDKList lists a bucket through the SDK's paginator.
@@ -105,24 +84,9 @@ func keysSDKList(t T, e *Env, bucket, prefix string) []string {
 	for p.HasMorePages() {
 		page, err := p.NextPage(e.ctx())
 		mustf(t, err, "ListObjectsV2 prefix %q", prefix)
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
+		keys = append(keys, keysOf(page.Contents)...)
 	}
 	return keys
-}
-
-// keysWantList fails the case unless got lists exactly want, in order.
-func keysWantList(t T, what string, got, want []string) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d keys %q, want %d keys %q", what, len(got), got, len(want), want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: key %d = %q, want %q (got %q)", what, i, got[i], want[i], got)
-		}
-	}
 }
 
 // keysRoundTrip checks that key survives every single-object operation
@@ -133,15 +97,14 @@ func keysRoundTrip(t T, e *Env, key string) {
 
 	// SDK write, SDK reads.
 	sdkBody := []byte("written by the SDK as " + key)
-	eq(t, "SDK PutObject ETag", e.Put(b, key, sdkBody), objETag(sdkBody))
+	eq(t, "SDK PutObject ETag", e.Put(b, key, sdkBody), md5ETag(sdkBody))
 	if got := e.Get(b, key); !bytes.Equal(got, sdkBody) {
 		t.Fatalf("SDK GetObject body = %q, want %q", got, sdkBody)
 	}
-	head, err := e.SDK.HeadObject(e.ctx(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
-	mustf(t, err, "SDK HeadObject")
+	head := headObject(t, e, b, key)
 	eq(t, "SDK HeadObject ContentLength", aws.ToInt64(head.ContentLength), int64(len(sdkBody)))
-	eq(t, "SDK HeadObject ETag", aws.ToString(head.ETag), objETag(sdkBody))
-	keysWantList(t, "SDK ListObjectsV2 with the key as prefix", keysSDKList(t, e, b, key), []string{key})
+	eq(t, "SDK HeadObject ETag", aws.ToString(head.ETag), md5ETag(sdkBody))
+	wantStrings(t, "SDK ListObjectsV2 with the key as prefix", keysSDKList(t, e, b, key), []string{key})
 
 	// Raw reads of the SDK's object: both sides escape alike.
 	get := e.Request(http.MethodGet, b, key).Expect()
@@ -152,22 +115,22 @@ func keysRoundTrip(t T, e *Env, key string) {
 	rawBody := []byte("written raw as " + key)
 	put := e.Request(http.MethodPut, b, key).WithBytes(rawBody).Expect()
 	put.Status(http.StatusOK)
-	eq(t, "raw PUT ETag", put.Raw().Header.Get("ETag"), objETag(rawBody))
+	eq(t, "raw PUT ETag", header(put, "ETag"), md5ETag(rawBody))
 	rhead := e.Request(http.MethodHead, b, key).Expect()
 	rhead.Status(http.StatusOK)
-	eq(t, "raw HEAD ETag", rhead.Raw().Header.Get("ETag"), objETag(rawBody))
+	eq(t, "raw HEAD ETag", header(rhead, "ETag"), md5ETag(rawBody))
 	if got := e.Get(b, key); !bytes.Equal(got, rawBody) {
 		t.Fatalf("SDK GetObject after raw PUT = %q, want %q", got, rawBody)
 	}
-	keysWantList(t, "raw ListObjectsV2 with the key as prefix", keysRawList(t, e, b, key), []string{key})
-	keysWantList(t, "raw ListObjectsV2 of the bucket", keysRawList(t, e, b, ""), []string{key})
+	wantStrings(t, "raw ListObjectsV2 with the key as prefix", keysRawList(t, e, b, key), []string{key})
+	wantStrings(t, "raw ListObjectsV2 of the bucket", keysRawList(t, e, b, ""), []string{key})
 
 	// Raw delete, then gone for the SDK too.
 	e.Request(http.MethodDelete, b, key).Expect().Status(http.StatusNoContent)
-	objWantAbsent(t, e, b, key)
+	wantAbsent(t, e, b, key)
 	// And an SDK delete of a re-created object.
 	e.Put(b, key, sdkBody)
-	_, err = e.SDK.DeleteObject(e.ctx(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	_, err := e.SDK.DeleteObject(e.ctx(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
 	mustf(t, err, "SDK DeleteObject")
 	e.Request(http.MethodHead, b, key).Expect().Status(http.StatusNotFound)
 }
@@ -180,8 +143,8 @@ func keysTooLong(t T, e *Env, key string) {
 	_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader("x")})
 	wantCode(t, err, "KeyTooLongError", http.StatusBadRequest)
 	resp := e.Request(http.MethodPut, b, key).WithBytes([]byte("x")).Expect()
-	objWantError(t, resp, http.StatusBadRequest, "KeyTooLongError")
-	keysWantList(t, "ListObjectsV2 after refused PUTs", keysSDKList(t, e, b, ""), nil)
+	wantError(t, resp, http.StatusBadRequest, "KeyTooLongError")
+	wantStrings(t, "ListObjectsV2 after refused PUTs", keysSDKList(t, e, b, ""), nil)
 }
 
 // keysMultibyte1024 is exactly 1024 bytes of 4-, 3- and 2-byte UTF-8
@@ -246,7 +209,7 @@ func init() {
 				for _, k := range []string{"Key", "key", "KEY"} {
 					eq(t, "body of "+k, string(e.Get(b, k)), "body of "+k)
 				}
-				keysWantList(t, "ListObjectsV2", keysSDKList(t, e, b, ""), []string{"KEY", "Key", "key"})
+				wantStrings(t, "ListObjectsV2", keysSDKList(t, e, b, ""), []string{"KEY", "Key", "key"})
 			},
 		},
 		Case{
@@ -261,8 +224,8 @@ func init() {
 				want = append(want, keysMultibyte1024, "long/"+strings.Repeat("k", 1019))
 				e.PutMany(b, len(want), func(i int) string { return want[i] }, func(i int) []byte { return []byte{byte(i)} })
 				sort.Strings(want) // Go orders strings by their bytes, as S3 does
-				keysWantList(t, "SDK ListObjectsV2", keysSDKList(t, e, b, ""), want)
-				keysWantList(t, "raw ListObjectsV2", keysRawList(t, e, b, ""), want)
+				wantStrings(t, "SDK ListObjectsV2", keysSDKList(t, e, b, ""), want)
+				wantStrings(t, "raw ListObjectsV2", keysRawList(t, e, b, ""), want)
 			},
 		},
 	)

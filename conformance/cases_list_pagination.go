@@ -29,7 +29,7 @@ func listPagesV2(t T, e *Env, in s3.ListObjectsV2Input, maxPages int) []listPage
 		}
 		out := listV2(t, e, &in)
 		p := listPageV2{
-			keys: listKeysOf(out.Contents), prefixes: listPrefixesOf(out.CommonPrefixes),
+			keys: keysOf(out.Contents), prefixes: prefixesOf(out.CommonPrefixes),
 			keyCount: aws.ToInt32(out.KeyCount), truncated: aws.ToBool(out.IsTruncated),
 			next: aws.ToString(out.NextContinuationToken),
 		}
@@ -124,7 +124,7 @@ func init() {
 				if r.MaxKeys == nil || *r.MaxKeys > 1000 {
 					t.Fatalf("max-keys=5000: response MaxKeys = %v, want at most 1000", r.MaxKeys)
 				}
-				listEqStrings(t, "keys at max-keys=5000", r.keys(), want[:1000])
+				wantStrings(t, "keys at max-keys=5000", r.keys(), want[:1000])
 			},
 		},
 		Case{
@@ -146,7 +146,7 @@ func init() {
 				keys = append(keys, top...)
 				want = append(want, top...)
 				sort.Strings(want)
-				listPutKeys(e, b, keys...)
+				putKeys(e, b, keys...)
 				pages := listPagesV2(t, e, s3.ListObjectsV2Input{
 					Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(4),
 				}, 20)
@@ -165,7 +165,7 @@ func init() {
 				}
 				keys = append(keys, "o/x", "q/x", "p")
 				sort.Strings(want)
-				listPutKeys(e, b, keys...)
+				putKeys(e, b, keys...)
 				pages := listPagesV2(t, e, s3.ListObjectsV2Input{
 					Bucket: aws.String(b), Prefix: aws.String("p/"), Delimiter: aws.String("/"), MaxKeys: aws.Int32(5),
 				}, 10)
@@ -177,11 +177,8 @@ func init() {
 			Desc: "30 keys at max-keys 10 take exactly 3 pages, the last not truncated and no empty fourth page",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				keys := make([]string, 30)
-				for i := range keys {
-					keys[i] = fmt.Sprintf("obj-%02d", i)
-				}
-				listPutKeys(e, b, keys...)
+				keys := numberedKeys("obj-%02d", 30)
+				putKeys(e, b, keys...)
 				pages := listPagesV2(t, e, s3.ListObjectsV2Input{Bucket: aws.String(b), MaxKeys: aws.Int32(10)}, 4)
 				eq(t, "number of pages", len(pages), 3)
 				listCheckPaging(t, "max-keys 10", pages, 10, keys)
@@ -196,7 +193,7 @@ func init() {
 				for i := range keys {
 					keys[i] = fmt.Sprintf("p%03d", i*7%50) // put in scrambled order
 				}
-				listPutKeys(e, b, keys...)
+				putKeys(e, b, keys...)
 				sort.Strings(keys)
 				p := s3.NewListObjectsV2Paginator(e.SDK, &s3.ListObjectsV2Input{Bucket: aws.String(b)},
 					func(o *s3.ListObjectsV2PaginatorOptions) { o.Limit = 7; o.StopOnDuplicateToken = true })
@@ -212,9 +209,9 @@ func init() {
 					if len(out.Contents) > 7 {
 						t.Fatalf("page %d holds %d keys, more than 7", pages, len(out.Contents))
 					}
-					got = append(got, listKeysOf(out.Contents)...)
+					got = append(got, keysOf(out.Contents)...)
 				}
-				listEqStrings(t, "keys across pages", got, keys)
+				wantStrings(t, "keys across pages", got, keys)
 				eq(t, "number of pages", pages, 8)
 			},
 		},
@@ -233,7 +230,7 @@ func init() {
 				keys = append(keys, top...)
 				want = append(want, top...)
 				sort.Strings(want)
-				listPutKeys(e, b, keys...)
+				putKeys(e, b, keys...)
 				var got []string
 				marker := ""
 				for page := 1; ; page++ {
@@ -243,7 +240,7 @@ func init() {
 					out := listV1(t, e, &s3.ListObjectsInput{
 						Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(3), Marker: aws.String(marker),
 					})
-					entries := append(listKeysOf(out.Contents), listPrefixesOf(out.CommonPrefixes)...)
+					entries := append(keysOf(out.Contents), prefixesOf(out.CommonPrefixes)...)
 					sort.Strings(entries)
 					if len(entries) > 3 {
 						t.Fatalf("page %d holds %d entries, more than 3", page, len(entries))
@@ -258,7 +255,7 @@ func init() {
 					}
 					eq(t, fmt.Sprintf("page %d NextMarker (last entry)", page), marker, entries[len(entries)-1])
 				}
-				listEqStrings(t, "entries across pages", got, want)
+				wantStrings(t, "entries across pages", got, want)
 			},
 		},
 	)

@@ -2,15 +2,12 @@ package conformance
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"math/rand"
 	"net/http"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gavv/httpexpect/v2"
 )
 
@@ -31,33 +28,6 @@ import (
 
 // rangeContent is the 10-byte object most range cases read.
 const rangeContent = "0123456789"
-
-// rccErrorCode returns the <Code> of an S3 XML error body, or "".
-func rccErrorCode(body string) string {
-	var e struct {
-		Code string `xml:"Code"`
-	}
-	if xml.Unmarshal([]byte(body), &e) != nil {
-		return ""
-	}
-	return e.Code
-}
-
-// rccExpectError checks a raw response is an S3 error with status and code.
-func rccExpectError(t T, resp *httpexpect.Response, status int, code string) {
-	t.Helper()
-	resp.Status(status)
-	body := resp.Body().Raw()
-	if got := rccErrorCode(body); got != code {
-		t.Fatalf("error code = %q, want %q (body: %q)", got, code, body)
-	}
-}
-
-// rccContentLength checks the response declared Content-Length n.
-func rccContentLength(t T, resp *httpexpect.Response, n int) {
-	t.Helper()
-	eq(t, "Content-Length", resp.Raw().ContentLength, int64(n))
-}
 
 // rangeGet sends a GET of bucket/key with a Range header.
 func rangeGet(e *Env, bucket, key, rng string) *httpexpect.Response {
@@ -90,7 +60,7 @@ func init() {
 				resp.Header("Content-Range").IsEqual(c.contentRange)
 				resp.Header("Accept-Ranges").IsEqual("bytes")
 				resp.Header("ETag").IsEqual(etag)
-				rccContentLength(t, resp, len(c.body))
+				wantContentLength(t, resp, len(c.body))
 				resp.Body().IsEqual(c.body)
 			},
 		})
@@ -108,7 +78,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				e.PutString(b, "k", rangeContent)
-				rccExpectError(t, rangeGet(e, b, "k", c.rng), http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+				wantError(t, rangeGet(e, b, "k", c.rng), http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
 			},
 		})
 	}
@@ -120,7 +90,23 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				e.PutString(b, "empty", "")
-				rccExpectError(t, rangeGet(e, b, "empty", rng), http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+				wantError(t, rangeGet(e, b, "empty", rng), http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
+			},
+		})
+	}
+
+	// A failing If-Match wins over the Range, satisfiable or not.
+	for _, c := range []struct{ id, rng, desc string }{
+		{"if-match-failure", "bytes=2-5", "Range with an If-Match naming another ETag answers 412 PreconditionFailed, not the range"},
+		{"if-match-failure-unsatisfiable", "bytes=100-200", "a failing If-Match is reported as 412 even when the Range is also unsatisfiable"},
+	} {
+		register(Case{
+			ID: "objects/range/get/" + c.id, Feature: Objects, Ops: ops("GetObject"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", rangeContent)
+				resp := e.Request(http.MethodGet, b, "k").WithHeader("Range", c.rng).WithHeader("If-Match", wrongETag).Expect()
+				wantError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
 			},
 		})
 	}
@@ -141,7 +127,7 @@ func init() {
 				resp := rangeGet(e, b, "k", c.rng)
 				resp.Status(http.StatusOK)
 				resp.Header("Content-Range").IsEmpty()
-				rccContentLength(t, resp, len(rangeContent))
+				wantContentLength(t, resp, len(rangeContent))
 				resp.Body().IsEqual(rangeContent)
 			},
 		})
@@ -158,7 +144,7 @@ func init() {
 				resp.Status(http.StatusOK)
 				resp.Header("Accept-Ranges").IsEqual("bytes")
 				resp.Header("Content-Range").IsEmpty()
-				rccContentLength(t, resp, len(rangeContent))
+				wantContentLength(t, resp, len(rangeContent))
 				resp.Body().IsEqual(rangeContent)
 			},
 		},
@@ -176,28 +162,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "objects/range/get/if-match-failure", Feature: Objects, Ops: ops("GetObject"),
-			Desc: "Range with an If-Match naming another ETag answers 412 PreconditionFailed, not the range",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", rangeContent)
-				resp := e.Request(http.MethodGet, b, "k").
-					WithHeader("Range", "bytes=2-5").WithHeader("If-Match", `"00000000000000000000000000000000"`).Expect()
-				rccExpectError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
-			},
-		},
-		Case{
-			ID: "objects/range/get/if-match-failure-unsatisfiable", Feature: Objects, Ops: ops("GetObject"),
-			Desc: "a failing If-Match is reported as 412 even when the Range is also unsatisfiable",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", rangeContent)
-				resp := e.Request(http.MethodGet, b, "k").
-					WithHeader("Range", "bytes=100-200").WithHeader("If-Match", `"00000000000000000000000000000000"`).Expect()
-				rccExpectError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
-			},
-		},
-		Case{
 			ID: "objects/range/head/satisfiable", Feature: Objects, Ops: ops("HeadObject"),
 			Desc: "HeadObject with a satisfiable Range answers 206 with the range's Content-Range and Content-Length",
 			Run: func(t T, e *Env) {
@@ -206,7 +170,7 @@ func init() {
 				resp := e.Request(http.MethodHead, b, "k").WithHeader("Range", "bytes=2-5").Expect()
 				resp.Status(http.StatusPartialContent)
 				resp.Header("Content-Range").IsEqual("bytes 2-5/10")
-				rccContentLength(t, resp, 4)
+				wantContentLength(t, resp, 4)
 			},
 		},
 		Case{
@@ -225,13 +189,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				etag := e.PutString(b, "k", rangeContent)
-				out, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Range: aws.String("bytes=2-5"),
-				})
-				mustf(t, err, "GetObject with Range")
-				defer out.Body.Close()
-				body, err := io.ReadAll(out.Body)
-				mustf(t, err, "read body")
+				out, body := getObject(t, e, b, "k", "bytes=2-5")
 				eq(t, "ContentRange", aws.ToString(out.ContentRange), "bytes 2-5/10")
 				eq(t, "ContentLength", aws.ToInt64(out.ContentLength), int64(4))
 				eq(t, "AcceptRanges", aws.ToString(out.AcceptRanges), "bytes")
@@ -271,7 +229,7 @@ func init() {
 					resp := rangeGet(e, b, "big", s.rng)
 					resp.Status(http.StatusPartialContent)
 					resp.Header("Content-Range").IsEqual(fmt.Sprintf("bytes %d-%d/%d", s.start, s.end, size))
-					rccContentLength(t, resp, s.end-s.start+1)
+					wantContentLength(t, resp, s.end-s.start+1)
 					got := []byte(resp.Body().Raw())
 					want := data[s.start : s.end+1]
 					if !bytes.Equal(got, want) {
@@ -280,13 +238,7 @@ func init() {
 					}
 				}
 				// The SDK path too, at an unaligned offset.
-				out, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
-					Bucket: aws.String(b), Key: aws.String("big"), Range: aws.String("bytes=123457-223456"),
-				})
-				mustf(t, err, "GetObject with Range")
-				defer out.Body.Close()
-				got, err := io.ReadAll(out.Body)
-				mustf(t, err, "read body")
+				out, got := getObject(t, e, b, "big", "bytes=123457-223456")
 				eq(t, "ContentRange", aws.ToString(out.ContentRange), "bytes 123457-223456/"+strconv.Itoa(size))
 				if !bytes.Equal(got, data[123457:223457]) {
 					t.Fatalf("SDK range body differs from the object's bytes 123457-223456 (got %d bytes)", len(got))
