@@ -133,7 +133,7 @@ func objPutStreamed(t T, e *Env, bucket, key string, n int64, expectContinue boo
 	}
 	creds := aws.Credentials{AccessKeyID: e.Target.Full.AccessKey, SecretAccessKey: e.Target.Full.SecretKey}
 	mustf(t, objStreamSigner.SignHTTP(e.ctx(), creds, req, "UNSIGNED-PAYLOAD", "s3", e.Target.Region, time.Now().UTC()), "sign request")
-	return httpClient().Do(req)
+	return e.Target.HTTPClient().Do(req)
 }
 
 // objTooLarge is the shared body of the oversized-PUT cases.

@@ -47,14 +47,19 @@ type Feature string
 // The features. A target lists the ones it claims; cases of the others are
 // reported as not claimed, never as passed.
 const (
-	Buckets Feature = "buckets" // create, head, delete, list buckets, naming rules
-	Objects Feature = "objects" // put, get, head, delete, copy, metadata, ranges, conditionals, keys
-	List    Feature = "list"    // ListObjectsV2 and v1: prefixes, delimiters, pagination, encoding
-	Readyz  Feature = "readyz"  // the gateway's /healthz and /readyz endpoints
+	Buckets           Feature = "buckets"            // create, head, delete, list buckets, naming rules
+	Objects           Feature = "objects"            // put, get, head, delete, copy, metadata, ranges, conditionals, keys
+	List              Feature = "list"               // ListObjectsV2 and v1: prefixes, delimiters, pagination, encoding
+	SigV4Header       Feature = "sigv4-header"       // Authorization-header SigV4: skew, scope, signed headers, keys
+	SigV4Presign      Feature = "sigv4-presign"      // SigV4 presigned URLs: expiry, tampering, limits
+	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
+	Checksums         Feature = "checksums"          // x-amz-checksum-* as headers and trailers, Content-MD5
+	Tenancy           Feature = "tenancy"            // credential scopes and per-project bucket ownership
+	Readyz            Feature = "readyz"             // the gateway's /healthz and /readyz endpoints
 )
 
 // AllFeatures lists every feature in report order.
-var AllFeatures = []Feature{Buckets, Objects, List, Readyz}
+var AllFeatures = []Feature{Buckets, Objects, List, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Readyz}
 
 // Case is one checked behaviour.
 type Case struct {

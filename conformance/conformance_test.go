@@ -25,3 +25,23 @@ func TestGateway(t *testing.T) {
 	})
 	conformance.Run(t, g.Target())
 }
+
+// TestGatewayTLS runs the suite again over HTTPS, where the AWS SDK streams
+// request bodies as aws-chunked with checksum trailers instead of signing a
+// digest of them.
+func TestGatewayTLS(t *testing.T) {
+	g, err := launch.Start(launch.Options{
+		Dir:  t.TempDir(),
+		Race: raceEnabled,
+		TLS:  true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	conformance.Run(t, g.Target())
+}

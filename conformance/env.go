@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,16 +36,26 @@ type Env struct {
 	SDK *s3.Client
 }
 
-// httpClient is shared by every case: one connection pool per run.
-var httpClient = sync.OnceValue(func() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	tr.DisableCompression = true // a gzip layer would hide what the server sent
-	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
-	tr.TLSClientConfig = nil
-	tr.Proxy = nil // the environment's proxy settings must not reroute the suite
-	return &http.Client{Transport: tr, Timeout: 5 * time.Minute}
-})
+// HTTPClient returns the target's HTTP client, shared by every case: one
+// connection pool per target. It trusts the target's CA when it has one and
+// ignores the environment's proxy settings.
+func (t *Target) HTTPClient() *http.Client {
+	t.clientOnce.Do(func() {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		tr.DisableCompression = true // a gzip layer would hide what the server sent
+		tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
+		tr.Proxy = nil
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		if len(t.CAPEM) > 0 {
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(t.CAPEM)
+			tr.TLSClientConfig.RootCAs = pool
+		}
+		t.client = &http.Client{Transport: tr, Timeout: 5 * time.Minute}
+	})
+	return t.client
+}
 
 // NewEnv returns an Env for one case.
 func NewEnv(t T, target *Target) *Env {
@@ -57,7 +69,7 @@ func NewSDKClient(target *Target, creds Credentials, optFns ...func(*s3.Options)
 	cfg := aws.Config{
 		Region:      target.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKey, creds.SecretKey, ""),
-		HTTPClient:  httpClient(),
+		HTTPClient:  target.HTTPClient(),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
 	}
 	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
@@ -262,19 +274,38 @@ func (e *Env) Request(method, bucket, key string) *httpexpect.Request {
 	return e.expect(e.Target.Full).Request(method, "").WithURL(e.URL(bucket, key))
 }
 
+// RequestAs is Request signed with other credentials.
+func (e *Env) RequestAs(creds Credentials, method, bucket, key string) *httpexpect.Request {
+	return e.expect(creds).Request(method, "").WithURL(e.URL(bucket, key))
+}
+
+// Unsigned starts a raw request that carries no credentials at all.
+func (e *Env) Unsigned(method, bucket, key string) *httpexpect.Request {
+	return httpexpect.WithConfig(httpexpect.Config{
+		Client:   e.Target.HTTPClient(),
+		Reporter: fatalReporter{e.T},
+		Context:  e.ctx(),
+	}).Request(method, "").WithURL(e.URL(bucket, key))
+}
+
+// SDKAs returns an SDK client with other credentials.
+func (e *Env) SDKAs(creds Credentials, optFns ...func(*s3.Options)) *s3.Client {
+	return NewSDKClient(e.Target, creds, optFns...)
+}
+
 // Gateway returns an httpexpect for the endpoint's own (non-S3) paths,
 // unsigned.
 func (e *Env) Gateway() *httpexpect.Expect {
 	return httpexpect.WithConfig(httpexpect.Config{
 		BaseURL:  strings.TrimRight(e.Target.Endpoint, "/"),
-		Client:   httpClient(),
+		Client:   e.Target.HTTPClient(),
 		Reporter: fatalReporter{e.T},
 	})
 }
 
 func (e *Env) expect(creds Credentials) *httpexpect.Expect {
 	return httpexpect.WithConfig(httpexpect.Config{
-		Client:   &http.Client{Transport: &signer{creds: creds, region: e.Target.Region, next: httpClient().Transport}},
+		Client:   &http.Client{Transport: &signer{creds: creds, region: e.Target.Region, next: e.Target.HTTPClient().Transport}},
 		Reporter: fatalReporter{e.T},
 		Context:  e.ctx(),
 	})

@@ -3,9 +3,11 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,6 +45,12 @@ type Target struct {
 	// MaxBodyBytes is the largest single request body the target accepts
 	// (0: unknown; cases that need it skip with that reason).
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
+	// CAPEM is the PEM CA certificate an https endpoint's certificate
+	// chains to, when the system roots do not cover it.
+	CAPEM []byte `toml:"-"`
+
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // Claims reports whether the target claims feature f.

@@ -7,9 +7,17 @@ package launch
 import (
 	"bufio"
 	"bytes"
-	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,6 +66,8 @@ type Options struct {
 	Env map[string]string
 	// Race builds the gateway with the race detector.
 	Race bool
+	// TLS serves HTTPS with a self-signed certificate made for the run.
+	TLS bool
 }
 
 // Gateway is a running gateway process.
@@ -67,6 +77,8 @@ type Gateway struct {
 	Prefix   string
 	Dir      string
 	opts     Options
+	caPEM    []byte
+	client   *http.Client
 	cmd      *exec.Cmd
 	waitErr  chan error
 	logPath  string
@@ -128,9 +140,14 @@ func Start(opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{Dir: opts.Dir, opts: opts, Prefix: "/s3"}
+	g := &Gateway{Dir: opts.Dir, opts: opts, Prefix: "/s3", client: http.DefaultClient}
 	if p, ok := opts.Env["S3_PATH_PREFIX"]; ok {
 		g.Prefix = strings.TrimRight(p, "/")
+	}
+	if opts.TLS {
+		if err := g.makeCertificate(); err != nil {
+			return nil, err
+		}
 	}
 	return g, g.start(bin)
 }
@@ -147,6 +164,10 @@ func (g *Gateway) start(bin string) error {
 		"LOG_FORMAT":             "text",
 		"SIGV4_PROVIDER":         "env",
 		"SIGV4_CREDENTIALS_JSON": credentialsJSON(),
+	}
+	if g.caPEM != nil {
+		env["TLS_CERT_FILE"] = filepath.Join(g.Dir, "tls", "cert.pem")
+		env["TLS_KEY_FILE"] = filepath.Join(g.Dir, "tls", "key.pem")
 	}
 	for k, v := range g.opts.Env {
 		env[k] = v
@@ -182,7 +203,10 @@ func (g *Gateway) start(bin string) error {
 		if b, err := os.ReadFile(addrFile); err == nil && bytes.HasSuffix(b, []byte("\n")) {
 			g.Addr = strings.TrimSpace(string(b))
 			g.Endpoint = "http://" + g.Addr
-			if resp, err := http.Get(g.Endpoint + "/healthz"); err == nil {
+			if g.caPEM != nil {
+				g.Endpoint = "https://" + g.Addr
+			}
+			if resp, err := g.client.Get(g.Endpoint + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					return nil
@@ -220,6 +244,7 @@ func (g *Gateway) Target() *conformance.Target {
 		ScopedPrefix: scopedPrefix,
 		ReadOnly:     readOnlyKey,
 		Other:        otherKey,
+		CAPEM:        g.caPEM,
 		MaxSkew:      skew,
 		MaxBodyBytes: maxBody,
 	}
@@ -315,20 +340,46 @@ func (g *Gateway) Races() string {
 	return ""
 }
 
-// WaitHealthy polls /healthz until it answers 200 or ctx ends.
-func (g *Gateway) WaitHealthy(ctx context.Context) error {
-	for {
-		resp, err := http.Get(g.Endpoint + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+// makeCertificate writes a self-signed certificate for 127.0.0.1 and
+// localhost, and makes the launcher's own client trust it.
+func (g *Gateway) makeCertificate() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("tls key: %w", err)
 	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "s3-gateway test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return fmt.Errorf("tls certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("tls key: %w", err)
+	}
+	dir := filepath.Join(g.Dir, "tls")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	g.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), g.caPEM, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(g.caPEM)
+	g.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return nil
 }
