@@ -248,8 +248,12 @@ func (c *chunkedReader) verifyChunk() error {
 func (c *chunkedReader) matches(stringToSign, sig string) bool {
 	m := hmac.New(sha256.New, c.seed.key)
 	m.Write([]byte(stringToSign))
-	got, err := hex.DecodeString(sig)
-	return err == nil && hmac.Equal(got, m.Sum(nil))
+	var got [sha256.Size]byte
+	if len(sig) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.Decode(got[:], []byte(sig))
+	return err == nil && hmac.Equal(got[:], m.Sum(nil))
 }
 
 // readTrailers reads "name:value" lines up to an empty line, then checks

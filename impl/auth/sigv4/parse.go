@@ -16,7 +16,9 @@ func parseAuthorization(h string) (authInput, error) {
 		return in, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	}
 	var cred string
-	for part := range strings.SplitSeq(rest, ",") {
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
@@ -49,8 +51,16 @@ func parseAuthorization(h string) (authInput, error) {
 
 // parseCredential splits "AK/date/region/service/terminator" into in.
 func parseCredential(cred string, in *authInput) bool {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[0] == "" || len(parts[1]) != 8 || parts[2] == "" || parts[3] == "" {
+	var parts [5]string
+	rest := cred
+	for i := range parts {
+		var ok bool
+		parts[i], rest, ok = strings.Cut(rest, "/")
+		if ok != (i < 4) {
+			return false
+		}
+	}
+	if parts[0] == "" || len(parts[1]) != 8 || parts[2] == "" || parts[3] == "" {
 		return false
 	}
 	for i := 0; i < 8; i++ {

@@ -299,100 +299,173 @@ func isLowerHex(s string) bool {
 
 // check computes the request's signature and compares it with the one sent.
 func (v *Verifier) check(r *http.Request, in *authInput, rec *credentials.Record, payload string, presigned bool, res *Result) error {
-	signed := strings.Split(in.signedHeaders, ";")
-	if !slices.Contains(signed, "host") {
+	signed := in.signedHeaders
+	if !hasListItem(signed, "host") {
 		return s3err.AccessDenied.With("The host header must be signed.")
 	}
-	if !slices.IsSorted(signed) {
+	if !sortedList(signed) {
 		return s3err.SignatureDoesNotMatch
 	}
 	if name := unsignedAmzHeader(r.Header, signed); name != "" {
 		return s3err.AccessDenied.With("There were headers present in the request which were not signed: " + name)
 	}
-	scope := in.date + "/" + in.region + "/" + in.service + "/aws4_request"
-	key := v.keys.get(rec.AccessKey, rec.SecretKey, in.date, in.region, in.service)
-
-	h := sha256.New()
-	writeCanonicalRequest(h, r, signed, in.signedHeaders, payload, presigned)
-	var crHash [sha256.Size]byte
-	h.Sum(crHash[:0])
-
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(algorithm + "\n"))
-	mac.Write([]byte(in.amzDate))
-	mac.Write([]byte{'\n'})
-	mac.Write([]byte(scope))
-	mac.Write([]byte{'\n'})
-	var hexHash [2 * sha256.Size]byte
-	hex.Encode(hexHash[:], crHash[:])
-	mac.Write(hexHash[:])
-	var want [sha256.Size]byte
-	mac.Sum(want[:0])
-
-	var got [sha256.Size]byte
 	if len(in.signature) != 2*sha256.Size {
 		return s3err.SignatureDoesNotMatch
 	}
-	if _, err := hex.Decode(got[:], []byte(in.signature)); err != nil || !hmac.Equal(got[:], want[:]) {
+	var got [sha256.Size]byte
+	if _, err := hex.Decode(got[:], []byte(in.signature)); err != nil {
 		return s3err.SignatureDoesNotMatch
 	}
-	res.seed = chainSeed{key: key, date: in.amzDate, scope: scope, signature: in.signature}
+	ck := v.keys.get(rec.AccessKey, rec.SecretKey, in.date, in.region, in.service)
+
+	bp := bufPool.Get().(*[]byte)
+	buf := appendCanonicalRequest((*bp)[:0], r, signed, payload, presigned)
+	crHash := sha256.Sum256(buf)
+	// The string to sign, in the same buffer.
+	buf = append(buf[:0], algorithm+"\n"...)
+	buf = append(buf, in.amzDate...)
+	buf = append(buf, '\n')
+	scopeStart := len(buf)
+	buf = append(buf, in.date...)
+	buf = append(buf, '/')
+	buf = append(buf, in.region...)
+	buf = append(buf, '/')
+	buf = append(buf, in.service...)
+	buf = append(buf, "/aws4_request"...)
+	scopeEnd := len(buf)
+	buf = append(buf, '\n')
+	buf = hex.AppendEncode(buf, crHash[:])
+	want := ck.sign(buf)
+	ok := hmac.Equal(got[:], want[:])
+	scope := ""
+	if ok && res != nil && strings.HasPrefix(payload, "STREAMING-") {
+		scope = string(buf[scopeStart:scopeEnd])
+	}
+	*bp = buf
+	bufPool.Put(bp)
+	if !ok {
+		return s3err.SignatureDoesNotMatch
+	}
+	res.seed = chainSeed{key: ck.key, date: in.amzDate, scope: scope, signature: in.signature}
 	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// hasListItem reports whether a ;-separated list holds item.
+func hasListItem(list, item string) bool {
+	for list != "" {
+		var head string
+		head, list, _ = strings.Cut(list, ";")
+		if head == item {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedList reports whether a ;-separated list is in ascending order, as
+// SigV4 requires SignedHeaders to be.
+func sortedList(list string) bool {
+	prev := ""
+	for list != "" {
+		var head string
+		head, list, _ = strings.Cut(list, ";")
+		if head < prev {
+			return false
+		}
+		prev = head
+	}
+	return true
 }
 
 // unsignedAmzHeader returns an x-amz-* header present but not signed. S3
 // refuses such requests so that no one can add, say, an x-amz-copy-source to
 // a signed request.
-func unsignedAmzHeader(h http.Header, signed []string) string {
+func unsignedAmzHeader(h http.Header, signed string) string {
 	for name := range h {
 		if len(name) < 6 || !strings.EqualFold(name[:6], "x-amz-") {
 			continue
 		}
+		if signedHas(signed, name) {
+			continue
+		}
 		lower := strings.ToLower(name)
-		if lower == "x-amz-content-sha256" && !slices.Contains(signed, lower) {
+		if lower == "x-amz-content-sha256" {
 			// Presigned requests may carry it unsigned.
 			continue
 		}
-		if !slices.Contains(signed, lower) {
-			return lower
-		}
+		return lower
 	}
 	return ""
 }
 
-// writeCanonicalRequest writes the SigV4 canonical request of r to w.
-func writeCanonicalRequest(w hash.Hash, r *http.Request, signed []string, signedHeaders, payload string, presigned bool) {
-	var b strings.Builder
-	b.Grow(256)
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	writeCanonicalURI(&b, r.URL.EscapedPath())
-	b.WriteByte('\n')
-	writeCanonicalQuery(&b, r.URL.RawQuery, presigned)
-	b.WriteByte('\n')
-	for _, name := range signed {
-		b.WriteString(name)
-		b.WriteByte(':')
-		if name == "host" {
-			b.WriteString(strings.TrimSpace(r.Host))
-		} else {
-			writeHeaderValues(&b, r.Header[http.CanonicalHeaderKey(name)])
+// signedHas reports whether the ;-separated lower-case list names the
+// header name (any case), without allocating.
+func signedHas(list, name string) bool {
+	for list != "" {
+		var head string
+		head, list, _ = strings.Cut(list, ";")
+		if strings.EqualFold(head, name) {
+			return true
 		}
-		b.WriteByte('\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(signedHeaders)
-	b.WriteByte('\n')
-	b.WriteString(payload)
-	w.Write([]byte(b.String()))
+	return false
 }
 
-// writeHeaderValues joins a header's values with commas, trimming each and
+// appendCanonicalRequest appends the SigV4 canonical request of r.
+func appendCanonicalRequest(b []byte, r *http.Request, signed, payload string, presigned bool) []byte {
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = appendCanonicalURI(b, r.URL.EscapedPath())
+	b = append(b, '\n')
+	b = appendCanonicalQuery(b, r.URL.RawQuery, presigned)
+	b = append(b, '\n')
+	for list := signed; list != ""; {
+		var name string
+		name, list, _ = strings.Cut(list, ";")
+		b = append(b, name...)
+		b = append(b, ':')
+		if name == "host" {
+			b = append(b, strings.TrimSpace(r.Host)...)
+		} else {
+			b = appendHeaderValues(b, r.Header[canonicalKey(name)])
+		}
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = append(b, signed...)
+	b = append(b, '\n')
+	return append(b, payload...)
+}
+
+// commonKeys saves converting the usual signed header names.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Content-Length", "Content-Type", "Content-Md5", "Content-Encoding", "Content-Disposition",
+		"Cache-Control", "Expires", "Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+		"X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Sdk-Checksum-Algorithm",
+		"X-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc32c", "X-Amz-Checksum-Crc64nvme", "X-Amz-Checksum-Sha1", "X-Amz-Checksum-Sha256",
+		"X-Amz-Copy-Source", "X-Amz-Metadata-Directive", "X-Amz-Storage-Class", "X-Amz-Checksum-Mode", "Amz-Sdk-Invocation-Id",
+		"Amz-Sdk-Request", "User-Agent", "Accept-Encoding", "X-Amz-User-Agent", "Date"} {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+func canonicalKey(lower string) string {
+	if k, ok := commonKeys[lower]; ok {
+		return k
+	}
+	return http.CanonicalHeaderKey(lower)
+}
+
+// appendHeaderValues joins a header's values with commas, trimming each and
 // collapsing runs of spaces.
-func writeHeaderValues(b *strings.Builder, values []string) {
+func appendHeaderValues(b []byte, values []string) []byte {
 	for i, v := range values {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		v = strings.TrimSpace(v)
 		space := false
@@ -403,12 +476,13 @@ func writeHeaderValues(b *strings.Builder, values []string) {
 				continue
 			}
 			if space {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 				space = false
 			}
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
+	return b
 }
 
 func unreserved(c byte) bool {
@@ -417,39 +491,36 @@ func unreserved(c byte) bool {
 
 const upperHex = "0123456789ABCDEF"
 
-// writeCanonicalURI writes the raw path with its percent-encoding
+// appendCanonicalURI appends the raw path with its percent-encoding
 // normalised: unreserved bytes literal, every other byte %XX in upper case.
 // A literal slash separates segments; an encoded one (%2F) stays encoded.
 // Dot segments and empty segments are kept: S3 keys may contain them.
-func writeCanonicalURI(b *strings.Builder, raw string) {
+func appendCanonicalURI(b []byte, raw string) []byte {
 	if raw == "" {
-		b.WriteByte('/')
-		return
+		return append(b, '/')
 	}
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '%' && i+2 < len(raw) && ishex(raw[i+1]) && ishex(raw[i+2]) {
 			c = unhex(raw[i+1])<<4 | unhex(raw[i+2])
 			i += 2
-			writeEscaped(b, c)
+			b = appendEscaped(b, c)
 			continue
 		}
 		if c == '/' {
-			b.WriteByte('/')
+			b = append(b, '/')
 			continue
 		}
-		writeEscaped(b, c)
+		b = appendEscaped(b, c)
 	}
+	return b
 }
 
-func writeEscaped(b *strings.Builder, c byte) {
+func appendEscaped(b []byte, c byte) []byte {
 	if unreserved(c) {
-		b.WriteByte(c)
-		return
+		return append(b, c)
 	}
-	b.WriteByte('%')
-	b.WriteByte(upperHex[c>>4])
-	b.WriteByte(upperHex[c&15])
+	return append(b, '%', upperHex[c>>4], upperHex[c&15])
 }
 
 func ishex(c byte) bool {
@@ -467,17 +538,19 @@ func unhex(c byte) byte {
 	}
 }
 
-// writeCanonicalQuery writes the query's parameters, each name and value
+// appendCanonicalQuery appends the query's parameters, each name and value
 // decoded and re-encoded the SigV4 way, sorted by name then value. A
 // presigned request's signature parameter is left out.
-func writeCanonicalQuery(b *strings.Builder, raw string, presigned bool) {
+func appendCanonicalQuery(b []byte, raw string, presigned bool) []byte {
 	if raw == "" {
-		return
+		return b
 	}
 	type pair struct{ k, v string }
 	var stack [8]pair
 	pairs := stack[:0]
-	for part := range strings.SplitSeq(raw, "&") {
+	for rest := raw; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, "&")
 		if part == "" {
 			continue
 		}
@@ -496,12 +569,13 @@ func writeCanonicalQuery(b *strings.Builder, raw string, presigned bool) {
 	})
 	for i, p := range pairs {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		b = append(b, p.k...)
+		b = append(b, '=')
+		b = append(b, p.v...)
 	}
+	return b
 }
 
 // encodeQueryComponent decodes a raw query component ("+" is a space) and
@@ -527,11 +601,11 @@ func encodeQueryComponent(s string) string {
 	if err != nil {
 		dec = s // not valid encoding: sign the bytes as they are
 	}
-	var b strings.Builder
+	var b []byte
 	for i := 0; i < len(dec); i++ {
-		writeEscaped(&b, dec[i])
+		b = appendEscaped(b, dec[i])
 	}
-	return b.String()
+	return string(b)
 }
 
 func isUpperHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
@@ -540,34 +614,51 @@ func isUpperHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= '
 // key is valid for a whole day.
 type keyCache struct {
 	mu sync.RWMutex
-	m  map[string]cachedKey
+	m  map[keyID]*cachedKey
 }
+
+type keyID struct{ accessKey, date, region, service string }
 
 type cachedKey struct {
 	secret string
 	key    []byte
+	macs   sync.Pool // HMAC-SHA256 instances keyed with key
+}
+
+// sign returns HMAC-SHA256(key, msg) with a pooled HMAC.
+func (ck *cachedKey) sign(msg []byte) [sha256.Size]byte {
+	m, _ := ck.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, ck.key)
+	}
+	m.Reset()
+	m.Write(msg)
+	var out [sha256.Size]byte
+	m.Sum(out[:0])
+	ck.macs.Put(m)
+	return out
 }
 
 // maxCachedKeys bounds the cache; it is cleared when full (keys change
 // daily, so a simple reset is enough).
 const maxCachedKeys = 10000
 
-func (c *keyCache) get(accessKey, secret, date, region, service string) []byte {
-	id := accessKey + "\x00" + date + "\x00" + region + "\x00" + service
+func (c *keyCache) get(accessKey, secret, date, region, service string) *cachedKey {
+	id := keyID{accessKey, date, region, service}
 	c.mu.RLock()
 	ck, ok := c.m[id]
 	c.mu.RUnlock()
 	if ok && hmac.Equal([]byte(ck.secret), []byte(secret)) {
-		return ck.key
+		return ck
 	}
-	key := deriveKey(secret, date, region, service)
+	ck = &cachedKey{secret: secret, key: deriveKey(secret, date, region, service)}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxCachedKeys {
-		c.m = make(map[string]cachedKey)
+		c.m = make(map[keyID]*cachedKey)
 	}
-	c.m[id] = cachedKey{secret: secret, key: key}
+	c.m[id] = ck
 	c.mu.Unlock()
-	return key
+	return ck
 }
 
 func deriveKey(secret, date, region, service string) []byte {

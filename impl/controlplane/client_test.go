@@ -1,0 +1,57 @@
+package controlplane
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/s3gw/gateway/controlplane-mock/mock"
+	"github.com/s3gw/gateway/impl/auth/credentials"
+)
+
+// The client is tested against the real mock control plane on loopback.
+func startMock(t *testing.T, token string) *httptest.Server {
+	t.Helper()
+	seed := &mock.Seed{Keys: []mock.SeedKey{{AccessKey: "ak", SecretKey: "sk", ProjectID: "p", Bucket: "b", Prefix: "x/", Ops: []string{"get"}}}}
+	srv := httptest.NewServer(mock.New(seed, token, nil).Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func setFaults(t *testing.T, srv *httptest.Server, body string) {
+	t.Helper()
+	resp, err := http.Post(srv.URL+"/v1/admin/faults", "application/json", bytes.NewBufferString(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("set faults: %v %v", err, resp)
+	}
+	resp.Body.Close()
+}
+
+func TestResolveKey(t *testing.T) {
+	srv := startMock(t, "internal-token")
+	ctx := context.Background()
+	c := New(srv.URL, "internal-token")
+	rec, err := c.ResolveKey(ctx, "ak")
+	if err != nil || rec.SecretKey != "sk" || rec.Prefix != "x/" || rec.Ops[0] != "get" {
+		t.Fatalf("resolve: %+v, %v", rec, err)
+	}
+	if _, err := c.ResolveKey(ctx, "nope"); !errors.Is(err, credentials.ErrUnknownKey) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	if _, err := New(srv.URL, "wrong").ResolveKey(ctx, "ak"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	for _, fault := range []string{`{"down":true}`, `{"error_rate":1}`} {
+		setFaults(t, srv, fault)
+		if _, err := c.ResolveKey(ctx, "ak"); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("fault %s: %v", fault, err)
+		}
+	}
+	srv.Close()
+	if _, err := c.ResolveKey(ctx, "ak"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("closed server: %v", err)
+	}
+}
