@@ -153,3 +153,21 @@ func TestPrepareDirs(t *testing.T) {
 		t.Fatalf("unusable data dir: %v", err)
 	}
 }
+
+// The README's configuration table lists every setting with its default.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		def := "(empty)"
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		row := "| `" + s.Name + "` | " + def + " |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README's configuration table lacks the row starting %q", row)
+		}
+	}
+}

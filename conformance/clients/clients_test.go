@@ -1,0 +1,172 @@
+// Package clients runs real S3 clients from Debian (the AWS CLI, boto3)
+// against the gateway with authentication on. Locally a missing client skips
+// its test with a line saying what to install; in CI (S3GW_REQUIRE_CLIENTS
+// set, as .ci/run does) a missing client fails the run.
+package clients
+
+import (
+	"bytes"
+	"crypto/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/s3gw/gateway/conformance/launch"
+)
+
+// requireTool returns path if it exists, or skips (locally) or fails (CI).
+func requireTool(t *testing.T, path, pkg string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if os.Getenv("S3GW_REQUIRE_CLIENTS") != "" {
+		t.Fatalf("%s is required here but missing: apt-get install %s", path, pkg)
+	}
+	t.Skipf("%s not found: apt-get install %s to run this test", path, pkg)
+	return ""
+}
+
+// startGateway launches the gateway with authentication required.
+func startGateway(t *testing.T) *launch.Gateway {
+	t.Helper()
+	g, err := launch.Start(launch.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return g
+}
+
+// awsCLI runs Debian's AWS CLI against the gateway with a configuration of
+// its own: nothing from the environment (AWS_*, ~/.aws) leaks in.
+type awsCLI struct {
+	t        *testing.T
+	bin      string
+	env      []string
+	endpoint string
+}
+
+func newAWSCLI(t *testing.T, g *launch.Gateway) *awsCLI {
+	bin := requireTool(t, "/usr/bin/aws", "awscli")
+	dir := t.TempDir()
+	tg := g.Target()
+	cfg := "[default]\nregion = " + tg.Region + "\ns3 =\n    addressing_style = path\n"
+	creds := "[default]\naws_access_key_id = " + tg.Full.AccessKey + "\naws_secret_access_key = " + tg.Full.SecretKey + "\n"
+	for name, body := range map[string]string{"config": cfg, "credentials": creds} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{
+		"PATH=/usr/bin:/bin",
+		"HOME=" + dir,
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
+		"AWS_PAGER=",
+	}
+	return &awsCLI{t: t, bin: bin, env: env, endpoint: tg.S3URL()}
+}
+
+// run executes `aws --endpoint-url … args…` and returns its stdout, failing
+// the test on a non-zero exit.
+func (a *awsCLI) run(args ...string) string {
+	a.t.Helper()
+	out, err := a.try(args...)
+	if err != nil {
+		a.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (a *awsCLI) try(args ...string) (string, error) {
+	cmd := exec.Command(a.bin, append([]string{"--endpoint-url", a.endpoint, "--no-cli-pager"}, args...)...)
+	cmd.Env = a.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String() + stderr.String(), err
+	}
+	return stdout.String(), nil
+}
+
+func randomFile(t *testing.T, dir, name string, size int) (string, []byte) {
+	t.Helper()
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, b
+}
+
+// TestAWSCLIBasics: with default settings and authentication on, the AWS CLI
+// makes a bucket, puts, lists, gets and deletes objects, including keys with
+// spaces, plus signs and unicode.
+func TestAWSCLIBasics(t *testing.T) {
+	g := startGateway(t)
+	aws := newAWSCLI(t, g)
+	dir := t.TempDir()
+	aws.run("s3", "mb", "s3://cli-basics")
+	small, want := randomFile(t, dir, "small.bin", 3000)
+	keys := []string{"plain.bin", "dir/with space.bin", "dir/plus+sign.bin", "dir/ünïcødé-日本.bin"}
+	for _, k := range keys {
+		aws.run("s3", "cp", small, "s3://cli-basics/"+k)
+	}
+	ls := aws.run("s3", "ls", "--recursive", "s3://cli-basics")
+	for _, k := range keys {
+		if !strings.Contains(ls, k) {
+			t.Errorf("aws s3 ls does not list %q:\n%s", k, ls)
+		}
+	}
+	for _, k := range keys {
+		down := filepath.Join(dir, "down.bin")
+		aws.run("s3", "cp", "s3://cli-basics/"+k, down)
+		got, err := os.ReadFile(down)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%q read back differently (%d bytes, %v)", k, len(got), err)
+		}
+	}
+	out := aws.run("s3api", "head-object", "--bucket", "cli-basics", "--key", "dir/with space.bin")
+	if !strings.Contains(out, `"ContentLength": 3000`) {
+		t.Errorf("head-object: %s", out)
+	}
+	aws.run("s3", "rm", "s3://cli-basics/plain.bin")
+	if out, err := aws.try("s3api", "head-object", "--bucket", "cli-basics", "--key", "plain.bin"); err == nil || !strings.Contains(out, "404") {
+		t.Errorf("head-object after rm: %v\n%s", err, out)
+	}
+	aws.run("s3", "rm", "--recursive", "s3://cli-basics")
+	aws.run("s3", "rb", "s3://cli-basics")
+}
+
+// TestAWSCLIWrongSecretIsRefused: the CLI's signature with a wrong secret
+// is refused, so the previous test's success means something.
+func TestAWSCLIWrongSecretIsRefused(t *testing.T) {
+	g := startGateway(t)
+	aws := newAWSCLI(t, g)
+	creds := "[default]\naws_access_key_id = " + g.Target().Full.AccessKey + "\naws_secret_access_key = wrong\n"
+	for i, kv := range aws.env {
+		if strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE=") {
+			p := filepath.Join(t.TempDir(), "credentials")
+			if err := os.WriteFile(p, []byte(creds), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			aws.env[i] = "AWS_SHARED_CREDENTIALS_FILE=" + p
+		}
+	}
+	out, err := aws.try("s3", "mb", "s3://cli-wrong-secret")
+	if err == nil || !strings.Contains(out, "SignatureDoesNotMatch") {
+		t.Fatalf("mb with a wrong secret: %v\n%s", err, out)
+	}
+}
