@@ -157,4 +157,3 @@ func signedHeadersOf(r *http.Request, form string) string {
 	sh, _, _ = strings.Cut(sh, ",")
 	return sh
 }
-
