@@ -64,13 +64,17 @@ func NewEnv(t T, target *Target) *Env {
 
 // NewSDKClient builds an SDK client from explicit settings only: nothing is
 // read from the environment or ~/.aws, so ambient AWS_* variables cannot
-// change what the suite does.
+// change what the suite does. The checksum settings are the SDK's defaults
+// under config.LoadDefaultConfig, what users run: a CRC32 on every upload
+// (a trailer of an aws-chunked body over HTTPS) and response validation.
 func NewSDKClient(target *Target, creds Credentials, optFns ...func(*s3.Options)) *s3.Client {
 	cfg := aws.Config{
-		Region:      target.Region,
-		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKey, creds.SecretKey, ""),
-		HTTPClient:  target.HTTPClient(),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		Region:                     target.Region,
+		Credentials:                credentials.NewStaticCredentialsProvider(creds.AccessKey, creds.SecretKey, ""),
+		HTTPClient:                 target.HTTPClient(),
+		Retryer:                    func() aws.Retryer { return aws.NopRetryer{} },
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(target.S3URL())

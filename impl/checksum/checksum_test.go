@@ -82,3 +82,49 @@ func TestValidValue(t *testing.T) {
 		t.Fatal("ValidValue")
 	}
 }
+
+func TestFullObjectCombinesCRCs(t *testing.T) {
+	data := make([]byte, 3<<20+12345)
+	for i := range data {
+		data[i] = byte(i*7 + i>>9)
+	}
+	cuts := []int{0, 1 << 20, 1<<20 + 1, 2 << 20, len(data)}
+	for _, alg := range []string{"crc32", "crc32c", "crc64nvme"} {
+		var parts []string
+		var sizes []int64
+		for i := 1; i < len(cuts); i++ {
+			h := New(alg)
+			h.Write(data[cuts[i-1]:cuts[i]])
+			parts = append(parts, base64.StdEncoding.EncodeToString(h.Sum(nil)))
+			sizes = append(sizes, int64(cuts[i]-cuts[i-1]))
+		}
+		got, err := FullObject(alg, parts, sizes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := New(alg)
+		h.Write(data)
+		if want := base64.StdEncoding.EncodeToString(h.Sum(nil)); got != want {
+			t.Errorf("%s: combined %s, direct %s", alg, got, want)
+		}
+	}
+	if SupportsFullObject("sha256") || !SupportsFullObject("CRC32") {
+		t.Fatal("SupportsFullObject")
+	}
+}
+
+func TestComposite(t *testing.T) {
+	a, b := crc32Of("a"), crc32Of("b")
+	got, err := Composite("crc32", []string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New("crc32")
+	ra, _ := base64.StdEncoding.DecodeString(a)
+	rb, _ := base64.StdEncoding.DecodeString(b)
+	h.Write(ra)
+	h.Write(rb)
+	if want := base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-2"; got != want {
+		t.Fatalf("%s != %s", got, want)
+	}
+}

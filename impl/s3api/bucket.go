@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
@@ -58,6 +59,11 @@ func (h *Handler) listBuckets(rq *request) error {
 }
 
 func (h *Handler) createBucket(rq *request) error {
+	// Scope only: a name another project owns is BucketAlreadyExists, as
+	// in S3's global namespace, not AccessDenied.
+	if !rq.principal.Allows(auth.Put, rq.bucket, "") {
+		return s3err.AccessDenied
+	}
 	if err := h.checkBucketName(rq.bucket); err != nil {
 		return err
 	}

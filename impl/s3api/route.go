@@ -25,7 +25,7 @@ type operation struct {
 // the README documents.
 var (
 	opListBuckets       = &operation{name: "ListBuckets", action: auth.List, fn: (*Handler).listBuckets}
-	opCreateBucket      = &operation{name: "CreateBucket", action: auth.Put, fn: (*Handler).createBucket}
+	opCreateBucket      = &operation{name: "CreateBucket", action: auth.Put, fn: (*Handler).createBucket, selfAuthorizing: true}
 	opHeadBucket        = &operation{name: "HeadBucket", action: auth.Head, fn: (*Handler).headBucket}
 	opDeleteBucket      = &operation{name: "DeleteBucket", action: auth.Delete, fn: (*Handler).deleteBucket}
 	opGetBucketLocation = &operation{name: "GetBucketLocation", action: auth.Head, fn: (*Handler).getBucketLocation}

@@ -27,6 +27,10 @@ var (
 	ErrBadDigest          = errors.New("storage: content digest mismatch")
 	ErrIncompleteBody     = errors.New("storage: body shorter than declared")
 	ErrClosed             = errors.New("storage: backend closed")
+	ErrNoSuchUpload       = errors.New("storage: no such upload")
+	ErrInvalidPart        = errors.New("storage: invalid part")
+	ErrInvalidPartOrder   = errors.New("storage: invalid part order")
+	ErrEntityTooSmall     = errors.New("storage: part too small")
 )
 
 // Backend is the storage seen by the S3 API.
@@ -51,9 +55,107 @@ type Backend interface {
 	CopyObject(ctx context.Context, src, dst ObjectRef, opts CopyOptions) (ObjectInfo, error)
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 
+	Multipart
+
 	// Check reports whether the backend can currently serve requests.
 	Check(ctx context.Context) error
 	Close() error
+}
+
+// Multipart is the multipart-upload half of a Backend. An upload is bound to
+// its bucket and key: naming it with another key is ErrNoSuchUpload.
+type Multipart interface {
+	CreateUpload(ctx context.Context, bucket, key string, opts UploadOptions) (Upload, error)
+	GetUpload(ctx context.Context, bucket, key, id string) (Upload, error)
+	// PutPart stores a part, replacing a part with the same number.
+	PutPart(ctx context.Context, bucket, key, id string, number int, body io.Reader, opts PartOptions) (Part, error)
+	ListParts(ctx context.Context, bucket, key, id string, after, limit int) (PartList, error)
+	// CompleteUpload makes the listed parts the object, atomically: the
+	// object is a manifest of the part blobs, so this costs O(parts).
+	CompleteUpload(ctx context.Context, bucket, key, id string, parts []CompletedPart, opts CompleteOptions) (ObjectInfo, error)
+	AbortUpload(ctx context.Context, bucket, key, id string) error
+	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadList, error)
+	// CollectUploads aborts uploads initiated before cutoff.
+	CollectUploads(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// UploadOptions describes a new upload.
+type UploadOptions struct {
+	// Metadata is kept for the completed object.
+	Metadata
+	Owner string
+	// ChecksumAlgorithm (lower case) and ChecksumType (COMPOSITE or
+	// FULL_OBJECT) ask for a checksum of the whole object at completion.
+	ChecksumAlgorithm string
+	ChecksumType      string
+	CreateBucketFor   string
+}
+
+// Upload is a multipart upload in progress.
+type Upload struct {
+	Bucket, Key, ID   string
+	Owner             string
+	Initiated         time.Time
+	Metadata          Metadata
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// PartOptions tunes PutPart.
+type PartOptions struct {
+	Size          int64
+	MaxSize       int64
+	ContentMD5    []byte
+	LateChecksums func() map[string]string
+}
+
+// Part is a stored part.
+type Part struct {
+	Number       int
+	Size         int64
+	ETag         string // hex MD5, unquoted
+	LastModified time.Time
+	Checksums    map[string]string
+}
+
+// PartList is a page of ListParts.
+type PartList struct {
+	Parts     []Part
+	Truncated bool
+	// Next is the part number to pass as after for the next page.
+	Next int
+}
+
+// CompletedPart is one entry of a CompleteMultipartUpload request.
+type CompletedPart struct {
+	Number    int
+	ETag      string // unquoted
+	Checksums map[string]string
+}
+
+// CompleteOptions tunes CompleteUpload.
+type CompleteOptions struct {
+	// MinPartSize is the least size of every part but the last.
+	MinPartSize int64
+	Conditions
+}
+
+// ListUploadsOptions selects a page of ListMultipartUploads.
+type ListUploadsOptions struct {
+	Prefix, Delimiter string
+	// KeyMarker and IDMarker resume after an upload: uploads of keys after
+	// KeyMarker, and of KeyMarker itself after IDMarker when it is set.
+	KeyMarker, IDMarker string
+	Limit               int
+}
+
+// UploadList is a page of ListMultipartUploads.
+type UploadList struct {
+	Uploads        []Upload
+	CommonPrefixes []string
+	Truncated      bool
+	// NextKey and NextID resume the listing when it is truncated.
+	NextKey, NextID string
 }
 
 // Bucket is a bucket's record.
@@ -89,6 +191,10 @@ type ObjectInfo struct {
 	ETag         string // without quotes
 	LastModified time.Time
 	Metadata
+	// PartsCount is the number of parts of a multipart object, else 0.
+	PartsCount int
+	// ChecksumType is COMPOSITE or FULL_OBJECT when Checksums is set.
+	ChecksumType string
 }
 
 // Object is an open snapshot of an object's bytes.
@@ -98,7 +204,18 @@ type Object interface {
 	// local files hand w an *os.File-backed reader so net/http can use the
 	// kernel's zero-copy path.
 	WriteRange(w io.Writer, off, length int64) (int64, error)
+	// Reader reads length bytes starting at off.
+	Reader(off, length int64) io.ReadCloser
+	// Parts returns the sizes of the parts the object was assembled from,
+	// in order, or nil for an object written in one piece.
+	Parts() []PartRef
 	Close() error
+}
+
+// PartRef is one part of a multipart object as GET ?partNumber sees it.
+type PartRef struct {
+	Number int
+	Size   int64
 }
 
 // Conditions are the preconditions of a write, checked atomically with it.

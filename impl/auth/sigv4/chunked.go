@@ -32,7 +32,7 @@ func (res *Result) WrapBody(r *http.Request) error {
 	case UnsignedPayload:
 		return nil
 	case StreamingSigned, StreamingSignedTrailer, StreamingUnsignedTrailer:
-		declared, err := declaredTrailers(r.Header.Get("X-Amz-Trailer"), p != StreamingSigned)
+		declared, err := declaredTrailers(r.Header.Get("X-Amz-Trailer"))
 		if err != nil {
 			return err
 		}
@@ -64,8 +64,9 @@ func (res *Result) WrapBody(r *http.Request) error {
 }
 
 // declaredTrailers parses x-amz-trailer: the trailer names the client will
-// send. Only checksum trailers are meaningful to S3.
-func declaredTrailers(h string, required bool) ([]string, error) {
+// send. Only checksum trailers are meaningful to S3. A trailing payload may
+// declare none.
+func declaredTrailers(h string) ([]string, error) {
 	var names []string
 	for n := range strings.SplitSeq(h, ",") {
 		if n = strings.ToLower(strings.TrimSpace(n)); n == "" {
@@ -75,9 +76,6 @@ func declaredTrailers(h string, required bool) ([]string, error) {
 			return nil, s3err.InvalidRequest.With("The trailer " + n + " declared in x-amz-trailer is not supported.")
 		}
 		names = append(names, n)
-	}
-	if required && len(names) == 0 {
-		return nil, s3err.InvalidRequest.With("A trailing payload requires the x-amz-trailer header.")
 	}
 	return names, nil
 }

@@ -141,6 +141,7 @@ func isRefusal(err error) bool {
 	for _, e := range []error{
 		storage.ErrNoSuchBucket, storage.ErrNoSuchKey, storage.ErrBucketNotEmpty,
 		storage.ErrBucketOwnedByYou, storage.ErrBucketTaken, storage.ErrPreconditionFailed,
+		storage.ErrNoSuchUpload, storage.ErrInvalidPart, storage.ErrInvalidPartOrder, storage.ErrEntityTooSmall,
 	} {
 		if errors.Is(err, e) {
 			return true

@@ -13,7 +13,9 @@
 //	buckets/<name>            -> bucketRecord
 //	objects/<name>/<key>      -> objectRecord (a nested bucket per S3 bucket,
 //	                             so a listing is one cursor seek)
-//	blobs/<id>                -> "" (every blob an object references)
+//	blobs/<id>                -> "" (every blob an object or part references)
+//	uploads/<name>/<key,id>   -> uploadRecord (ordered by key, then age)
+//	parts/<id>/<number>       -> partRecord
 //	meta/clean                -> "1" after a clean shutdown
 package fs
 
@@ -42,6 +44,8 @@ var (
 	bktObjects = []byte("objects")
 	bktBlobs   = []byte("blobs")
 	bktMeta    = []byte("meta")
+	bktUploads = []byte("uploads")
+	bktParts   = []byte("parts")
 	keyClean   = []byte("clean")
 )
 
@@ -49,6 +53,13 @@ var (
 type Options struct {
 	// DataDir holds the blob tree and the temp files of writes in progress.
 	DataDir string
+	// MultipartDir holds the blobs of uploaded parts. A completed upload
+	// keeps its parts there as the object's bytes: completion copies
+	// nothing. Empty means a "multipart" directory inside DataDir.
+	MultipartDir string
+	// UploadMaxAge, when positive, aborts uploads older than this in the
+	// background.
+	UploadMaxAge time.Duration
 	// MetaFile is the bbolt index.
 	MetaFile string
 	// Fsync makes every acknowledged write durable (file, directory and
@@ -59,10 +70,10 @@ type Options struct {
 
 // Store is the embedded backend. It is safe for concurrent use.
 type Store struct {
-	db      *bolt.DB
-	blobDir string
-	tmpDir  string
-	fsync   bool
+	db    *bolt.DB
+	data  root // objects written in one piece
+	parts root // parts of multipart uploads, and objects made of them
+	fsync bool
 	log     *slog.Logger
 
 	commits chan *commit
@@ -70,6 +81,8 @@ type Store struct {
 
 	mu     sync.RWMutex // guards closed against sends on commits
 	closed bool
+	stop   chan struct{} // closed by Close: background work ends
+	bg     sync.WaitGroup
 
 	pins pinSet
 
@@ -83,23 +96,25 @@ func Open(opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.MultipartDir == "" {
+		opts.MultipartDir = filepath.Join(opts.DataDir, "multipart")
+	}
 	s := &Store{
-		blobDir: filepath.Join(opts.DataDir, "blobs"),
-		tmpDir:  filepath.Join(opts.DataDir, "tmp"),
+		data:    root{blobs: filepath.Join(opts.DataDir, "blobs"), tmp: filepath.Join(opts.DataDir, "tmp")},
+		parts:   root{blobs: filepath.Join(opts.MultipartDir, "blobs"), tmp: filepath.Join(opts.MultipartDir, "tmp"), prefix: partPrefix},
 		fsync:   opts.Fsync,
 		log:     opts.Logger,
 		commits: make(chan *commit, 256),
 		done:    make(chan struct{}),
+		stop:    make(chan struct{}),
 	}
 	s.pins.init()
-	for _, d := range []string{s.blobDir, s.tmpDir, filepath.Dir(opts.MetaFile)} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			return nil, fmt.Errorf("create %s: %w", d, err)
-		}
+	if err := os.MkdirAll(filepath.Dir(opts.MetaFile), 0o750); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(opts.MetaFile), err)
 	}
-	for i := 0; i < 256; i++ {
-		if err := os.MkdirAll(filepath.Join(s.blobDir, fmt.Sprintf("%02x", i)), 0o750); err != nil {
-			return nil, fmt.Errorf("create blob dir: %w", err)
+	for _, r := range []root{s.data, s.parts} {
+		if err := r.create(); err != nil {
+			return nil, err
 		}
 	}
 	db, err := bolt.Open(opts.MetaFile, 0o600, &bolt.Options{
@@ -120,7 +135,7 @@ func Open(opts Options) (*Store, error) {
 	s.db = db
 	clean := false
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta} {
+		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta, bktUploads, bktParts} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -138,6 +153,10 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	go s.commitLoop()
+	if opts.UploadMaxAge > 0 {
+		s.bg.Add(1)
+		go s.collectUploadsLoop(opts.UploadMaxAge)
+	}
 	return s, nil
 }
 
@@ -150,6 +169,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.stop)
+	s.mu.Unlock()
+	s.bg.Wait()
+	s.mu.Lock()
 	close(s.commits)
 	s.mu.Unlock()
 	<-s.done
@@ -173,7 +196,7 @@ func (s *Store) Check(ctx context.Context) error {
 	if err := s.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	f, err := os.CreateTemp(s.tmpDir, "probe-")
+	f, err := os.CreateTemp(s.data.tmp, "probe-")
 	if err != nil {
 		return fmt.Errorf("data dir not writable: %w", err)
 	}
@@ -182,34 +205,47 @@ func (s *Store) Check(ctx context.Context) error {
 	return os.Remove(name)
 }
 
-// collectGarbage empties the temp dir and, after an unclean shutdown, removes
-// every blob the index does not reference. It runs before the store serves.
+// collectGarbage empties the temp dirs and, after an unclean shutdown,
+// removes every blob the index does not reference. It runs before the store
+// serves.
 func (s *Store) collectGarbage(scanBlobs bool) error {
-	tmps, err := os.ReadDir(s.tmpDir)
-	if err != nil {
-		return fmt.Errorf("read temp dir: %w", err)
-	}
-	for _, e := range tmps {
-		if err := os.RemoveAll(filepath.Join(s.tmpDir, e.Name())); err != nil {
-			return fmt.Errorf("remove temp file: %w", err)
+	tmps, removed := 0, 0
+	for _, r := range []root{s.data, s.parts} {
+		n, err := r.clearTemp()
+		if err != nil {
+			return err
 		}
+		tmps += n
+		if !scanBlobs {
+			continue
+		}
+		if n, err = s.removeOrphans(r); err != nil {
+			return err
+		}
+		removed += n
 	}
-	if !scanBlobs {
-		return nil
+	if removed > 0 || tmps > 0 {
+		s.log.Info("storage: collected files no index entry references", "orphan_blobs_removed", removed, "temp_files_removed", tmps)
 	}
+	return nil
+}
+
+// removeOrphans removes the blobs of a root that the index does not
+// reference, one fan-out directory at a time.
+func (s *Store) removeOrphans(r root) (int, error) {
 	removed := 0
-	dirs, err := os.ReadDir(s.blobDir)
+	dirs, err := os.ReadDir(r.blobs)
 	if err != nil {
-		return fmt.Errorf("read blob dir: %w", err)
+		return 0, fmt.Errorf("read blob dir: %w", err)
 	}
 	for _, d := range dirs {
 		if !d.IsDir() {
 			continue
 		}
-		dir := filepath.Join(s.blobDir, d.Name())
+		dir := filepath.Join(r.blobs, d.Name())
 		files, err := os.ReadDir(dir)
 		if err != nil {
-			return fmt.Errorf("read blob dir: %w", err)
+			return removed, fmt.Errorf("read blob dir: %w", err)
 		}
 		var orphans []string
 		err = s.db.View(func(tx *bolt.Tx) error {
@@ -222,34 +258,77 @@ func (s *Store) collectGarbage(scanBlobs bool) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("scan blobs: %w", err)
+			return removed, fmt.Errorf("scan blobs: %w", err)
 		}
 		for _, name := range orphans {
 			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("remove orphan blob: %w", err)
+				return removed, fmt.Errorf("remove orphan blob: %w", err)
 			}
 			removed++
 		}
 	}
-	if removed > 0 || len(tmps) > 0 {
-		s.log.Info("storage: collected files no index entry references", "orphan_blobs_removed", removed, "temp_files_removed", len(tmps))
+	return removed, nil
+}
+
+// A root is a blob tree with its temp dir. Blob ids carry their root's
+// prefix, so an id alone locates its file.
+type root struct {
+	blobs, tmp string
+	prefix     string
+}
+
+// partPrefix marks the ids of blobs in the multipart root.
+const partPrefix = "p"
+
+func (r root) create() error {
+	for _, d := range []string{r.blobs, r.tmp} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	for i := 0; i < 256; i++ {
+		if err := os.MkdirAll(filepath.Join(r.blobs, fmt.Sprintf("%02x", i)), 0o750); err != nil {
+			return fmt.Errorf("create blob dir: %w", err)
+		}
 	}
 	return nil
 }
 
-// newID returns a fresh opaque blob id.
-func newID() string {
+func (r root) clearTemp() (int, error) {
+	tmps, err := os.ReadDir(r.tmp)
+	if err != nil {
+		return 0, fmt.Errorf("read temp dir: %w", err)
+	}
+	for _, e := range tmps {
+		if err := os.RemoveAll(filepath.Join(r.tmp, e.Name())); err != nil {
+			return 0, fmt.Errorf("remove temp file: %w", err)
+		}
+	}
+	return len(tmps), nil
+}
+
+// newID returns a fresh opaque blob id in root r.
+func (r root) newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // documented never to fail
-	return hex.EncodeToString(b[:])
+	return r.prefix + hex.EncodeToString(b[:])
+}
+
+func (s *Store) rootOf(id string) root {
+	if strings.HasPrefix(id, partPrefix) {
+		return s.parts
+	}
+	return s.data
 }
 
 func (s *Store) blobPath(id string) string {
-	return filepath.Join(s.blobDir, id[:2], id)
+	hexID := id[len(id)-32:]
+	return filepath.Join(s.rootOf(id).blobs, hexID[:2], id)
 }
 
-// validID guards against a corrupt index pointing outside the blob tree.
+// validID guards against a corrupt index pointing outside the blob trees.
 func validID(id string) bool {
+	id = strings.TrimPrefix(id, partPrefix)
 	if len(id) != 32 {
 		return false
 	}

@@ -310,9 +310,11 @@ func TestStartupCollectsGarbage(t *testing.T) {
 	}
 	// What a crash leaves: a temp file, an orphan blob, and an index not
 	// marked clean.
-	orphan := newID()
+	orphan := s.data.newID()
 	mustWrite(t, filepath.Join(dir, "data", "blobs", orphan[:2], orphan), "orphan")
-	mustWrite(t, filepath.Join(dir, "data", "tmp", newID()), "partial")
+	mustWrite(t, filepath.Join(dir, "data", "tmp", s.data.newID()), "partial")
+	partOrphan := s.parts.newID()
+	mustWrite(t, filepath.Join(dir, "data", "multipart", "blobs", partOrphan[1:3], partOrphan), "orphan part")
 	db, err := bolt.Open(filepath.Join(dir, "index.db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -329,6 +331,9 @@ func TestStartupCollectsGarbage(t *testing.T) {
 	}
 	if n := blobCount(t, dir); n != 1 {
 		t.Fatalf("%d blobs after recovery, want 1", n)
+	}
+	if parts := files(t, filepath.Join(dir, "data", "multipart", "blobs")); len(parts) != 0 {
+		t.Fatalf("orphan parts survived: %v", parts)
 	}
 	if tmp := files(t, filepath.Join(dir, "data", "tmp")); len(tmp) != 0 {
 		t.Fatalf("temp files survived start-up: %v", tmp)
@@ -358,7 +363,7 @@ func TestMultiBlobRanges(t *testing.T) {
 	parts := []string{"abc", "defgh", "", "ij"}
 	rec := &objectRecord{}
 	for _, p := range parts {
-		b, err := s.writeBlob(strings.NewReader(p), int64(len(p)), 0, nil)
+		b, err := s.writeBlob(s.parts, strings.NewReader(p), int64(len(p)), 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,11 +31,18 @@ type objectRecord struct {
 	Headers     map[string]string `json:"h,omitempty"`
 	User        map[string]string `json:"u,omitempty"`
 	Checksums   map[string]string `json:"k,omitempty"`
+	// ChecksumType is COMPOSITE or FULL_OBJECT for a multipart object's
+	// checksum; empty means FULL_OBJECT.
+	ChecksumType string `json:"kt,omitempty"`
+	// Multipart is set for an object completed from an upload: its blobs
+	// are the parts, each with its number.
+	Multipart bool `json:"mp,omitempty"`
 }
 
 type blobRef struct {
 	ID   string `json:"i"`
 	Size int64  `json:"n"`
+	Part int    `json:"p,omitempty"`
 }
 
 func encode(v any) ([]byte, error) {
@@ -56,7 +64,7 @@ func decode(b []byte, v any) error {
 }
 
 func (r *objectRecord) info(key string) storage.ObjectInfo {
-	return storage.ObjectInfo{
+	info := storage.ObjectInfo{
 		Key:          key,
 		Size:         r.Size,
 		ETag:         r.ETag,
@@ -67,7 +75,15 @@ func (r *objectRecord) info(key string) storage.ObjectInfo {
 			User:        r.User,
 			Checksums:   r.Checksums,
 		},
+		ChecksumType: r.ChecksumType,
 	}
+	if r.Multipart {
+		info.PartsCount = len(r.Blobs)
+	}
+	if info.ChecksumType == "" && len(r.Checksums) > 0 {
+		info.ChecksumType = "FULL_OBJECT"
+	}
+	return info
 }
 
 func (r *objectRecord) blobIDs() []string {
@@ -151,10 +167,30 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 		if k, _ := objs.Cursor().First(); k != nil {
 			return nil, storage.ErrBucketNotEmpty
 		}
+		// Uploads in progress go with the bucket.
+		var removed []string
+		if ups := tx.Bucket(bktUploads).Bucket([]byte(name)); ups != nil {
+			var keys [][]byte
+			ups.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+			for _, k := range keys {
+				key, id, ok := splitUploadKey(k)
+				if !ok {
+					continue
+				}
+				ids, err := dropUpload(tx, name, key, id)
+				if err != nil {
+					return nil, err
+				}
+				removed = append(removed, ids...)
+			}
+			if err := tx.Bucket(bktUploads).DeleteBucket([]byte(name)); err != nil {
+				return nil, err
+			}
+		}
 		if err := tx.Bucket(bktObjects).DeleteBucket([]byte(name)); err != nil {
 			return nil, err
 		}
-		return nil, tx.Bucket(bktBuckets).Delete([]byte(name))
+		return removed, tx.Bucket(bktBuckets).Delete([]byte(name))
 	}})
 }
 

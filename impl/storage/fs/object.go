@@ -42,12 +42,12 @@ func (b blob) record() *objectRecord {
 // writeBlob streams r into a new blob: a temp file, hashed as it is written,
 // synced and renamed into the blob tree. It never leaves a file behind on
 // error.
-func (s *Store) writeBlob(r io.Reader, size, maxSize int64, wantMD5 []byte) (blob, error) {
+func (s *Store) writeBlob(rt root, r io.Reader, size, maxSize int64, wantMD5 []byte) (blob, error) {
 	if maxSize > 0 && size > maxSize {
 		return blob{}, storage.ErrTooLarge
 	}
-	id := newID()
-	tmp := filepath.Join(s.tmpDir, id)
+	id := rt.newID()
+	tmp := filepath.Join(rt.tmp, id)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return blob{}, fmt.Errorf("create temp file: %w", err)
@@ -125,7 +125,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 			return storage.ObjectInfo{}, err
 		}
 	}
-	b, err := s.writeBlob(body, opts.Size, opts.MaxSize, opts.ContentMD5)
+	b, err := s.writeBlob(s.data, body, opts.Size, opts.MaxSize, opts.ContentMD5)
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
@@ -337,28 +337,68 @@ func (o *object) copyBlob(w io.Writer, id string, off, n int64) (int64, error) {
 }
 
 // reader returns the whole object as a stream.
-func (o *object) reader() io.ReadCloser { return &objectReader{o: o} }
+func (o *object) reader() io.ReadCloser { return o.Reader(0, o.rec.Size) }
 
-// objectReader reads an object's blobs in sequence.
+// Reader reads [off, off+length) of the object, opening each blob only
+// when it is reached.
+func (o *object) Reader(off, length int64) io.ReadCloser {
+	return &objectReader{o: o, skip: off, left: length}
+}
+
+// Parts lists a multipart object's parts.
+func (o *object) Parts() []storage.PartRef {
+	if !o.rec.Multipart {
+		return nil
+	}
+	out := make([]storage.PartRef, len(o.rec.Blobs))
+	for i, b := range o.rec.Blobs {
+		out[i] = storage.PartRef{Number: b.Part, Size: b.Size}
+	}
+	return out
+}
+
+// objectReader reads a range of an object's blobs in sequence.
 type objectReader struct {
 	o    *object
 	next int      // index of the next blob to open
 	f    *os.File // the blob being read
+	skip int64    // bytes still to skip before the range starts
+	left int64    // bytes of the range still to read
 }
 
 func (r *objectReader) Read(p []byte) (int, error) {
 	for {
+		if r.left <= 0 {
+			return 0, io.EOF
+		}
 		if r.f == nil {
 			if r.next == len(r.o.rec.Blobs) {
-				return 0, io.EOF
+				return 0, fmt.Errorf("object shorter than its index entry")
 			}
-			f, err := os.Open(r.o.s.blobPath(r.o.rec.Blobs[r.next].ID))
+			b := r.o.rec.Blobs[r.next]
+			r.next++
+			if r.skip >= b.Size {
+				r.skip -= b.Size
+				continue
+			}
+			f, err := os.Open(r.o.s.blobPath(b.ID))
 			if err != nil {
 				return 0, fmt.Errorf("open blob: %w", err)
 			}
-			r.f, r.next = f, r.next+1
+			if r.skip > 0 {
+				if _, err := f.Seek(r.skip, io.SeekStart); err != nil {
+					f.Close()
+					return 0, fmt.Errorf("seek blob: %w", err)
+				}
+				r.skip = 0
+			}
+			r.f = f
+		}
+		if int64(len(p)) > r.left {
+			p = p[:r.left]
 		}
 		n, err := r.f.Read(p)
+		r.left -= int64(n)
 		if err == io.EOF {
 			r.f.Close()
 			r.f = nil
@@ -434,7 +474,7 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		}
 	}
 	body := obj.reader()
-	b, err := s.writeBlob(body, obj.info.Size, 0, nil)
+	b, err := s.writeBlob(s.data, body, obj.info.Size, 0, nil)
 	body.Close()
 	if err != nil {
 		return storage.ObjectInfo{}, err
