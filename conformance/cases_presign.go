@@ -1,0 +1,247 @@
+package conformance
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/gavv/httpexpect/v2"
+)
+
+// Cases for SigV4 query authentication (presigned URLs): URLs made by the
+// SDK's presign client work with plain HTTP; expired, over-long, future,
+// incomplete and tampered URLs are refused with S3's codes.
+
+// presignSDKGet presigns a GetObject with the SDK's presign client.
+func presignSDKGet(t T, e *Env, bucket, key string) string {
+	t.Helper()
+	req, err := s3.NewPresignClient(e.SDK).PresignGetObject(t.Context(),
+		&s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)},
+		s3.WithPresignExpires(15*time.Minute))
+	mustf(t, err, "PresignGetObject %s/%s", bucket, key)
+	return req.URL
+}
+
+// presignAt presigns method on bucket/key with the SDK's v4 signer directly,
+// dated at and valid for expires seconds.
+func presignAt(t T, e *Env, method, bucket, key string, at time.Time, expires int) string {
+	t.Helper()
+	req := sigv4Request(t, e, method, bucket, key, "X-Amz-Expires="+strconv.Itoa(expires), nil)
+	creds := aws.Credentials{AccessKeyID: e.Target.Full.AccessKey, SecretAccessKey: e.Target.Full.SecretKey}
+	u, _, err := sigv4Signer().PresignHTTP(t.Context(), creds, req, "UNSIGNED-PAYLOAD", "s3", e.Target.Region, at)
+	mustf(t, err, "presign %s %s/%s", method, bucket, key)
+	return u
+}
+
+// presignDo sends a request to a presigned URL with no other credentials.
+func presignDo(t T, e *Env, method, rawURL string, body []byte) *httpexpect.Response {
+	t.Helper()
+	var req *http.Request
+	var err error
+	if body != nil {
+		req, err = http.NewRequestWithContext(t.Context(), method, rawURL, bytes.NewReader(body))
+	} else {
+		req, err = http.NewRequestWithContext(t.Context(), method, rawURL, nil)
+	}
+	mustf(t, err, "build %s %s", method, rawURL)
+	return sigv4Send(t, e, req)
+}
+
+// presignEditQuery rewrites one query parameter of a presigned URL in
+// place, leaving the others byte for byte as signed.
+func presignEditQuery(t T, rawURL, name string, edit func(value string) (string, bool)) string {
+	t.Helper()
+	base, query, _ := strings.Cut(rawURL, "?")
+	parts := strings.Split(query, "&")
+	out := parts[:0]
+	found := false
+	for _, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		if k != name {
+			out = append(out, p)
+			continue
+		}
+		found = true
+		if nv, keep := edit(v); keep {
+			out = append(out, k+"="+nv)
+		}
+	}
+	if !found {
+		t.Fatalf("presigned URL has no %s parameter: %s", name, rawURL)
+	}
+	return base + "?" + strings.Join(out, "&")
+}
+
+// presignFlipHex changes the last hex digit of s.
+func presignFlipHex(s string) string {
+	if s == "" {
+		return "0"
+	}
+	last := s[len(s)-1]
+	repl := byte('0')
+	if last == '0' {
+		repl = '1'
+	}
+	return s[:len(s)-1] + string(repl)
+}
+
+// presignTamperCase checks that a presigned GET changed by tamper after
+// signing gives 403 SignatureDoesNotMatch.
+func presignTamperCase(name, desc string, tamper func(t T, u string) string) Case {
+	return Case{
+		ID: "presign/tamper/" + name, Feature: SigV4Presign, Ops: ops("GetObject"), Desc: desc,
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			e.PutString(b, "k1", "one")
+			e.PutString(b, "k2", "two")
+			u := tamper(t, presignSDKGet(t, e, b, "k1"))
+			wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "SignatureDoesNotMatch")
+		},
+	}
+}
+
+func init() {
+	register(
+		Case{
+			ID: "presign/sdk/get", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a GetObject URL from the SDK's presign client fetches the object with plain HTTP",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "presigned content")
+				u := presignSDKGet(t, e, b, "k")
+				if !strings.Contains(u, "X-Amz-Signature=") {
+					t.Fatalf("presigned URL carries no X-Amz-Signature: %s", u)
+				}
+				resp := presignDo(t, e, http.MethodGet, u, nil)
+				sigv4Status(t, resp, http.StatusOK)
+				resp.Body().IsEqual("presigned content")
+			},
+		},
+		Case{
+			ID: "presign/sdk/put", Feature: SigV4Presign, Ops: ops("PutObject"),
+			Desc: "a PutObject URL from the SDK's presign client uploads a body with plain HTTP",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				req, err := s3.NewPresignClient(e.SDK).PresignPutObject(t.Context(),
+					&s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("up/k")},
+					s3.WithPresignExpires(15*time.Minute))
+				mustf(t, err, "PresignPutObject")
+				body := []byte("uploaded through a presigned URL")
+				resp := presignDo(t, e, http.MethodPut, req.URL, body)
+				sigv4Status(t, resp, http.StatusOK)
+				eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(body))
+				eq(t, "stored body", string(e.Get(b, "up/k")), string(body))
+			},
+		},
+		Case{
+			ID: "presign/special-key", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a presigned GetObject URL for a key with spaces, +, %, ?, # and non-ASCII characters works",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				key := "dir/a b+c%d?e=f#g ünï.txt"
+				e.PutString(b, key, "special")
+				resp := presignDo(t, e, http.MethodGet, presignSDKGet(t, e, b, key), nil)
+				sigv4Status(t, resp, http.StatusOK)
+				resp.Body().IsEqual("special")
+			},
+		},
+		Case{
+			ID: "presign/expires/max", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "X-Amz-Expires of exactly 604800 seconds (seven days) is accepted",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "a week")
+				resp := presignDo(t, e, http.MethodGet, presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604800), nil)
+				sigv4Status(t, resp, http.StatusOK)
+				resp.Body().IsEqual("a week")
+			},
+		},
+		Case{
+			ID: "presign/expires/too-long", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "X-Amz-Expires above 604800 seconds gives 400 AuthorizationQueryParametersError",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "too long")
+				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604801)
+				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
+			},
+		},
+		Case{
+			ID: "presign/expired", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a presigned URL past its expiry is refused with 403 AccessDenied saying it has expired",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "stale")
+				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC().Add(-2*time.Hour), 3600)
+				doc := wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "AccessDenied")
+				if !strings.Contains(strings.ToLower(doc.Message), "expired") {
+					t.Fatalf("error message %q does not say the request has expired", doc.Message)
+				}
+			},
+		},
+		Case{
+			ID: "presign/future", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a presigned URL dated further in the future than the tolerated skew is refused with 403 AccessDenied",
+			Run: func(t T, e *Env) {
+				skew := sigv4Skew(t, e)
+				b := e.NewBucket()
+				e.PutString(b, "k", "not yet")
+				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC().Add(skew+5*time.Minute), 3600)
+				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "AccessDenied")
+			},
+		},
+		Case{
+			ID: "presign/missing-credential", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a presigned URL without X-Amz-Credential gives 400 AuthorizationQueryParametersError",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "x")
+				u := presignEditQuery(t, presignSDKGet(t, e, b, "k"), "X-Amz-Credential",
+					func(string) (string, bool) { return "", false })
+				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
+			},
+		},
+		Case{
+			ID: "presign/wrong-method", Feature: SigV4Presign, Ops: ops("GetObject", "PutObject"),
+			Desc: "a URL presigned for GET used for PUT gives 403 SignatureDoesNotMatch and leaves the object unchanged",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "original")
+				u := presignSDKGet(t, e, b, "k")
+				wantError(t, presignDo(t, e, http.MethodPut, u, []byte("overwritten")), http.StatusForbidden, "SignatureDoesNotMatch")
+				eq(t, "stored body", string(e.Get(b, "k")), "original")
+			},
+		},
+		presignTamperCase("signature", "a presigned URL with one digit of X-Amz-Signature changed gives 403 SignatureDoesNotMatch",
+			func(t T, u string) string {
+				return presignEditQuery(t, u, "X-Amz-Signature", func(v string) (string, bool) { return presignFlipHex(v), true })
+			}),
+		presignTamperCase("path", "a presigned URL pointed at another existing key gives 403 SignatureDoesNotMatch",
+			func(t T, u string) string {
+				base, query, _ := strings.Cut(u, "?")
+				if !strings.HasSuffix(base, "/k1") {
+					t.Fatalf("unexpected presigned URL %s", u)
+				}
+				return strings.TrimSuffix(base, "k1") + "k2?" + query
+			}),
+		presignTamperCase("expires", "a presigned URL with X-Amz-Expires changed gives 403 SignatureDoesNotMatch",
+			func(t T, u string) string {
+				return presignEditQuery(t, u, "X-Amz-Expires", func(v string) (string, bool) {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						t.Fatalf("X-Amz-Expires %q: %v", v, err)
+					}
+					return strconv.Itoa(n - 1), true
+				})
+			}),
+		presignTamperCase("added-parameter", "a query parameter added to a presigned URL gives 403 SignatureDoesNotMatch",
+			func(t T, u string) string {
+				return u + "&response-content-type=" + url.QueryEscape("text/evil")
+			}),
+	)
+}

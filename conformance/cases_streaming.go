@@ -1,0 +1,338 @@
+package conformance
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/gavv/httpexpect/v2"
+)
+
+// Cases for aws-chunked request bodies (SigV4 streaming): signed chunks,
+// unsigned chunks with a checksum trailer, and signed chunks with a signed
+// trailer. Bodies come from the encoder in chunked.go; a case breaks one
+// part of a correctly signed body and checks the error and that nothing was
+// stored.
+
+// streamSeedSignature returns the signature of a signed Authorization
+// header: the seed of the chunk signature chain.
+func streamSeedSignature(auth string) string {
+	_, sig, _ := strings.Cut(auth, "Signature=")
+	return strings.TrimSpace(sig)
+}
+
+// streamPut is one aws-chunked PutObject.
+type streamPut struct {
+	mode      string
+	data      []byte
+	chunkSize int    // 0: 64 KiB
+	algorithm string // trailer checksum algorithm in the trailer modes; "": CRC32
+	noTrailer bool   // send no trailer (and no X-Amz-Trailer) in a trailer mode
+	// trailerValue replaces the computed trailer checksum when not "".
+	trailerValue string
+	// encoding is the Content-Encoding; "": aws-chunked.
+	encoding string
+	// tamper breaks the signed body; it must keep every signature's length.
+	tamper func(b *awsChunkedBody)
+	// keep truncates the serialised body to keep(len) bytes.
+	keep func(n int) int
+}
+
+// build encodes the body with s, then tampers and truncates it.
+func (p streamPut) build(s *chunkSigner, trailers []awsTrailer) []byte {
+	size := p.chunkSize
+	if size == 0 {
+		size = 64 << 10
+	}
+	b := encodeAWSChunked(p.mode, p.data, size, trailers, s)
+	if p.tamper != nil {
+		p.tamper(b)
+	}
+	enc := b.Bytes()
+	if p.keep != nil {
+		enc = enc[:p.keep(len(enc))]
+	}
+	return enc
+}
+
+// send uploads p.data to bucket/key as an aws-chunked body and returns the
+// response.
+func (p streamPut) send(t T, e *Env, bucket, key string) *httpexpect.Response {
+	t.Helper()
+	var trailers []awsTrailer
+	if streamingHasTrailer(p.mode) && !p.noTrailer {
+		alg := p.algorithm
+		if alg == "" {
+			alg = "CRC32"
+		}
+		v := p.trailerValue
+		if v == "" {
+			v = cksValue(alg, p.data)
+		}
+		trailers = []awsTrailer{{Name: cksHeader(alg), Value: v}}
+	}
+	at := time.Now().UTC()
+	region := e.Target.Region
+	creds := e.Target.Full
+	// The request signs its Content-Length: measure the final body with
+	// placeholder signatures of the same length first.
+	n := len(p.build(newChunkSigner("placeholder", at, region, "s3", strings.Repeat("0", 64)), trailers))
+
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, e.URL(bucket, key), nil)
+	mustf(t, err, "build PUT")
+	req.ContentLength = int64(n)
+	enc := p.encoding
+	if enc == "" {
+		enc = "aws-chunked"
+	}
+	req.Header.Set("Content-Encoding", enc)
+	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(p.data)))
+	req.Header.Set("X-Amz-Content-Sha256", p.mode)
+	if len(trailers) > 0 {
+		req.Header.Set("X-Amz-Trailer", trailers[0].Name)
+	}
+	err = sigv4Signer().SignHTTP(t.Context(), aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: creds.SecretKey},
+		req, p.mode, "s3", region, at)
+	mustf(t, err, "sign PUT")
+	seed := streamSeedSignature(req.Header.Get("Authorization"))
+	body := p.build(newChunkSigner(creds.SecretKey, at, region, "s3", seed), trailers)
+	if len(body) != n {
+		t.Fatalf("encoded body is %d bytes, signed Content-Length %d", len(body), n)
+	}
+	req.Body = http.NoBody
+	if n > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return sigv4Send(t, e, req)
+}
+
+// streamWantStored fails the case unless bucket/key reads back as data,
+// with no aws-chunked framing and the stored Content-Encoding wantEncoding
+// ("" for none).
+func streamWantStored(t T, e *Env, bucket, key string, data []byte, wantEncoding string) {
+	t.Helper()
+	resp := e.Request(http.MethodGet, bucket, key).Expect()
+	sigv4Status(t, resp, http.StatusOK)
+	got := []byte(resp.Body().Raw())
+	if !bytes.Equal(got, data) {
+		t.Fatalf("stored body = %q, want %q", objShort(got), objShort(data))
+	}
+	wantContentLength(t, resp, len(data))
+	eq(t, "ETag", header(resp, "ETag"), md5ETag(data))
+	eq(t, "stored Content-Encoding", header(resp, "Content-Encoding"), wantEncoding)
+}
+
+// streamData returns n bytes of a varied pattern.
+func streamData(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + (i*7+i/251)%26)
+	}
+	return b
+}
+
+// streamFlipByte flips a byte of chunk i's data, in a copy.
+func streamFlipByte(i int) func(b *awsChunkedBody) {
+	return func(b *awsChunkedBody) {
+		d := append([]byte(nil), b.Chunks[i].Data...)
+		d[len(d)/2] ^= 0x01
+		b.Chunks[i].Data = d
+	}
+}
+
+var streamModes = []struct{ name, mode string }{
+	{"signed", StreamingSigned},
+	{"unsigned-trailer", StreamingUnsignedTrailer},
+	{"signed-trailer", StreamingSignedTrailer},
+}
+
+// streamFailCase uploads a broken body and checks the error and that no
+// object was stored.
+func streamFailCase(id, desc string, p streamPut, status int, code string) Case {
+	return Case{
+		ID: id, Feature: StreamingPayloads, Ops: ops("PutObject"), Desc: desc,
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			wantError(t, p.send(t, e, b, "k"), status, code)
+			wantAbsent(t, e, b, "k")
+		},
+	}
+}
+
+// streamRecorder is an SDK HTTP client that records the x-amz-content-sha256
+// of each PUT it sends.
+type streamRecorder struct {
+	next *http.Client
+	mu   sync.Mutex
+	sent []string
+}
+
+func (r *streamRecorder) Do(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut {
+		r.mu.Lock()
+		r.sent = append(r.sent, req.Header.Get("X-Amz-Content-Sha256"))
+		r.mu.Unlock()
+	}
+	return r.next.Do(req)
+}
+
+func init() {
+	for _, m := range streamModes {
+		register(
+			Case{
+				ID: "streaming/" + m.name + "/roundtrip", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+				Desc: "a " + m.mode + " body in 64 KiB chunks is stored decoded: GET returns exactly the data, no framing, no aws-chunked encoding",
+				Run: func(t T, e *Env) {
+					b := e.NewBucket()
+					data := streamData(66560)
+					resp := streamPut{mode: m.mode, data: data}.send(t, e, b, "k")
+					sigv4Status(t, resp, http.StatusOK)
+					eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(data))
+					streamWantStored(t, e, b, "k", data, "")
+				},
+			},
+			Case{
+				ID: "streaming/" + m.name + "/small-chunks", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+				Desc: "a " + m.mode + " body of 100 KiB in 8 KiB chunks (the smallest S3 allows) is stored decoded",
+				Run: func(t T, e *Env) {
+					b := e.NewBucket()
+					data := streamData(100 << 10)
+					sigv4Status(t, streamPut{mode: m.mode, data: data, chunkSize: 8 << 10}.send(t, e, b, "k"), http.StatusOK)
+					streamWantStored(t, e, b, "k", data, "")
+				},
+			},
+			Case{
+				ID: "streaming/" + m.name + "/empty", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+				Desc: "a " + m.mode + " body with only the final zero-length chunk stores an empty object",
+				Run: func(t T, e *Env) {
+					b := e.NewBucket()
+					sigv4Status(t, streamPut{mode: m.mode, data: []byte{}}.send(t, e, b, "k"), http.StatusOK)
+					streamWantStored(t, e, b, "k", []byte{}, "")
+				},
+			},
+			streamFailCase("streaming/"+m.name+"/truncated",
+				"a "+m.mode+" body cut off inside a chunk gives 400 IncompleteBody and stores nothing",
+				streamPut{mode: m.mode, data: streamData(20000), chunkSize: 8 << 10, keep: func(n int) int { return 4000 }},
+				http.StatusBadRequest, "IncompleteBody"),
+		)
+		if streamingSigned(m.mode) {
+			register(
+				streamFailCase("streaming/"+m.name+"/tampered-data",
+					"a "+m.mode+" body with one data byte changed after signing gives 403 SignatureDoesNotMatch and stores nothing",
+					streamPut{mode: m.mode, data: streamData(30000), chunkSize: 8 << 10, tamper: streamFlipByte(1)},
+					http.StatusForbidden, "SignatureDoesNotMatch"),
+				streamFailCase("streaming/"+m.name+"/tampered-chunk-signature",
+					"a "+m.mode+" body with one chunk signature changed gives 403 SignatureDoesNotMatch and stores nothing",
+					streamPut{mode: m.mode, data: streamData(30000), chunkSize: 8 << 10, tamper: func(b *awsChunkedBody) {
+						b.Chunks[1].Signature = presignFlipHex(b.Chunks[1].Signature)
+					}},
+					http.StatusForbidden, "SignatureDoesNotMatch"),
+				streamFailCase("streaming/"+m.name+"/dropped-chunk",
+					"a "+m.mode+" body with a middle chunk left out breaks the signature chain: 403 SignatureDoesNotMatch, nothing stored",
+					streamPut{mode: m.mode, data: streamData(30000), chunkSize: 8 << 10, tamper: func(b *awsChunkedBody) {
+						b.Chunks = append(b.Chunks[:1:1], b.Chunks[2:]...)
+					}},
+					http.StatusForbidden, "SignatureDoesNotMatch"),
+			)
+		}
+		if streamingHasTrailer(m.mode) {
+			register(
+				streamFailCase("streaming/"+m.name+"/trailer-checksum-mismatch",
+					"a "+m.mode+" body whose trailing x-amz-checksum-crc32 does not match the data gives 400 BadDigest and stores nothing",
+					streamPut{mode: m.mode, data: streamData(30000), trailerValue: cksValue("CRC32", []byte("other data"))},
+					http.StatusBadRequest, "BadDigest"),
+				Case{
+					ID: "streaming/" + m.name + "/trailer-crc64nvme", Feature: StreamingPayloads, Ops: ops("PutObject", "HeadObject"),
+					Desc: "a " + m.mode + " body with a trailing x-amz-checksum-crc64nvme is stored and the checksum returned with checksum mode",
+					Run: func(t T, e *Env) {
+						b := e.NewBucket()
+						data := streamData(70000)
+						sigv4Status(t, streamPut{mode: m.mode, data: data, algorithm: "CRC64NVME"}.send(t, e, b, "k"), http.StatusOK)
+						streamWantStored(t, e, b, "k", data, "")
+						head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+						sigv4Status(t, head, http.StatusOK)
+						eq(t, "HeadObject x-amz-checksum-crc64nvme", header(head, "x-amz-checksum-crc64nvme"), cksValue("CRC64NVME", data))
+					},
+				},
+			)
+		}
+	}
+	register(
+		streamFailCase("streaming/unsigned-trailer/tampered-data",
+			"an unsigned-trailer body with one data byte changed no longer matches its trailing checksum: 400 BadDigest, nothing stored",
+			streamPut{mode: StreamingUnsignedTrailer, data: streamData(30000), chunkSize: 8 << 10, tamper: streamFlipByte(1)},
+			http.StatusBadRequest, "BadDigest"),
+		streamFailCase("streaming/unsigned-trailer/dropped-chunk",
+			"an unsigned-trailer body with a middle chunk left out (its trailing checksum matching what is sent) falls short of X-Amz-Decoded-Content-Length: 400 IncompleteBody, nothing stored",
+			streamPut{mode: StreamingUnsignedTrailer, data: streamData(30000), chunkSize: 8 << 10,
+				tamper: func(b *awsChunkedBody) {
+					b.Chunks = append(b.Chunks[:1:1], b.Chunks[2:]...)
+					var sent []byte
+					for _, c := range b.Chunks {
+						sent = append(sent, c.Data...)
+					}
+					b.Trailers = []awsTrailer{{Name: b.Trailers[0].Name, Value: cksValue("CRC32", sent)}}
+				}},
+			http.StatusBadRequest, "IncompleteBody"),
+		streamFailCase("streaming/signed-trailer/tampered-trailer-signature",
+			"a signed-trailer body with its trailer signature changed gives 403 SignatureDoesNotMatch and stores nothing",
+			streamPut{mode: StreamingSignedTrailer, data: streamData(30000), tamper: func(b *awsChunkedBody) {
+				b.TrailerSignature = presignFlipHex(b.TrailerSignature)
+			}},
+			http.StatusForbidden, "SignatureDoesNotMatch"),
+		Case{
+			ID: "streaming/unsigned-trailer/no-trailer", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+			Desc: "an unsigned-trailer body that declares and sends no trailer is stored decoded",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				data := streamData(20000)
+				sigv4Status(t, streamPut{mode: StreamingUnsignedTrailer, data: data, chunkSize: 8 << 10, noTrailer: true}.send(t, e, b, "k"), http.StatusOK)
+				streamWantStored(t, e, b, "k", data, "")
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/gzip-content-encoding", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+			Desc: "Content-Encoding \"gzip, aws-chunked\" stores the decoded (still gzipped) bytes with Content-Encoding gzip",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				var gz bytes.Buffer
+				w := gzip.NewWriter(&gz)
+				_, _ = w.Write(streamData(50000))
+				mustf(t, w.Close(), "gzip")
+				data := gz.Bytes()
+				sigv4Status(t, streamPut{mode: StreamingUnsignedTrailer, data: data, encoding: "gzip, aws-chunked"}.send(t, e, b, "k"), http.StatusOK)
+				streamWantStored(t, e, b, "k", data, "gzip")
+			},
+		},
+		Case{
+			ID: "streaming/sdk/https-default-put", Feature: StreamingPayloads, Ops: ops("PutObject", "GetObject"),
+			Desc: "over HTTPS the SDK's default PutObject sends STREAMING-UNSIGNED-PAYLOAD-TRAILER and the upload is stored intact",
+			Run: func(t T, e *Env) {
+				if !strings.HasPrefix(e.Target.Endpoint, "https://") {
+					t.Skipf("the SDK streams aws-chunked bodies only over HTTPS and this target is %s; "+
+						"the suite's HTTPS run (TestGatewayTLS) covers this case", e.Target.Endpoint)
+				}
+				rec := &streamRecorder{next: e.Target.HTTPClient()}
+				c := sigv4DefaultSDK(e, func(o *s3.Options) { o.HTTPClient = rec })
+				b := e.NewBucket()
+				data := streamData(200 << 10)
+				_, err := c.PutObject(t.Context(), &s3.PutObjectInput{
+					Bucket: aws.String(b), Key: aws.String("k"), Body: bytes.NewReader(data),
+				})
+				mustf(t, err, "PutObject")
+				rec.mu.Lock()
+				sent := append([]string(nil), rec.sent...)
+				rec.mu.Unlock()
+				wantStrings(t, "x-amz-content-sha256 the SDK sent", sent, []string{StreamingUnsignedTrailer})
+				streamWantStored(t, e, b, "k", data, "")
+			},
+		},
+	)
+}
