@@ -50,6 +50,7 @@ const (
 	Buckets           Feature = "buckets"            // create, head, delete, list buckets, naming rules
 	Objects           Feature = "objects"            // put, get, head, delete, copy, metadata, ranges, conditionals, keys
 	List              Feature = "list"               // ListObjectsV2 and v1: prefixes, delimiters, pagination, encoding
+	Multipart         Feature = "multipart"          // multipart uploads: parts, completion, listing, limits, checksums
 	SigV4Header       Feature = "sigv4-header"       // Authorization-header SigV4: skew, scope, signed headers, keys
 	SigV4Presign      Feature = "sigv4-presign"      // SigV4 presigned URLs: expiry, tampering, limits
 	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
@@ -59,7 +60,7 @@ const (
 )
 
 // AllFeatures lists every feature in report order.
-var AllFeatures = []Feature{Buckets, Objects, List, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Readyz}
+var AllFeatures = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Readyz}
 
 // Case is one checked behaviour.
 type Case struct {

@@ -62,7 +62,14 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 	}
 	log := newLogger(cfg.LogFormat, stderr)
 
-	store, err := fs.Open(fs.Options{DataDir: cfg.DataDir, MetaFile: cfg.MetaFile, Fsync: cfg.Fsync, Logger: log})
+	store, err := fs.Open(fs.Options{
+		DataDir:      cfg.DataDir,
+		MultipartDir: cfg.MultipartDir,
+		MetaFile:     cfg.MetaFile,
+		Fsync:        cfg.Fsync,
+		UploadMaxAge: cfg.MultipartMaxAge,
+		Logger:       log,
+	})
 	if err != nil {
 		return fail(&config.Error{Var: "S3_META_FILE", Value: cfg.MetaFile, Reason: err.Error()})
 	}
@@ -90,6 +97,7 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		Prefix:            cfg.PathPrefix,
 		Region:            cfg.Region,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
+		MaxParts:          cfg.MaxMultipartParts,
 		AutoCreateBuckets: cfg.AutoCreateBuckets,
 		ReservedBuckets:   reserved,
 		TokenKeys:         tokenKeys(cfg.PresignSecrets),

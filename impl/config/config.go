@@ -36,6 +36,7 @@ type Config struct {
 	MetaFile          string
 	MultipartDir      string
 	MaxMultipartParts int
+	MultipartMaxAge   time.Duration
 	SigV4MaxSkew      time.Duration
 	SigV4Provider     string
 	SigV4CacheTTL     time.Duration
@@ -147,6 +148,12 @@ var settings = []setting{
 			}
 			c.MaxMultipartParts = n
 			return nil
+		}},
+	{name: "S3_MULTIPART_MAX_AGE", def: "7d", doc: "age after which unfinished multipart uploads are aborted (e.g. 7d, 36h)",
+		set: func(c *Config, v string) error {
+			d, err := parseAge(v)
+			c.MultipartMaxAge = d
+			return err
 		}},
 	{name: "SIGV4_MAX_SKEW_SECONDS", def: "900", doc: "allowed clock difference for signed requests, either way",
 		set: func(c *Config, v string) error {
@@ -384,4 +391,20 @@ func cause(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// parseAge reads a duration with an optional day unit: "7d", "36h", "90m".
+func parseAge(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, errors.New("want a positive duration such as 7d or 36h")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errors.New("want a positive duration such as 7d or 36h")
+	}
+	return d, nil
 }

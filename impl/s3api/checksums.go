@@ -59,5 +59,5 @@ func setChecksumHeaders(hdr http.Header, r *http.Request, info storage.ObjectInf
 	for alg, v := range info.Checksums {
 		hdr.Set(checksum.HeaderName(alg), v)
 	}
-	hdr.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+	hdr.Set("X-Amz-Checksum-Type", info.ChecksumType)
 }

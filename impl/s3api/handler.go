@@ -28,6 +28,8 @@ type Options struct {
 	Region string
 	// MaxBodyBytes bounds a single request body.
 	MaxBodyBytes int64
+	// MaxParts is the highest part number accepted (at most 10000).
+	MaxParts int
 	// AutoCreateBuckets makes a first write to a missing bucket create it
 	// for the writer's project.
 	AutoCreateBuckets bool
@@ -53,6 +55,9 @@ func New(opts Options) *Handler {
 	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
+	}
+	if opts.MaxParts <= 0 || opts.MaxParts > 10000 {
+		opts.MaxParts = 10000
 	}
 	if len(opts.TokenKeys) == 0 {
 		k := make([]byte, 32)

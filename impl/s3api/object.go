@@ -91,6 +91,33 @@ func writeConditions(hdr http.Header) (storage.Conditions, error) {
 	return c, nil
 }
 
+// contentMD5 reads a Content-MD5 header, nil when absent.
+func contentMD5(hdr http.Header) ([]byte, error) {
+	v := hdr.Get("Content-MD5")
+	if v == "" {
+		return nil, nil
+	}
+	sum, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(sum) != md5.Size {
+		return nil, s3err.InvalidDigest
+	}
+	return sum, nil
+}
+
+// bodySize returns the decoded length of a request body: the
+// x-amz-decoded-content-length of an aws-chunked body, else Content-Length
+// (-1 when unknown).
+func bodySize(r *http.Request) (int64, error) {
+	if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, s3err.InvalidArgument.With("Invalid x-amz-decoded-content-length.")
+		}
+		return n, nil
+	}
+	return r.ContentLength, nil
+}
+
 // createFor returns the project a write may create a missing bucket for.
 func (h *Handler) createFor(rq *request) string {
 	if !h.opts.AutoCreateBuckets || !validBucketName(rq.bucket) {
@@ -117,17 +144,13 @@ func (h *Handler) putObject(rq *request) error {
 	if err != nil {
 		return err
 	}
-	var wantMD5 []byte
-	if v := hdr.Get("Content-MD5"); v != "" {
-		if wantMD5, err = base64.StdEncoding.DecodeString(v); err != nil || len(wantMD5) != md5.Size {
-			return s3err.InvalidDigest
-		}
+	wantMD5, err := contentMD5(hdr)
+	if err != nil {
+		return err
 	}
-	size := rq.r.ContentLength
-	if v := hdr.Get("X-Amz-Decoded-Content-Length"); v != "" {
-		if size, err = strconv.ParseInt(v, 10, 64); err != nil || size < 0 {
-			return s3err.InvalidArgument.With("Invalid x-amz-decoded-content-length.")
-		}
+	size, err := bodySize(rq.r)
+	if err != nil {
+		return err
 	}
 	if size > h.opts.MaxBodyBytes {
 		return s3err.EntityTooLarge
@@ -162,11 +185,20 @@ func (h *Handler) putObject(rq *request) error {
 }
 
 func (h *Handler) headObject(rq *request) error {
+	if rq.query.Has("partNumber") {
+		// Part boundaries are in the object's manifest.
+		obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
+		if err != nil {
+			return err
+		}
+		defer obj.Close()
+		return h.serveObject(rq, obj.Info(), obj, false)
+	}
 	info, err := h.opts.Backend.StatObject(rq.r.Context(), rq.bucket, rq.key)
 	if err != nil {
 		return err
 	}
-	return h.serveObject(rq, info, nil)
+	return h.serveObject(rq, info, nil, false)
 }
 
 func (h *Handler) getObject(rq *request) error {
@@ -175,20 +207,28 @@ func (h *Handler) getObject(rq *request) error {
 		return err
 	}
 	defer obj.Close()
-	return h.serveObject(rq, obj.Info(), obj)
+	return h.serveObject(rq, obj.Info(), obj, true)
 }
 
-// serveObject answers a GET (obj set) or HEAD: preconditions, range,
+// serveObject answers a GET (send) or HEAD: preconditions, range or part,
 // headers, then the bytes.
-func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.Object) error {
+func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.Object, send bool) error {
 	w, hdr := rq.w, rq.w.Header()
 	hdr.Set("ETag", quote(info.ETag))
 	hdr.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 	if err := readPreconditions(rq.r.Header, info.ETag, info.LastModified); err != nil {
 		return err
 	}
-	rng, err := parseRange(rq.r.Header.Get("Range"), info.Size)
-	if err != nil {
+	var rng *byteRange
+	var err error
+	if rq.query.Has("partNumber") {
+		if rq.r.Header.Get("Range") != "" {
+			return s3err.InvalidRequest.With("Cannot specify both Range header and partNumber query parameter")
+		}
+		if rng, err = h.partRange(rq, obj); err != nil {
+			return err
+		}
+	} else if rng, err = parseRange(rq.r.Header.Get("Range"), info.Size); err != nil {
 		hdr.Set("Content-Range", "bytes */"+strconv.FormatInt(info.Size, 10))
 		return err
 	}
@@ -202,7 +242,7 @@ func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.
 	}
 	hdr.Set("Content-Length", strconv.FormatInt(n, 10))
 	w.WriteHeader(status)
-	if obj == nil || n == 0 {
+	if !send || n == 0 {
 		return nil
 	}
 	if _, err := obj.WriteRange(w, off, n); err != nil {
@@ -212,6 +252,40 @@ func (h *Handler) serveObject(rq *request, info storage.ObjectInfo, obj storage.
 		panic(http.ErrAbortHandler)
 	}
 	return nil
+}
+
+// partRange resolves ?partNumber to the byte range of that part, setting
+// x-amz-mp-parts-count. An object written in one piece is its own part 1.
+func (h *Handler) partRange(rq *request, obj storage.Object) (*byteRange, error) {
+	n, err := h.partNumber(rq)
+	if err != nil {
+		return nil, err
+	}
+	invalid := &s3err.Error{Code: "InvalidPartNumber", Status: http.StatusRequestedRangeNotSatisfiable, Message: "The requested partnumber is not satisfiable"}
+	parts := obj.Parts()
+	if parts == nil {
+		if n != 1 {
+			return nil, invalid
+		}
+		rq.w.Header().Set("X-Amz-Mp-Parts-Count", "1")
+		size := obj.Info().Size
+		if size == 0 {
+			return nil, nil
+		}
+		return &byteRange{start: 0, length: size}, nil
+	}
+	rq.w.Header().Set("X-Amz-Mp-Parts-Count", strconv.Itoa(len(parts)))
+	var off int64
+	for _, p := range parts {
+		if p.Number == n {
+			if p.Size == 0 {
+				return nil, nil
+			}
+			return &byteRange{start: off, length: p.Size}, nil
+		}
+		off += p.Size
+	}
+	return nil, invalid
 }
 
 func setObjectHeaders(hdr http.Header, info storage.ObjectInfo) {

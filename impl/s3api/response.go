@@ -49,6 +49,14 @@ func toAPIError(err error) (*s3err.Error, bool) {
 		return s3err.BadDigest, true
 	case errors.Is(err, storage.ErrIncompleteBody):
 		return s3err.IncompleteBody, true
+	case errors.Is(err, storage.ErrNoSuchUpload):
+		return s3err.NoSuchUpload, true
+	case errors.Is(err, storage.ErrInvalidPart):
+		return s3err.InvalidPart, true
+	case errors.Is(err, storage.ErrInvalidPartOrder):
+		return s3err.InvalidPartOrder, true
+	case errors.Is(err, storage.ErrEntityTooSmall):
+		return s3err.EntityTooSmall, true
 	case errors.Is(err, storage.ErrClosed):
 		return s3err.ServiceUnavailable.With("The server is shutting down."), true
 	case errors.Is(err, context.Canceled):

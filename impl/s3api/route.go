@@ -38,6 +38,16 @@ var (
 	opGetObject         = &operation{name: "GetObject", action: auth.Get, fn: (*Handler).getObject}
 	opHeadObject        = &operation{name: "HeadObject", action: auth.Head, fn: (*Handler).headObject}
 	opDeleteObject      = &operation{name: "DeleteObject", action: auth.Delete, fn: (*Handler).deleteObject}
+
+	// Multipart: managing one's own upload needs put; listing a bucket's
+	// uploads needs list.
+	opCreateUpload   = &operation{name: "CreateMultipartUpload", action: auth.Put, fn: (*Handler).createMultipartUpload}
+	opUploadPart     = &operation{name: "UploadPart", action: auth.Put, fn: (*Handler).uploadPart}
+	opUploadPartCopy = &operation{name: "UploadPartCopy", action: auth.Put, fn: (*Handler).uploadPartCopy}
+	opCompleteUpload = &operation{name: "CompleteMultipartUpload", action: auth.Put, fn: (*Handler).completeMultipartUpload}
+	opAbortUpload    = &operation{name: "AbortMultipartUpload", action: auth.Put, fn: (*Handler).abortMultipartUpload}
+	opListParts      = &operation{name: "ListParts", action: auth.Put, fn: (*Handler).listParts}
+	opListUploads    = &operation{name: "ListMultipartUploads", action: auth.List, fn: (*Handler).listMultipartUploads, selfAuthorizing: true}
 )
 
 func refuse(name string, err *s3err.Error) *operation {
@@ -53,7 +63,7 @@ var unsupported = []string{
 	"metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 	"restore", "retention", "select", "tagging", "torrent", "versioning",
-	"versions", "website", "uploads", "uploadId",
+	"versions", "website",
 }
 
 // route picks the operation for a request.
@@ -78,6 +88,8 @@ func routeBucket(method string, q url.Values) *operation {
 		return opGetVersioning
 	case method == http.MethodPost && q.Has("delete"):
 		return opDeleteObjects
+	case method == http.MethodGet && q.Has("uploads"):
+		return opListUploads
 	}
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Bucket?"+name, s3err.NotImplemented)
@@ -101,6 +113,25 @@ func routeBucket(method string, q url.Values) *operation {
 func routeObject(method string, q url.Values, hdr http.Header) *operation {
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Object?"+name, s3err.NotImplemented)
+	}
+	if q.Has("uploadId") {
+		switch method {
+		case http.MethodPut:
+			if hdr.Get("x-amz-copy-source") != "" {
+				return opUploadPartCopy
+			}
+			return opUploadPart
+		case http.MethodPost:
+			return opCompleteUpload
+		case http.MethodGet:
+			return opListParts
+		case http.MethodDelete:
+			return opAbortUpload
+		}
+		return refuse("Unknown", s3err.MethodNotAllowed)
+	}
+	if method == http.MethodPost && q.Has("uploads") {
+		return opCreateUpload
 	}
 	switch method {
 	case http.MethodPut:

@@ -1,0 +1,399 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/checksum"
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// S3's multipart limits.
+const (
+	maxPartSize  = 5 << 30 // 5 GiB
+	minPartSize  = 5 << 20 // 5 MiB, for every part but the last
+	maxListParts = 1000
+)
+
+func (h *Handler) createMultipartUpload(rq *request) error {
+	if err := checkKey(rq.key); err != nil {
+		return err
+	}
+	meta, err := parseMetadata(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	alg, typ, err := uploadChecksum(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	up, err := h.opts.Backend.CreateUpload(rq.r.Context(), rq.bucket, rq.key, storage.UploadOptions{
+		Metadata:          meta,
+		Owner:             rq.principal.Project,
+		ChecksumAlgorithm: alg,
+		ChecksumType:      typ,
+		CreateBucketFor:   h.createFor(rq),
+	})
+	if err != nil {
+		return err
+	}
+	if alg != "" {
+		rq.w.Header().Set("X-Amz-Checksum-Algorithm", strings.ToUpper(alg))
+		rq.w.Header().Set("X-Amz-Checksum-Type", typ)
+	}
+	h.writeXML(rq, http.StatusOK, initiateMultipartUploadResult{Xmlns: xmlns, Bucket: rq.bucket, Key: rq.key, UploadID: up.ID})
+	return nil
+}
+
+// uploadChecksum reads the whole-object checksum an upload asks for:
+// x-amz-checksum-algorithm and x-amz-checksum-type, with S3's defaults and
+// its rules on which combinations exist.
+func uploadChecksum(hdr http.Header) (alg, typ string, err error) {
+	alg = strings.ToLower(hdr.Get("X-Amz-Checksum-Algorithm"))
+	typ = strings.ToUpper(hdr.Get("X-Amz-Checksum-Type"))
+	if alg == "" {
+		if typ != "" {
+			return "", "", s3err.InvalidRequest.With("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		}
+		return "", "", nil
+	}
+	if checksum.New(alg) == nil {
+		return "", "", s3err.InvalidRequest.With("Checksum algorithm " + alg + " is not supported.")
+	}
+	if typ == "" {
+		typ = "COMPOSITE"
+		if alg == "crc64nvme" {
+			typ = "FULL_OBJECT"
+		}
+	}
+	switch {
+	case typ != "COMPOSITE" && typ != "FULL_OBJECT":
+		return "", "", s3err.InvalidRequest.With("Value for x-amz-checksum-type header is invalid.")
+	case typ == "FULL_OBJECT" && !checksum.SupportsFullObject(alg):
+		return "", "", s3err.InvalidRequest.With("The FULL_OBJECT checksum type cannot be used with the " + strings.ToUpper(alg) + " checksum algorithm.")
+	case typ == "COMPOSITE" && alg == "crc64nvme":
+		return "", "", s3err.InvalidRequest.With("The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.")
+	}
+	return alg, typ, nil
+}
+
+// partNumber reads ?partNumber within S3's range and the configured cap.
+func (h *Handler) partNumber(rq *request) (int, error) {
+	n, err := strconv.Atoi(rq.query.Get("partNumber"))
+	if err != nil || n < 1 || n > h.opts.MaxParts {
+		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and " + strconv.Itoa(h.opts.MaxParts) + ", inclusive")
+	}
+	return n, nil
+}
+
+// upload finds the request's upload, bound to its bucket and key.
+func (h *Handler) upload(rq *request) (storage.Upload, error) {
+	return h.opts.Backend.GetUpload(rq.r.Context(), rq.bucket, rq.key, rq.query.Get("uploadId"))
+}
+
+func (h *Handler) uploadPart(rq *request) error {
+	n, err := h.partNumber(rq)
+	if err != nil {
+		return err
+	}
+	up, err := h.upload(rq)
+	if err != nil {
+		return err
+	}
+	hdr := rq.r.Header
+	var wantMD5 []byte
+	if wantMD5, err = contentMD5(hdr); err != nil {
+		return err
+	}
+	size, err := bodySize(rq.r)
+	if err != nil {
+		return err
+	}
+	limit := min(h.opts.MaxBodyBytes, maxPartSize)
+	if size > limit {
+		return s3err.EntityTooLarge
+	}
+	exps, err := checksumExpectations(rq.r)
+	if err != nil {
+		return err
+	}
+	if up.ChecksumAlgorithm != "" && !hasAlg(exps, up.ChecksumAlgorithm) {
+		if len(exps) > 0 {
+			return s3err.InvalidRequest.With("Checksum Type mismatch occurred, expected checksum Type: " + up.ChecksumAlgorithm + ", actual checksum Type: " + exps[0].Alg)
+		}
+		// Compute it, so completion can combine every part's.
+		exps = append(exps, checksum.Expectation{Alg: up.ChecksumAlgorithm})
+	}
+	opts := storage.PartOptions{Size: size, MaxSize: limit, ContentMD5: wantMD5}
+	var body io.Reader = rq.r.Body
+	if len(exps) > 0 {
+		cr := checksum.NewReader(body, exps)
+		body, opts.LateChecksums = cr, cr.Sums
+	}
+	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, body, opts)
+	if err != nil {
+		return err
+	}
+	for alg, v := range part.Checksums {
+		rq.w.Header().Set(checksum.HeaderName(alg), v)
+	}
+	rq.w.Header().Set("ETag", quote(part.ETag))
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func hasAlg(exps []checksum.Expectation, alg string) bool {
+	for _, e := range exps {
+		if strings.EqualFold(e.Alg, alg) {
+			return true
+		}
+	}
+	return false
+}
+
+// uploadPartCopy is UploadPart with its bytes taken from an existing object
+// (x-amz-copy-source), optionally a range of it.
+func (h *Handler) uploadPartCopy(rq *request) error {
+	n, err := h.partNumber(rq)
+	if err != nil {
+		return err
+	}
+	up, err := h.upload(rq)
+	if err != nil {
+		return err
+	}
+	hdr := rq.r.Header
+	src, err := parseCopySource(hdr.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(rq, auth.Get, src.Bucket, src.Key); err != nil {
+		return err
+	}
+	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), src.Bucket, src.Key)
+	if err != nil {
+		if errors.Is(err, storage.ErrNoSuchKey) {
+			rq.key = src.Key
+		}
+		return err
+	}
+	defer obj.Close()
+	info := obj.Info()
+	if err := copySourcePreconditions(hdr, info.ETag, info.LastModified); err != nil {
+		return err
+	}
+	off, length := int64(0), info.Size
+	if v := hdr.Get("x-amz-copy-source-range"); v != "" {
+		if off, length, err = parseCopyRange(v, info.Size); err != nil {
+			return err
+		}
+	}
+	if length > min(h.opts.MaxBodyBytes, maxPartSize) {
+		return s3err.EntityTooLarge
+	}
+	opts := storage.PartOptions{Size: length}
+	body := obj.Reader(off, length)
+	defer body.Close()
+	var reader io.Reader = body
+	if up.ChecksumAlgorithm != "" {
+		cr := checksum.NewReader(body, []checksum.Expectation{{Alg: up.ChecksumAlgorithm}})
+		reader, opts.LateChecksums = cr, cr.Sums
+	}
+	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, reader, opts)
+	if err != nil {
+		return err
+	}
+	res := copyPartResult{Xmlns: xmlns, LastModified: isoTime(part.LastModified), ETag: quote(part.ETag)}
+	res.set(part.Checksums)
+	h.writeXML(rq, http.StatusOK, res)
+	return nil
+}
+
+// parseCopyRange reads x-amz-copy-source-range: "bytes=first-last", both
+// required and inside the source.
+func parseCopyRange(v string, size int64) (off, length int64, err error) {
+	bad := s3err.InvalidArgument.With("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return 0, 0, bad
+	}
+	a, b, ok := strings.Cut(spec, "-")
+	first, ok1 := parseDigits(a)
+	last, ok2 := parseDigits(b)
+	if !ok || !ok1 || !ok2 || last < first {
+		return 0, 0, bad
+	}
+	if last >= size {
+		return 0, 0, s3err.InvalidRange.With("Range specified is not valid for source object of size: " + strconv.FormatInt(size, 10))
+	}
+	return first, last - first + 1, nil
+}
+
+func (h *Handler) completeMultipartUpload(rq *request) error {
+	body, err := readSmallBody(rq.r)
+	if err != nil {
+		return err
+	}
+	var req completeMultipartUpload
+	if err := xml.Unmarshal(body, &req); err != nil || len(req.Parts) == 0 {
+		return s3err.MalformedXML
+	}
+	parts := make([]storage.CompletedPart, len(req.Parts))
+	for i, p := range req.Parts {
+		if p.PartNumber == nil {
+			return s3err.MalformedXML
+		}
+		parts[i] = storage.CompletedPart{
+			Number:    *p.PartNumber,
+			ETag:      strings.Trim(strings.TrimSpace(p.ETag), `"`),
+			Checksums: p.get(),
+		}
+	}
+	cond, err := writeConditions(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	info, err := h.opts.Backend.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, rq.query.Get("uploadId"), parts, storage.CompleteOptions{
+		MinPartSize: minPartSize,
+		Conditions:  cond,
+	})
+	if err != nil {
+		return err
+	}
+	res := completeMultipartUploadResult{
+		Xmlns:    xmlns,
+		Location: objectURL(rq.r, h.opts.Prefix, rq.bucket, rq.key),
+		Bucket:   rq.bucket,
+		Key:      rq.key,
+		ETag:     quote(info.ETag),
+	}
+	if len(info.Checksums) > 0 {
+		res.set(info.Checksums)
+		res.ChecksumType = info.ChecksumType
+	}
+	h.writeXML(rq, http.StatusOK, res)
+	return nil
+}
+
+func (h *Handler) abortMultipartUpload(rq *request) error {
+	if err := h.opts.Backend.AbortUpload(rq.r.Context(), rq.bucket, rq.key, rq.query.Get("uploadId")); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listParts(rq *request) error {
+	up, err := h.upload(rq)
+	if err != nil {
+		return err
+	}
+	q := rq.query
+	limit, err := intParam(q.Get("max-parts"), maxListParts, "max-parts")
+	if err != nil {
+		return err
+	}
+	after, err := intParam(q.Get("part-number-marker"), 0, "part-number-marker")
+	if err != nil {
+		return err
+	}
+	list, err := h.opts.Backend.ListParts(rq.r.Context(), rq.bucket, rq.key, up.ID, after, min(limit, maxListParts))
+	if err != nil {
+		return err
+	}
+	own := owner{ID: up.Owner, DisplayName: up.Owner}
+	res := listPartsResult{
+		Xmlns: xmlns, Bucket: rq.bucket, Key: rq.key, UploadID: up.ID,
+		Initiator: own, Owner: own, StorageClass: "STANDARD",
+		PartNumberMarker: after, NextPartNumberMarker: list.Next, MaxParts: min(limit, maxListParts),
+		IsTruncated: list.Truncated,
+	}
+	if up.ChecksumAlgorithm != "" {
+		res.ChecksumAlgorithm, res.ChecksumType = strings.ToUpper(up.ChecksumAlgorithm), up.ChecksumType
+	}
+	if !list.Truncated && len(list.Parts) > 0 {
+		res.NextPartNumberMarker = list.Parts[len(list.Parts)-1].Number
+	}
+	for _, p := range list.Parts {
+		e := partEntry{PartNumber: p.Number, LastModified: isoTime(p.LastModified), ETag: quote(p.ETag), Size: p.Size}
+		e.set(p.Checksums)
+		res.Parts = append(res.Parts, e)
+	}
+	h.writeXML(rq, http.StatusOK, res)
+	return nil
+}
+
+// intParam reads a non-negative integer query parameter.
+func intParam(v string, def int, name string) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, s3err.InvalidArgument.With("Provided " + name + " not an integer or within integer range")
+	}
+	return n, nil
+}
+
+func (h *Handler) listMultipartUploads(rq *request) error {
+	q := rq.query
+	p, err := h.listParams(rq)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q.Get("max-uploads"), maxListKeys, "max-uploads")
+	if err != nil {
+		return err
+	}
+	limit = min(limit, maxListKeys)
+	keyMarker, idMarker := q.Get("key-marker"), q.Get("upload-id-marker")
+	if keyMarker == "" {
+		idMarker = "" // S3 ignores an upload-id-marker without a key-marker
+	}
+	enc := p.encoder()
+	res := listMultipartUploadsResult{
+		Xmlns: xmlns, Bucket: rq.bucket, KeyMarker: enc(keyMarker), UploadIDMarker: idMarker,
+		Prefix: enc(p.prefix), Delimiter: enc(p.delimiter), MaxUploads: limit,
+	}
+	if p.urlEncode {
+		res.EncodingType = "url"
+	}
+	if limit > 0 {
+		list, err := h.opts.Backend.ListUploads(rq.r.Context(), rq.bucket, storage.ListUploadsOptions{
+			Prefix: p.prefix, Delimiter: p.delimiter, KeyMarker: keyMarker, IDMarker: idMarker, Limit: limit,
+		})
+		if err != nil {
+			return err
+		}
+		res.IsTruncated, res.NextKeyMarker, res.NextUploadIDMarker = list.Truncated, enc(list.NextKey), list.NextID
+		for _, u := range list.Uploads {
+			own := owner{ID: u.Owner, DisplayName: u.Owner}
+			res.Uploads = append(res.Uploads, uploadEntry{Key: enc(u.Key), UploadID: u.ID, Initiator: own, Owner: own,
+				StorageClass: "STANDARD", Initiated: isoTime(u.Initiated), ChecksumAlgorithm: strings.ToUpper(u.ChecksumAlgorithm)})
+		}
+		for _, cp := range list.CommonPrefixes {
+			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(cp)})
+		}
+	} else if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	h.writeXML(rq, http.StatusOK, res)
+	return nil
+}
+
+// objectURL is the absolute URL of an object as this request reached it.
+func objectURL(r *http.Request, prefix, bucket, key string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: r.Host, Path: prefix + "/" + bucket + "/" + key}
+	return u.String()
+}
