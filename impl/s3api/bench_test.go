@@ -72,9 +72,30 @@ func BenchmarkGetLarge(b *testing.B) {
 	if _, err := store.PutObject(ctx, "b", "big", bytes.NewReader(make([]byte, size)), storage.PutOptions{Size: size}); err != nil {
 		b.Fatal(err)
 	}
+	// The same size as a multipart object: 5 MiB parts and a remainder.
+	up, err := store.CreateUpload(ctx, "b", "multipart", storage.UploadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list []storage.CompletedPart
+	for n, off := 1, 0; off < size; n, off = n+1, off+5<<20 {
+		part := make([]byte, min(5<<20, size-off))
+		p, err := store.PutPart(ctx, "b", "multipart", up.ID, n, bytes.NewReader(part), storage.PartOptions{Size: int64(len(part))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		list = append(list, storage.CompletedPart{Number: n, ETag: p.ETag})
+	}
+	if _, err := store.CompleteUpload(ctx, "b", "multipart", up.ID, list, storage.CompleteOptions{MinPartSize: 5 << 20}); err != nil {
+		b.Fatal(err)
+	}
 	h := New(Options{Backend: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
-	for _, variant := range []string{"sendfile", "copy"} {
+	for _, variant := range []string{"sendfile", "sendfile-multipart", "copy"} {
 		b.Run(variant, func(b *testing.B) {
+			key := "big"
+			if variant == "sendfile-multipart" {
+				key = "multipart"
+			}
 			var handler http.Handler = h
 			if variant == "copy" {
 				handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(hideReaderFrom{w}, r) })
@@ -82,7 +103,7 @@ func BenchmarkGetLarge(b *testing.B) {
 			srv := httptest.NewServer(handler)
 			defer srv.Close()
 			client := exec.Command(os.Args[0], "-test.run=^TestHelperGetClient$")
-			client.Env = append(os.Environ(), "GET_CLIENT_URL="+srv.URL+"/s3/b/big", fmt.Sprintf("GET_CLIENT_N=%d", b.N))
+			client.Env = append(os.Environ(), "GET_CLIENT_URL="+srv.URL+"/s3/b/"+key, fmt.Sprintf("GET_CLIENT_N=%d", b.N))
 			b.SetBytes(size)
 			b.ResetTimer()
 			cpu0 := cpuTime()

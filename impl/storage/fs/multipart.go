@@ -345,10 +345,12 @@ func assemble(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart
 	md5s := make([]byte, 0, md5.Size*len(list))
 	var sums []string
 	var sizes []int64
-	for i, want := range list {
-		if i > 0 && want.Number <= list[i-1].Number {
+	for i := 1; i < len(list); i++ {
+		if list[i].Number <= list[i-1].Number {
 			return nil, nil, storage.ErrInvalidPartOrder
 		}
+	}
+	for i, want := range list {
 		v := parts.Get(partKey(want.Number))
 		if v == nil {
 			return nil, nil, fmt.Errorf("part %d was not uploaded: %w", want.Number, storage.ErrInvalidPart)
