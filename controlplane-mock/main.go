@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,7 +34,17 @@ func run(args []string) int {
 	addr := flags.String("addr", envOr("CONTROLPLANE_ADDR", "127.0.0.1:8080"), "listen `address` (env CONTROLPLANE_ADDR)")
 	seedPath := flags.String("seed", envOr("CONTROLPLANE_SEED", "fixtures/controlplane/seed.toml"), "TOML seed `file` (env CONTROLPLANE_SEED)")
 	addrFile := flags.String("addr-file", "", "write the listening address to this `file` once serving")
+	rootKeyFile := flags.String("root-key-file", envOr("CONTROLPLANE_ROOT_KEY_FILE", ".tmp/controlplane-mock/root.key"),
+		"macaroon root key `file`, created if missing (env CONTROLPLANE_ROOT_KEY_FILE)")
+	if len(args) > 0 && args[0] == "mint" {
+		return mint(args[1:])
+	}
 	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	rootKey, err := mock.LoadRootKey(*rootKeyFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "controlplane-mock: -root-key-file: %v\n", err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -54,7 +65,7 @@ func run(args []string) int {
 		}
 	}
 	srv := &http.Server{
-		Handler:           mock.New(seed, os.Getenv("INTERNAL_API_TOKEN"), log).Handler(),
+		Handler:           mock.New(seed, rootKey, os.Getenv("INTERNAL_API_TOKEN"), log).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	log.Info("control plane mock listening", "addr", ln.Addr().String(), "seed", *seedPath, "keys", len(seed.Keys),
@@ -71,6 +82,38 @@ func run(args []string) int {
 		log.Error("serve", "err", err)
 		return 1
 	}
+	return 0
+}
+
+// mint prints a macaroon minted with the root key file, offline:
+//
+//	controlplane-mock mint --project prj_demo --bucket demo --ops get,put --ttl 1h
+func mint(args []string) int {
+	flags := flag.NewFlagSet("controlplane-mock mint", flag.ContinueOnError)
+	project := flags.String("project", "", "project id (required)")
+	bucket := flags.String("bucket", "", "bucket the token is confined to")
+	prefix := flags.String("prefix", "", "key prefix the token is confined to")
+	ops := flags.String("ops", "", "comma-separated operations (put,get,head,list,delete); empty for all")
+	ttl := flags.Duration("ttl", time.Hour, "validity")
+	rootKeyFile := flags.String("root-key-file", envOr("CONTROLPLANE_ROOT_KEY_FILE", ".tmp/controlplane-mock/root.key"), "macaroon root key `file`")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	rootKey, err := mock.LoadRootKey(*rootKeyFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "controlplane-mock mint: %v\n", err)
+		return 2
+	}
+	req := mock.MintRequest{ProjectID: *project, Bucket: *bucket, Prefix: *prefix, TTLSeconds: int64(ttl.Seconds())}
+	if *ops != "" {
+		req.Ops = strings.Split(*ops, ",")
+	}
+	token, err := mock.Mint(rootKey, req, time.Now())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "controlplane-mock mint: %v\n", err)
+		return 2
+	}
+	fmt.Println(token)
 	return 0
 }
 

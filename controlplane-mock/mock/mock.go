@@ -74,22 +74,29 @@ type Faults struct {
 
 // Server is the mock control plane.
 type Server struct {
-	token string
-	log   *slog.Logger
+	token   string
+	rootKey []byte
+	log     *slog.Logger
+	now     func() time.Time
 
 	mu     sync.Mutex
 	keys   map[string]credentials.Record
 	faults Faults
 	calls  map[string]int
+	usage  map[string]*Summary
+	seen   map[string]bool
 }
 
-// New returns a server with the seed's keys. token, when set, is required as
-// a bearer token on every non-admin endpoint.
-func New(seed *Seed, token string, log *slog.Logger) *Server {
+// New returns a server with the seed's keys, minting and verifying
+// macaroons with rootKey. token, when set, is required as a bearer token on
+// every non-admin endpoint.
+func New(seed *Seed, rootKey []byte, token string, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{token: token, log: log, keys: map[string]credentials.Record{}, calls: map[string]int{}}
+	s := &Server{token: token, rootKey: rootKey, log: log, now: time.Now,
+		keys: map[string]credentials.Record{}, calls: map[string]int{},
+		usage: map[string]*Summary{}, seen: map[string]bool{}}
 	if seed != nil {
 		for _, k := range seed.Keys {
 			s.keys[k.AccessKey] = k.record()
@@ -107,6 +114,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/admin/calls", s.getCalls)
 	mux.Handle("POST /v1/sigv4/resolve", s.guard(s.resolve))
 	mux.Handle("POST /v1/keys", s.guard(s.createKey))
+	mux.Handle("POST /v1/macaroons", s.guard(s.mint))
+	mux.Handle("POST /v1/macaroons/verify", s.guard(s.verify))
+	mux.Handle("POST /v1/usage", s.guard(s.ingestUsage))
+	mux.Handle("GET /v1/usage/summary", s.guard(s.usageSummary))
 	return mux
 }
 
@@ -177,6 +188,38 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	s.keys[rec.AccessKey] = rec
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]string{"access_key": rec.AccessKey})
+}
+
+func (s *Server) mint(w http.ResponseWriter, r *http.Request) {
+	var req MintRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	token, err := Mint(s.rootKey, req, s.now())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": token})
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token  string `json:"token"`
+		Op     string `json:"op"`
+		Bucket string `json:"bucket"`
+		Key    string `json:"key"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	g, err := Verify(s.rootKey, req.Token, req.Op, req.Bucket, req.Key, s.now())
+	if err != nil {
+		te := err.(*tokenError)
+		writeJSON(w, te.Status, map[string]string{"reason": te.Reason})
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
 }
 
 func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {

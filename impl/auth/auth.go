@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/s3gw/gateway/impl/s3err"
 )
 
 // Action is the class of operation a credential can be scoped to. Every S3
@@ -43,6 +42,17 @@ type Principal struct {
 	// Anonymous marks the development principal of REQUIRE_AUTH=false,
 	// which bypasses tenancy.
 	Anonymous bool
+	// Method names how the principal authenticated, for logs and metrics:
+	// "sigv4", "presigned", "token", "gateway-presign" or "anonymous".
+	Method string
+}
+
+// Target is what a request asks to do: its action, bucket and key (for a
+// listing, the requested prefix). Token verification sends it to the
+// control plane.
+type Target struct {
+	Action      Action
+	Bucket, Key string
 }
 
 // Allows reports whether the principal's scope covers action on bucket and
@@ -62,27 +72,27 @@ func (p *Principal) Allows(action Action, bucket, key string) bool {
 	return true
 }
 
-// Authenticator identifies the sender of a request. It may replace r.Body
-// with a reader that verifies the payload as it streams; such a reader
-// returns an *s3err.Error when verification fails.
+// Authenticator identifies the sender of a request about target. It may
+// replace r.Body with a reader that verifies the payload as it streams; such
+// a reader returns an *s3err.Error when verification fails.
 type Authenticator interface {
-	Authenticate(r *http.Request) (*Principal, error)
+	Authenticate(r *http.Request, target Target) (*Principal, error)
 }
 
 // AuthenticatorFunc adapts a function to Authenticator.
-type AuthenticatorFunc func(r *http.Request) (*Principal, error)
+type AuthenticatorFunc func(r *http.Request, target Target) (*Principal, error)
 
-// Authenticate calls f(r).
-func (f AuthenticatorFunc) Authenticate(r *http.Request) (*Principal, error) { return f(r) }
+// Authenticate calls f(r, target).
+func (f AuthenticatorFunc) Authenticate(r *http.Request, target Target) (*Principal, error) {
+	return f(r, target)
+}
 
-// Anonymous serves every request as the development principal. It is what
-// REQUIRE_AUTH=false means.
-var Anonymous Authenticator = AuthenticatorFunc(func(*http.Request) (*Principal, error) {
-	return &Principal{Project: AnonymousProject, Anonymous: true}, nil
-})
+// anonymous is the development principal of REQUIRE_AUTH=false.
+func anonymous() *Principal {
+	return &Principal{Project: AnonymousProject, Anonymous: true, Method: "anonymous"}
+}
 
-// DenyAll refuses every request: the authenticator when authentication is
-// required but no method is configured.
-var DenyAll Authenticator = AuthenticatorFunc(func(*http.Request) (*Principal, error) {
-	return nil, s3err.AccessDenied
+// Anonymous serves every request as the development principal.
+var Anonymous Authenticator = AuthenticatorFunc(func(*http.Request, Target) (*Principal, error) {
+	return anonymous(), nil
 })

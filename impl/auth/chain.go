@@ -9,17 +9,33 @@ import (
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
-// Chain picks the authentication method a request uses. A request that
-// carries credentials is always verified, whatever RequireAuth says, so that
-// scopes apply in development too; RequireAuth only decides what happens to
-// requests that carry none.
+// Chain picks the authentication method a request uses: SigV4 (header or
+// presigned query), a bearer token, or a gateway presigned URL. A request
+// that carries credentials is always verified, whatever RequireAuth says, so
+// that scopes apply in development too; RequireAuth only decides what
+// happens to requests that carry none.
 type Chain struct {
-	SigV4       *sigv4.Verifier
+	SigV4 *sigv4.Verifier
+	// Tokens verifies "Authorization: Bearer" tokens; nil refuses them.
+	Tokens TokenVerifier
+	// Presigned verifies the gateway's own presigned URLs; nil refuses them.
+	Presigned PresignVerifier
 	RequireAuth bool
 }
 
+// TokenVerifier turns a bearer token into a principal for a target.
+type TokenVerifier interface {
+	Principal(r *http.Request, token string, target Target) (*Principal, error)
+}
+
+// PresignVerifier recognises and verifies the gateway's presigned URLs.
+type PresignVerifier interface {
+	IsPresigned(r *http.Request) bool
+	Principal(r *http.Request) (*Principal, error)
+}
+
 // Authenticate implements Authenticator.
-func (c *Chain) Authenticate(r *http.Request) (*Principal, error) {
+func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error) {
 	if sigv4.IsSigV4(r) {
 		res, err := c.SigV4.Verify(r)
 		if err != nil {
@@ -28,11 +44,30 @@ func (c *Chain) Authenticate(r *http.Request) (*Principal, error) {
 		if err := res.WrapBody(r); err != nil {
 			return nil, err
 		}
-		return FromRecord(res.Record), nil
+		p := FromRecord(res.Record)
+		p.Method = "sigv4"
+		if res.Presigned {
+			p.Method = "presigned"
+		}
+		return p, nil
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, _, _ := strings.Cut(h, " ")
-		return nil, s3err.InvalidRequest.With("The authorization mechanism " + scheme + " is not supported. Please use AWS4-HMAC-SHA256.")
+		scheme, token, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") && c.Tokens != nil {
+			p, err := c.Tokens.Principal(r, strings.TrimSpace(token), target)
+			if err != nil {
+				return nil, err
+			}
+			return p, sigv4.WrapAnonymousBody(r)
+		}
+		return nil, s3err.InvalidRequest.With("The authorization mechanism " + scheme + " is not supported. Please use AWS4-HMAC-SHA256 or a bearer token.")
+	}
+	if c.Presigned != nil && c.Presigned.IsPresigned(r) {
+		p, err := c.Presigned.Principal(r)
+		if err != nil {
+			return nil, err
+		}
+		return p, sigv4.WrapAnonymousBody(r)
 	}
 	if c.RequireAuth {
 		return nil, s3err.AccessDenied.With("Anonymous requests are not allowed: sign the request with an access key.")
@@ -40,8 +75,7 @@ func (c *Chain) Authenticate(r *http.Request) (*Principal, error) {
 	if err := sigv4.WrapAnonymousBody(r); err != nil {
 		return nil, err
 	}
-	p, _ := Anonymous.Authenticate(r)
-	return p, nil
+	return anonymous(), nil
 }
 
 // lookupFailure turns a failure to resolve a key (the control plane being

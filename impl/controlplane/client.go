@@ -26,6 +26,9 @@ type Client struct {
 	BaseURL string
 	Token   string
 	HTTP    *http.Client
+	// Observe, when set, sees every call: its endpoint, its result ("ok",
+	// "refused" for a 4xx answer, "error" otherwise) and its latency.
+	Observe func(endpoint, result string, d time.Duration)
 }
 
 // New returns a client with sane timeouts.
@@ -36,6 +39,24 @@ func New(baseURL, token string) *Client {
 // post sends a JSON request and decodes a 2xx JSON answer into out. It
 // returns the status for the caller to interpret non-2xx answers.
 func (c *Client) post(ctx context.Context, path string, in, out any) (int, error) {
+	return c.postDecode(ctx, path, in, out, nil)
+}
+
+// postDecode is post that also decodes a 4xx JSON answer into refusal.
+func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal any) (status int, err error) {
+	if c.Observe != nil {
+		start := time.Now()
+		defer func() {
+			result := "ok"
+			switch {
+			case err != nil || status/100 == 5:
+				result = "error"
+			case status/100 == 4:
+				result = "refused"
+			}
+			c.Observe(path, result, time.Since(start))
+		}()
+	}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return 0, fmt.Errorf("encode %s request: %w", path, err)
@@ -54,6 +75,9 @@ func (c *Client) post(ctx context.Context, path string, in, out any) (int, error
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
+		if refusal != nil && resp.StatusCode/100 == 4 {
+			_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(refusal)
+		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return resp.StatusCode, nil
 	}
@@ -87,4 +111,82 @@ func (c *Client) ResolveKey(ctx context.Context, accessKey string) (*credentials
 		return nil, fmt.Errorf("%w: resolve answered an invalid record: %v", ErrUnavailable, err)
 	}
 	return &rec, nil
+}
+
+// Grant is what a valid token allows, as /v1/macaroons/verify answers.
+type Grant struct {
+	ProjectID string    `json:"project_id"`
+	Bucket    string    `json:"bucket"`
+	Prefix    string    `json:"prefix"`
+	Ops       []string  `json:"ops"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// TokenError is the control plane's refusal of a token: Status 401 for a
+// bad or expired token, 403 for a request outside its caveats.
+type TokenError struct {
+	Status int
+	Reason string
+}
+
+func (e *TokenError) Error() string { return fmt.Sprintf("token refused (%d): %s", e.Status, e.Reason) }
+
+// VerifyToken asks whether token allows op on bucket and key:
+// POST /v1/macaroons/verify.
+func (c *Client) VerifyToken(ctx context.Context, token, op, bucket, key string) (*Grant, error) {
+	var g Grant
+	var refusal struct {
+		Reason string `json:"reason"`
+	}
+	status, err := c.postDecode(ctx, "/v1/macaroons/verify", map[string]string{"token": token, "op": op, "bucket": bucket, "key": key}, &g, &refusal)
+	switch {
+	case err != nil:
+		return nil, err
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, &TokenError{Status: status, Reason: refusal.Reason}
+	case status/100 != 2:
+		return nil, fmt.Errorf("%w: verify answered %d", ErrUnavailable, status)
+	case g.ProjectID == "" || g.ExpiresAt.IsZero():
+		return nil, fmt.Errorf("%w: verify answered an incomplete grant", ErrUnavailable)
+	}
+	return &g, nil
+}
+
+// UsageEvent is one request's usage.
+type UsageEvent struct {
+	ProjectID string    `json:"project_id"`
+	Bucket    string    `json:"bucket"`
+	Op        string    `json:"op"`
+	BytesIn   int64     `json:"bytes_in"`
+	BytesOut  int64     `json:"bytes_out"`
+	Status    int       `json:"status"`
+	At        time.Time `json:"at"`
+	RequestID string    `json:"request_id"`
+}
+
+// SendUsage delivers a batch of events: POST /v1/usage.
+func (c *Client) SendUsage(ctx context.Context, events []UsageEvent) error {
+	status, err := c.post(ctx, "/v1/usage", map[string]any{"events": events}, nil)
+	if err != nil {
+		return err
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("%w: usage answered %d", ErrUnavailable, status)
+	}
+	return nil
+}
+
+// Ping checks that the control plane answers HTTP at all (GET /healthz;
+// any status counts), for readiness.
+func (c *Client) Ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	resp.Body.Close()
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 func startMock(t *testing.T, token string) *httptest.Server {
 	t.Helper()
 	seed := &mock.Seed{Keys: []mock.SeedKey{{AccessKey: "ak", SecretKey: "sk", ProjectID: "p", Bucket: "b", Prefix: "x/", Ops: []string{"get"}}}}
-	srv := httptest.NewServer(mock.New(seed, token, nil).Handler())
+	srv := httptest.NewServer(mock.New(seed, []byte("0123456789abcdef0123456789abcdef"), token, nil).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -101,7 +101,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(rq, rq.op.err)
 		return
 	}
-	rq.principal, err = h.opts.Auth.Authenticate(r)
+	rq.principal, err = h.opts.Auth.Authenticate(r, h.target(rq))
 	if err != nil {
 		h.writeError(rq, err)
 		return
@@ -116,6 +116,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := rq.op.fn(h, rq); err != nil {
 		h.writeError(rq, err)
 	}
+}
+
+// target is what the request asks to do, for token verification: a
+// listing's key is its prefix.
+func (h *Handler) target(rq *request) auth.Target {
+	key := rq.key
+	switch rq.op {
+	case opListObjectsV2, opListObjects, opListUploads:
+		key = rq.query.Get("prefix")
+	}
+	return auth.Target{Action: rq.op.action, Bucket: rq.bucket, Key: key}
 }
 
 // splitPath takes the raw (escaped) request path and returns the bucket and

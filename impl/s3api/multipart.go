@@ -231,7 +231,7 @@ func parseCopyRange(v string, size int64) (off, length int64, err error) {
 		return 0, 0, bad
 	}
 	if last >= size {
-		return 0, 0, s3err.InvalidRange.With("Range specified is not valid for source object of size: " + strconv.FormatInt(size, 10))
+		return 0, 0, s3err.InvalidArgument.With("Range specified is not valid for source object of size: " + strconv.FormatInt(size, 10))
 	}
 	return first, last - first + 1, nil
 }

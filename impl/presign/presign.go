@@ -1,0 +1,221 @@
+// Package presign makes and checks the gateway's own presigned URLs, minted
+// by POST /v1/presign for a caller who may do the operation: a URL carries
+// its method, expiry and project, and an HMAC over all of it and the exact
+// path and query, with PRESIGN_SECRET. The first secret signs and every one
+// verifies, so secrets rotate without breaking URLs in flight.
+package presign
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3err"
+)
+
+// Query parameters of a gateway presigned URL; the signature comes last.
+const (
+	paramExpires   = "X-Gw-Expires"
+	paramMethod    = "X-Gw-Method"
+	paramProject   = "X-Gw-Project"
+	paramSignature = "X-Gw-Signature"
+)
+
+// MaxExpiry is the longest validity of a presigned URL.
+const MaxExpiry = 7 * 24 * time.Hour
+
+// actions maps the methods a URL may be minted for to scope actions.
+var actions = map[string]auth.Action{
+	http.MethodGet: auth.Get, http.MethodHead: auth.Head, http.MethodPut: auth.Put, http.MethodDelete: auth.Delete,
+}
+
+// Signer signs and verifies URLs. It implements auth.PresignVerifier.
+type Signer struct {
+	Secrets []string
+	Now     func() time.Time
+}
+
+func (s *Signer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func mac(secret, method, escapedPath, query string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("s3-gateway presigned URL v1\n" + method + "\n" + escapedPath + "\n" + query))
+	return m.Sum(nil)
+}
+
+// Sign returns the URL for method on u (whose path is the object's), valid
+// until expires, for project.
+func (s *Signer) Sign(u *url.URL, method, project string, expires time.Time) string {
+	q := url.Values{}
+	q.Set(paramExpires, strconv.FormatInt(expires.Unix(), 10))
+	q.Set(paramMethod, method)
+	q.Set(paramProject, project)
+	query := q.Encode()
+	sig := mac(s.Secrets[0], method, u.EscapedPath(), query)
+	out := *u
+	out.RawQuery = query + "&" + paramSignature + "=" + hex.EncodeToString(sig)
+	return out.String()
+}
+
+// IsPresigned reports whether r carries a gateway signature.
+func (s *Signer) IsPresigned(r *http.Request) bool {
+	return strings.Contains(r.URL.RawQuery, paramSignature+"=")
+}
+
+// Principal verifies a presigned request and returns who minted it, allowed
+// only the URL's one action (the signature pins the path).
+func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
+	raw := r.URL.RawQuery
+	i := strings.LastIndex(raw, "&"+paramSignature+"=")
+	if i < 0 {
+		return nil, s3err.AccessDenied.With("The gateway presigned URL is malformed.")
+	}
+	query, sigHex := raw[:i], raw[i+len(paramSignature)+2:]
+	got, err := hex.DecodeString(sigHex)
+	if err != nil || len(got) != sha256.Size {
+		return nil, s3err.SignatureDoesNotMatch
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, s3err.SignatureDoesNotMatch
+	}
+	ok := false
+	for _, secret := range s.Secrets {
+		if hmac.Equal(got, mac(secret, q.Get(paramMethod), r.URL.EscapedPath(), query)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return nil, s3err.SignatureDoesNotMatch
+	}
+	if q.Get(paramMethod) != r.Method {
+		return nil, s3err.SignatureDoesNotMatch.With("The presigned URL was made for " + q.Get(paramMethod) + ", not " + r.Method + ".")
+	}
+	exp, err := strconv.ParseInt(q.Get(paramExpires), 10, 64)
+	if err != nil || !s.now().Before(time.Unix(exp, 0)) {
+		return nil, s3err.AccessDenied.With("Request has expired")
+	}
+	action, known := actions[r.Method]
+	if !known {
+		return nil, s3err.AccessDenied
+	}
+	return &auth.Principal{Project: q.Get(paramProject), Actions: []auth.Action{action}, Method: "gateway-presign"}, nil
+}
+
+// Handler serves POST /v1/presign.
+type Handler struct {
+	Auth   auth.Authenticator
+	Signer *Signer
+	// Prefix is the S3 API's mount point, for the URLs' paths.
+	Prefix string
+	// BucketOwner returns a bucket's owning project, or an error when the
+	// bucket does not exist (a PUT may then still create it).
+	BucketOwner func(r *http.Request, bucket string) (string, error)
+	Logger      *slog.Logger
+}
+
+type presignRequest struct {
+	Method    string `json:"method"`
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	ExpiresIn int64  `json:"expires_in"`
+}
+
+type presignResponse struct {
+	URL       string    `json:"url"`
+	Method    string    `json:"method"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	entry := accesslog.FromContext(r.Context())
+	entry.Op = "Presign"
+	if r.Method != http.MethodPost {
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use POST")
+		return
+	}
+	// Read the whole body: a signed body is verified only at its end.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		writeS3Error(w, err)
+		return
+	}
+	var req presignRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "body must be JSON: {\"method\",\"bucket\",\"key\",\"expires_in\"}")
+		return
+	}
+	req.Method = strings.ToUpper(req.Method)
+	action, ok := actions[req.Method]
+	switch {
+	case !ok:
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "method must be GET, PUT, HEAD or DELETE")
+		return
+	case req.Bucket == "" || req.Key == "":
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "bucket and key are required")
+		return
+	case req.ExpiresIn <= 0 || time.Duration(req.ExpiresIn)*time.Second > MaxExpiry:
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "expires_in must be from 1 to 604800 seconds")
+		return
+	}
+	entry.Bucket = req.Bucket
+	p, err := h.Auth.Authenticate(r, auth.Target{Action: action, Bucket: req.Bucket, Key: req.Key})
+	if err != nil {
+		writeS3Error(w, err)
+		return
+	}
+	entry.Project = p.Project
+	if p.Anonymous {
+		writeError(w, http.StatusForbidden, "AccessDenied", "presigned URLs are minted for authenticated callers only")
+		return
+	}
+	if !p.Allows(action, req.Bucket, req.Key) {
+		writeError(w, http.StatusForbidden, "AccessDenied", "the caller may not "+string(action)+" "+req.Bucket+"/"+req.Key)
+		return
+	}
+	if owner, err := h.BucketOwner(r, req.Bucket); err == nil && owner != p.Project {
+		writeError(w, http.StatusForbidden, "AccessDenied", "the bucket belongs to another project")
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	expires := h.Signer.now().Add(time.Duration(req.ExpiresIn) * time.Second).Truncate(time.Second)
+	u := &url.URL{Scheme: scheme, Host: r.Host, Path: h.Prefix + "/" + req.Bucket + "/" + req.Key}
+	writeJSON(w, http.StatusOK, presignResponse{URL: h.Signer.Sign(u, req.Method, p.Project, expires), Method: req.Method, ExpiresAt: expires.UTC()})
+}
+
+func writeS3Error(w http.ResponseWriter, err error) {
+	if e, ok := s3err.As(err); ok {
+		writeError(w, e.Status, e.Code, e.Message)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "InternalError", "could not mint the URL")
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": code, "message": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
