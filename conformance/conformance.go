@@ -56,11 +56,25 @@ const (
 	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
 	Checksums         Feature = "checksums"          // x-amz-checksum-* as headers and trailers, Content-MD5
 	Tenancy           Feature = "tenancy"            // credential scopes and per-project bucket ownership
+	Macaroon          Feature = "macaroon"           // bearer tokens verified by the control plane
+	GatewayPresign    Feature = "gateway-presign"    // POST /v1/presign and the URLs it mints
+	Usage             Feature = "usage"              // usage events reaching the control plane
 	Readyz            Feature = "readyz"             // the gateway's /healthz and /readyz endpoints
 )
 
 // AllFeatures lists every feature in report order.
-var AllFeatures = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Readyz}
+var AllFeatures = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Macaroon, GatewayPresign, Usage, Readyz}
+
+// FeaturesWithout lists every feature but the given ones.
+func FeaturesWithout(drop ...Feature) []Feature {
+	var out []Feature
+	for _, f := range AllFeatures {
+		if !slices.Contains(drop, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Case is one checked behaviour.
 type Case struct {

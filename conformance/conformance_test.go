@@ -11,9 +11,11 @@ import (
 // built and started as a separate process with its default settings
 // (authentication required), with the race detector when the tests have it.
 func TestGateway(t *testing.T) {
+	cp := startControlPlane(t)
 	g, err := launch.Start(launch.Options{
-		Dir:  t.TempDir(),
-		Race: raceEnabled,
+		Dir:          t.TempDir(),
+		Race:         raceEnabled,
+		ControlPlane: cp,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -30,10 +32,12 @@ func TestGateway(t *testing.T) {
 // request bodies as aws-chunked with checksum trailers instead of signing a
 // digest of them.
 func TestGatewayTLS(t *testing.T) {
+	cp := startControlPlane(t)
 	g, err := launch.Start(launch.Options{
-		Dir:  t.TempDir(),
-		Race: raceEnabled,
-		TLS:  true,
+		Dir:          t.TempDir(),
+		Race:         raceEnabled,
+		TLS:          true,
+		ControlPlane: cp,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,4 +48,14 @@ func TestGatewayTLS(t *testing.T) {
 		}
 	})
 	conformance.Run(t, g.Target())
+}
+
+func startControlPlane(t *testing.T) *launch.ControlPlane {
+	t.Helper()
+	cp, err := launch.StartControlPlane(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Stop() })
+	return cp
 }

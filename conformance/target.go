@@ -38,6 +38,17 @@ type Target struct {
 	ReadOnly Credentials `toml:"read_only"`
 	// Other has full rights in another project.
 	Other Credentials `toml:"other_project"`
+	// Project and OtherProject are the projects of Full and Other, for
+	// minting tokens and reading usage.
+	Project      string `toml:"project"`
+	OtherProject string `toml:"other_project_id"`
+	// ControlPlaneURL and ControlPlaneToken reach the target's control
+	// plane (the contract of docs/design.md §5): macaroons are minted with
+	// POST /v1/macaroons and usage read with GET /v1/usage/summary.
+	ControlPlaneURL   string `toml:"control_plane_url"`
+	ControlPlaneToken string `toml:"control_plane_token"`
+	// ControlPlaneKey is an access key only the control plane knows.
+	ControlPlaneKey Credentials `toml:"control_plane_key"`
 	// Features are the features the target claims; empty claims all.
 	Features []Feature `toml:"features"`
 	// MaxSkew is the clock skew the target tolerates on signed requests.

@@ -68,6 +68,9 @@ type Options struct {
 	Race bool
 	// TLS serves HTTPS with a self-signed certificate made for the run.
 	TLS bool
+	// ControlPlane, when set, is the control plane the gateway uses for
+	// tokens, usage and keys it does not know locally.
+	ControlPlane *ControlPlane
 }
 
 // Gateway is a running gateway process.
@@ -86,15 +89,19 @@ type Gateway struct {
 
 var (
 	buildMu sync.Mutex
-	built   = map[bool]string{}
+	built   = map[string]string{}
 )
 
 // Binary builds the gateway once per process (per race mode) and returns the
 // binary's path.
-func Binary(race bool) (string, error) {
+func Binary(race bool) (string, error) { return build("./cmd/gateway", race) }
+
+// build compiles a command of this module once per process.
+func build(pkg string, race bool) (string, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if p, ok := built[race]; ok {
+	id := fmt.Sprintf("%s race=%v", pkg, race)
+	if p, ok := built[id]; ok {
 		return p, nil
 	}
 	root, err := moduleRoot()
@@ -105,17 +112,17 @@ func Binary(race bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("build dir: %w", err)
 	}
-	out := filepath.Join(dir, "gateway")
+	out := filepath.Join(dir, filepath.Base(pkg))
 	args := []string{"build", "-o", out}
 	if race {
 		args = append(args, "-race")
 	}
-	cmd := exec.Command("go", append(args, "./cmd/gateway")...)
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/gateway: %v\n%s", err, msg)
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
 	}
-	built[race] = out
+	built[id] = out
 	return out, nil
 }
 
@@ -164,6 +171,13 @@ func (g *Gateway) start(bin string) error {
 		"LOG_FORMAT":             "text",
 		"SIGV4_PROVIDER":         "env",
 		"SIGV4_CREDENTIALS_JSON": credentialsJSON(),
+	}
+	if cp := g.opts.ControlPlane; cp != nil {
+		env["CONTROL_PLANE_URL"] = cp.URL
+		env["INTERNAL_API_TOKEN"] = cp.Token
+		env["SIGV4_PROVIDER"] = "hybrid"
+	} else {
+		env["USAGE_REPORTING"] = "false"
 	}
 	if g.caPEM != nil {
 		env["TLS_CERT_FILE"] = filepath.Join(g.Dir, "tls", "cert.pem")
@@ -233,7 +247,7 @@ func (g *Gateway) Target() *conformance.Target {
 			maxBody = n
 		}
 	}
-	return &conformance.Target{
+	t := &conformance.Target{
 		Name:         "gateway (launched)",
 		Endpoint:     g.Endpoint,
 		PathPrefix:   g.Prefix,
@@ -247,7 +261,16 @@ func (g *Gateway) Target() *conformance.Target {
 		CAPEM:        g.caPEM,
 		MaxSkew:      skew,
 		MaxBodyBytes: maxBody,
+		Project:      "conformance",
+		OtherProject: "conformance-other",
 	}
+	if cp := g.opts.ControlPlane; cp != nil {
+		t.ControlPlaneURL, t.ControlPlaneToken = cp.URL, cp.Token
+		t.ControlPlaneKey = cpKey
+	} else {
+		t.Features = conformance.FeaturesWithout(conformance.Macaroon, conformance.Usage)
+	}
+	return t
 }
 
 // Stop sends SIGTERM and waits for the process to exit. It returns an error

@@ -45,6 +45,8 @@ type Config struct {
 	Credentials       []credentials.Record
 	CredentialsSource string // which variables supplied Credentials
 	InternalAPIToken  string
+	TokenCacheTTL     time.Duration
+	UsageReporting    bool
 	PathPrefix        string
 	AutoCreateBuckets bool
 	Fsync             bool
@@ -216,6 +218,14 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) { c.AutoCreateBuckets, err = parseBool(v); return }},
 	{name: "S3_FSYNC", def: "true", doc: "make each acknowledged write durable before answering",
 		set: func(c *Config, v string) (err error) { c.Fsync, err = parseBool(v); return }},
+	{name: "MACAROON_CACHE_TTL_MS", def: "30000", doc: "how long a verified bearer token is trusted before asking the control plane again (never past its expiry)",
+		set: func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.TokenCacheTTL = time.Duration(n) * time.Millisecond
+			return err
+		}},
+	{name: "USAGE_REPORTING", def: "true", doc: "send one usage event per request to the control plane (batched, best effort)",
+		set: func(c *Config, v string) (err error) { c.UsageReporting, err = parseBool(v); return }},
 	{name: "S3_REGION", def: "us-east-1", doc: "region the gateway reports and expects in signatures",
 		set: func(c *Config, v string) (err error) { c.Region, err = nonEmpty(v); return }},
 	{name: "SHUTDOWN_TIMEOUT_SECONDS", def: "25", doc: "how long SIGTERM waits for in-flight requests",
@@ -407,4 +417,28 @@ func parseAge(v string) (time.Duration, error) {
 		return 0, errors.New("want a positive duration such as 7d or 36h")
 	}
 	return d, nil
+}
+
+// Warnings lists what makes this configuration unfit for production.
+func (c *Config) Warnings() []string {
+	var w []string
+	if !c.RequireAuth {
+		w = append(w, "REQUIRE_AUTH=false: requests without credentials are served as an anonymous development principal")
+	}
+	if c.PresignSecrets[0] == DefaultPresignSecret {
+		w = append(w, "PRESIGN_SECRET is the public development default")
+	}
+	if !c.Fsync {
+		w = append(w, "S3_FSYNC=false: acknowledged writes can be lost in a crash")
+	}
+	for _, r := range c.Credentials {
+		if strings.HasPrefix(r.AccessKey, "demo-") || strings.HasPrefix(r.SecretKey, "demo-") {
+			w = append(w, "demo credentials are configured (access key "+r.AccessKey+")")
+			break
+		}
+	}
+	if c.InternalAPIToken == "" {
+		w = append(w, "INTERNAL_API_TOKEN is empty: calls to the control plane are not authenticated")
+	}
+	return w
 }

@@ -185,6 +185,9 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Commits returns how many group commits the index has made.
+func (s *Store) Commits() int64 { return s.batches.Load() }
+
 // Check reports whether the index is open and the data directory writable.
 func (s *Store) Check(ctx context.Context) error {
 	s.mu.RLock()
