@@ -108,7 +108,7 @@ func New(seed *Seed, rootKey []byte, token string, log *slog.Logger) *Server {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) })
+	mux.Handle("GET /healthz", s.faulty(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) }))
 	mux.HandleFunc("POST /v1/admin/faults", s.setFaults)
 	mux.HandleFunc("DELETE /v1/admin/faults", s.clearFaults)
 	mux.HandleFunc("GET /v1/admin/calls", s.getCalls)
@@ -121,8 +121,19 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// guard applies the bearer token and the injected faults.
+// guard applies the injected faults and the bearer token.
 func (s *Server) guard(h http.HandlerFunc) http.Handler {
+	return s.faulty(func(w http.ResponseWriter, r *http.Request) {
+		if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "missing or wrong internal API token"})
+			return
+		}
+		h(w, r)
+	})
+}
+
+// faulty applies the injected faults: dropped connections, latency, errors.
+func (s *Server) faulty(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		f := s.faults
@@ -147,10 +158,6 @@ func (s *Server) guard(h http.HandlerFunc) http.Handler {
 		}
 		if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"reason": "injected fault"})
-			return
-		}
-		if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "missing or wrong internal API token"})
 			return
 		}
 		h(w, r)

@@ -31,14 +31,18 @@ type Options struct {
 	Logger       *slog.Logger
 }
 
-// Recorder queues and ships events.
+// Recorder queues and ships events. Recording is an append under a mutex:
+// the sender wakes once per batch or per tick, never per event.
 type Recorder struct {
-	send  SendFunc
-	opts  Options
-	queue chan Event
-	done  chan struct{}
-	stop  chan struct{}
-	once  sync.Once
+	send SendFunc
+	opts Options
+	kick chan struct{} // a full batch is waiting
+	done chan struct{}
+	stop chan struct{}
+	once sync.Once
+
+	mu      sync.Mutex
+	pending []Event
 
 	Sent, Dropped, Failed atomic.Int64
 }
@@ -63,63 +67,71 @@ func New(send SendFunc, opts Options) *Recorder {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Recorder{send: send, opts: opts, queue: make(chan Event, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{})}
+	r := &Recorder{send: send, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	go r.run()
 	return r
 }
 
 // Record queues an event; it never blocks. A full queue drops the event.
 func (r *Recorder) Record(e Event) {
-	select {
-	case r.queue <- e:
-	default:
+	r.mu.Lock()
+	if len(r.pending) >= r.opts.QueueSize {
+		r.mu.Unlock()
 		r.Dropped.Add(1)
+		return
+	}
+	r.pending = append(r.pending, e)
+	full := len(r.pending) == r.opts.BatchSize
+	r.mu.Unlock()
+	if full {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // Depth is the number of events waiting.
-func (r *Recorder) Depth() int { return len(r.queue) }
+func (r *Recorder) Depth() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
 
 // Lost is how many events never reached the control plane: dropped on a
 // full queue or after every retry failed.
 func (r *Recorder) Lost() int64 { return r.Dropped.Load() + r.Failed.Load() }
 
+// take removes up to one batch of pending events.
+func (r *Recorder) take() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := min(len(r.pending), r.opts.BatchSize)
+	if n == 0 {
+		return nil
+	}
+	batch := make([]Event, n)
+	copy(batch, r.pending)
+	r.pending = append(r.pending[:0], r.pending[n:]...)
+	return batch
+}
+
 func (r *Recorder) run() {
 	defer close(r.done)
 	ticker := time.NewTicker(r.opts.FlushEvery)
 	defer ticker.Stop()
-	batch := make([]Event, 0, r.opts.BatchSize)
 	for {
+		stopping := false
 		select {
-		case e := <-r.queue:
-			batch = append(batch, e)
-			if len(batch) == r.opts.BatchSize {
-				r.deliver(batch, true)
-				batch = batch[:0]
-			}
 		case <-ticker.C:
-			if len(batch) > 0 {
-				r.deliver(batch, true)
-				batch = batch[:0]
-			}
+		case <-r.kick:
 		case <-r.stop:
-			// Drain what is queued and send it once, without backoff.
-			for {
-				select {
-				case e := <-r.queue:
-					batch = append(batch, e)
-					if len(batch) == r.opts.BatchSize {
-						r.deliver(batch, false)
-						batch = batch[:0]
-					}
-					continue
-				default:
-				}
-				break
-			}
-			if len(batch) > 0 {
-				r.deliver(batch, false)
-			}
+			stopping = true
+		}
+		for batch := r.take(); batch != nil; batch = r.take() {
+			r.deliver(batch, !stopping)
+		}
+		if stopping {
 			return
 		}
 	}
