@@ -124,7 +124,9 @@ type tokenError struct {
 
 func (e *tokenError) Error() string { return e.Reason }
 
-func bad(reason string) *tokenError { return &tokenError{Status: http.StatusUnauthorized, Reason: reason} }
+func bad(reason string) *tokenError {
+	return &tokenError{Status: http.StatusUnauthorized, Reason: reason}
+}
 
 // Verify checks a token's signature and caveats, and whether it allows op on
 // bucket and key.

@@ -52,7 +52,10 @@ func TestMintAndVerify(t *testing.T) {
 		{"expired", tok, "get", "b", "data/x", now.Add(2 * time.Hour), 401},
 		{"tampered", tampered, "get", "b", "data/x", now, 401},
 		{"garbage", "not-a-token", "get", "b", "data/x", now, 401},
-		{"wrong root key", func() string { t, _ := Mint(bytes.Repeat([]byte("x"), 32), MintRequest{ProjectID: "p", TTLSeconds: 60}, now); return t }(), "get", "b", "k", now, 401},
+		{"wrong root key", func() string {
+			t, _ := Mint(bytes.Repeat([]byte("x"), 32), MintRequest{ProjectID: "p", TTLSeconds: 60}, now)
+			return t
+		}(), "get", "b", "k", now, 401},
 		{"unknown caveat", attenuate(t, tok, "ip = 10.0.0.1"), "get", "b", "data/x", now, 401},
 		{"attenuated prefix allows inside", attenuate(t, tok, "prefix = data/sub/"), "get", "b", "data/sub/x", now, 200},
 		{"attenuated prefix refuses outside", attenuate(t, tok, "prefix = data/sub/"), "get", "b", "data/x", now, 403},

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
 )
 
 // Action is the class of operation a credential can be scoped to. Every S3

@@ -19,7 +19,7 @@ type Chain struct {
 	// Tokens verifies "Authorization: Bearer" tokens; nil refuses them.
 	Tokens TokenVerifier
 	// Presigned verifies the gateway's own presigned URLs; nil refuses them.
-	Presigned PresignVerifier
+	Presigned   PresignVerifier
 	RequireAuth bool
 }
 

@@ -35,7 +35,7 @@ func New() *Metrics {
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "requests_total",
 		Help: "Requests by operation and HTTP status."}, []string{"op", "status"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "request_duration_seconds",
-		Help: "Request latency by operation, from the first header byte to the last body byte.",
+		Help:    "Request latency by operation, from the first header byte to the last body byte.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, []string{"op"})
 	m.bytesIn = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "bytes_in_total",
 		Help: "Request body bytes received, by operation."}, []string{"op"})

@@ -74,7 +74,7 @@ type Store struct {
 	data  root // objects written in one piece
 	parts root // parts of multipart uploads, and objects made of them
 	fsync bool
-	log     *slog.Logger
+	log   *slog.Logger
 
 	commits chan *commit
 	done    chan struct{}
