@@ -12,16 +12,22 @@ build:
 	$(GO) build -o bin/gateway ./cmd/gateway
 
 ## dev: run the mock control plane and the gateway on :9009, wired together,
-## with the demo credentials from fixtures/dev (Ctrl-C stops both).
+## with the demo credentials from fixtures/dev and a freshly minted demo token
+## (Ctrl-C stops both).
 DEV_TOKEN ?= dev-internal-token
 dev:
 	@mkdir -p $(DEV_DIR)
 	@$(GO) build -o $(DEV_DIR)/gateway ./cmd/gateway
 	@$(GO) build -o $(DEV_DIR)/controlplane-mock ./controlplane-mock
-	@INTERNAL_API_TOKEN=$(DEV_TOKEN) $(DEV_DIR)/controlplane-mock -addr 127.0.0.1:8080 -seed fixtures/controlplane/seed.toml \
-	    2> $(DEV_DIR)/controlplane.log & mock=$$!; \
+	@INTERNAL_API_TOKEN=$(DEV_TOKEN) $(DEV_DIR)/controlplane-mock -addr 127.0.0.1:8080 \
+	    -seed fixtures/controlplane/seed.toml -root-key-file $(DEV_DIR)/root.key 2> $(DEV_DIR)/controlplane.log & mock=$$!; \
 	  trap 'kill $$mock 2>/dev/null' EXIT INT TERM; \
+	  token=$$($(DEV_DIR)/controlplane-mock mint -root-key-file $(DEV_DIR)/root.key --project prj_demo --ttl 24h); \
 	  sed 's/^/  /' fixtures/dev/banner.txt; \
+	  printf '  Demo token (project prj_demo, all operations, 24 h):\n\n    export TOKEN=%s\n\n' "$$token"; \
+	  printf '  curl -H "Authorization: Bearer $$TOKEN" http://127.0.0.1:9009/s3/demo/hello.txt\n'; \
+	  printf '  curl -H "Authorization: Bearer $$TOKEN" -X POST http://127.0.0.1:9009/v1/presign \\\n'; \
+	  printf '       -d '"'"'{"method":"GET","bucket":"demo","key":"hello.txt","expires_in":3600}'"'"'\n\n'; \
 	  S3_DATA_DIR=$(DEV_DIR)/data S3_META_FILE=$(DEV_DIR)/index.db S3_MULTIPART_DIR=$(DEV_DIR)/multipart \
 	  SIGV4_PROVIDER=hybrid SIGV4_CREDENTIALS_FILE=fixtures/dev/credentials.json \
 	  CONTROL_PLANE_URL=http://127.0.0.1:8080 INTERNAL_API_TOKEN=$(DEV_TOKEN) LOG_FORMAT=text \
