@@ -332,8 +332,6 @@ type signer struct {
 	next   http.RoundTripper
 }
 
-var v4Signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-
 func (s *signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	var body []byte
@@ -350,7 +348,10 @@ func (s *signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	hash := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	creds := aws.Credentials{AccessKeyID: s.creds.AccessKey, SecretAccessKey: s.creds.SecretKey}
-	if err := v4Signer.SignHTTP(req.Context(), creds, req, hash, "s3", s.region, time.Now().UTC()); err != nil {
+	// A signer of its own: the SDK's signer caches derived keys by access
+	// key alone, so a shared one would sign a wrong secret correctly.
+	sv4 := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	if err := sv4.SignHTTP(req.Context(), creds, req, hash, "s3", s.region, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("sign request: %w", err)
 	}
 	return s.next.RoundTrip(req)

@@ -1,8 +1,13 @@
 package conformance
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+
 	"fmt"
+	"github.com/pelletier/go-toml/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,14 +56,19 @@ type Target struct {
 	ControlPlaneKey Credentials `toml:"control_plane_key"`
 	// Features are the features the target claims; empty claims all.
 	Features []Feature `toml:"features"`
-	// MaxSkew is the clock skew the target tolerates on signed requests.
-	MaxSkew time.Duration `toml:"max_skew"`
+	// MaxSkew is the clock skew the target tolerates on signed requests
+	// (max_skew_seconds in a target file).
+	MaxSkew time.Duration `toml:"-"`
 	// MaxBodyBytes is the largest single request body the target accepts
 	// (0: unknown; cases that need it skip with that reason).
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
 	// CAPEM is the PEM CA certificate an https endpoint's certificate
-	// chains to, when the system roots do not cover it.
+	// chains to, when the system roots do not cover it (ca_file in a
+	// target file).
 	CAPEM []byte `toml:"-"`
+	// Container, when set, describes an image to start for the run; its
+	// endpoint is then filled in by whoever starts it.
+	Container *Container `toml:"container"`
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -97,4 +107,74 @@ func (t *Target) validate() error {
 		}
 	}
 	return nil
+}
+
+// Container is a target run from a container image.
+type Container struct {
+	// Image names an image to run, or Dockerfile (relative to the target
+	// file) one to build first.
+	Image      string `toml:"image"`
+	Dockerfile string `toml:"dockerfile"`
+	// Context is the build context, relative to the target file.
+	Context string `toml:"context"`
+	// Port is the container port serving HTTP (default 9009).
+	Port int               `toml:"port"`
+	Env  map[string]string `toml:"env"`
+	// Network and Aliases attach the container to a Docker network under
+	// names its neighbours can reach (set by code, not target files).
+	Network string   `toml:"-"`
+	Aliases []string `toml:"-"`
+}
+
+// targetFile is a target's TOML form: the Target's own fields plus the
+// ones that need converting.
+type targetFile struct {
+	*Target
+	MaxSkewSeconds int    `toml:"max_skew_seconds"`
+	CAFile         string `toml:"ca_file"`
+}
+
+// LoadTarget reads a target description (TOML). Relative paths in it are
+// relative to the file.
+func LoadTarget(path string) (*Target, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read target: %w", err)
+	}
+	t := &Target{}
+	tf := targetFile{Target: t}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tf); err != nil {
+		return nil, fmt.Errorf("target %s: %w", path, err)
+	}
+	t.MaxSkew = time.Duration(tf.MaxSkewSeconds) * time.Second
+	if t.MaxSkew == 0 {
+		t.MaxSkew = 15 * time.Minute
+	}
+	dir := filepath.Dir(path)
+	if tf.CAFile != "" {
+		if t.CAPEM, err = os.ReadFile(filepath.Join(dir, tf.CAFile)); err != nil {
+			return nil, fmt.Errorf("target %s: ca_file: %w", path, err)
+		}
+	}
+	if c := t.Container; c != nil {
+		if c.Dockerfile != "" {
+			c.Dockerfile = filepath.Join(dir, c.Dockerfile)
+			if c.Context == "" {
+				c.Context = filepath.Dir(c.Dockerfile)
+			} else {
+				c.Context = filepath.Join(dir, c.Context)
+			}
+		}
+		if c.Port == 0 {
+			c.Port = 9009
+		}
+		if c.Image == "" && c.Dockerfile == "" {
+			return nil, fmt.Errorf("target %s: a container needs an image or a dockerfile", path)
+		}
+	} else if err := t.validate(); err != nil {
+		return nil, fmt.Errorf("target %s: %w", path, err)
+	}
+	return t, nil
 }

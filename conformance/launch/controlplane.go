@@ -39,8 +39,7 @@ func StartControlPlane(dir string) (*ControlPlane, error) {
 		return nil, err
 	}
 	seed := filepath.Join(dir, "seed.toml")
-	body := fmt.Sprintf("[[keys]]\naccess_key = %q\nsecret_key = %q\nproject_id = \"conformance\"\n", cpKey.AccessKey, cpKey.SecretKey)
-	if err := os.WriteFile(seed, []byte(body), 0o600); err != nil {
+	if err := SeedFile(seed); err != nil {
 		return nil, err
 	}
 	cp := &ControlPlane{Token: "conformance-internal-token", Dir: dir}

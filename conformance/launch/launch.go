@@ -235,22 +235,35 @@ func (g *Gateway) start(bin string) error {
 
 // Target describes the running gateway for the conformance suite.
 func (g *Gateway) Target() *conformance.Target {
+	cpURL, cpToken := "", ""
+	if cp := g.opts.ControlPlane; cp != nil {
+		cpURL, cpToken = cp.URL, cp.Token
+	}
+	t := TargetAt(g.Endpoint, g.Prefix, g.opts.Env, cpURL, cpToken)
+	t.CAPEM = g.caPEM
+	return t
+}
+
+// TargetAt describes a gateway of this repository at endpoint, started with
+// the launched credentials and env, using the control plane at cpURL (the
+// URL the suite reaches it at; empty for none).
+func TargetAt(endpoint, prefix string, env map[string]string, cpURL, cpToken string) *conformance.Target {
 	skew := 900 * time.Second
-	if v, ok := g.opts.Env["SIGV4_MAX_SKEW_SECONDS"]; ok {
+	if v, ok := env["SIGV4_MAX_SKEW_SECONDS"]; ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			skew = time.Duration(n) * time.Second
 		}
 	}
 	maxBody := int64(268435456)
-	if v, ok := g.opts.Env["MAX_BODY_BYTES"]; ok {
+	if v, ok := env["MAX_BODY_BYTES"]; ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			maxBody = n
 		}
 	}
 	t := &conformance.Target{
 		Name:         "gateway (launched)",
-		Endpoint:     g.Endpoint,
-		PathPrefix:   g.Prefix,
+		Endpoint:     endpoint,
+		PathPrefix:   prefix,
 		Region:       "us-east-1",
 		Full:         fullKey,
 		Scoped:       scopedKey,
@@ -258,14 +271,13 @@ func (g *Gateway) Target() *conformance.Target {
 		ScopedPrefix: scopedPrefix,
 		ReadOnly:     readOnlyKey,
 		Other:        otherKey,
-		CAPEM:        g.caPEM,
 		MaxSkew:      skew,
 		MaxBodyBytes: maxBody,
 		Project:      "conformance",
 		OtherProject: "conformance-other",
 	}
-	if cp := g.opts.ControlPlane; cp != nil {
-		t.ControlPlaneURL, t.ControlPlaneToken = cp.URL, cp.Token
+	if cpURL != "" {
+		t.ControlPlaneURL, t.ControlPlaneToken = cpURL, cpToken
 		t.ControlPlaneKey = cpKey
 	} else {
 		t.Features = conformance.FeaturesWithout(conformance.Macaroon, conformance.Usage)

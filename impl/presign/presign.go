@@ -6,6 +6,7 @@
 package presign
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -149,7 +150,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use POST")
 		return
 	}
-	// Read the whole body: a signed body is verified only at its end.
+	// The body names the target the caller must be authenticated for, so
+	// it is read first; it is then replayed through authentication, whose
+	// payload check (x-amz-content-sha256) runs when the replay is drained.
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
 		writeS3Error(w, err)
@@ -174,7 +177,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry.Bucket = req.Bucket
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	p, err := h.Auth.Authenticate(r, auth.Target{Action: action, Bucket: req.Bucket, Key: req.Key})
+	if err == nil {
+		_, err = io.Copy(io.Discard, r.Body)
+	}
 	if err != nil {
 		writeS3Error(w, err)
 		return
