@@ -19,6 +19,9 @@ import (
 func TestGatewayContainer(t *testing.T) {
 	// Before any testcontainers call: its configuration is read once.
 	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	if os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") == "" && os.Getenv("DOCKER_HOST") == "" {
+		t.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1") // a local engine
+	}
 	ctx := context.Background()
 	if err := container.Available(ctx); err != nil {
 		if os.Getenv("S3GW_REQUIRE_DOCKER") != "" {

@@ -3,6 +3,11 @@
 // No image is ever pulled (the images here are built FROM scratch), and the
 // Ryuk reaper, whose image would have to be pulled, must be disabled with
 // TESTCONTAINERS_RYUK_DISABLED=true; Start terminates what it started.
+//
+// Where testcontainers guesses the Docker host wrongly (inside a sandbox it
+// may take the default gateway for it), set TESTCONTAINERS_HOST_OVERRIDE to
+// the address the mapped ports listen on, 127.0.0.1 for a local engine. Both
+// variables are read once, at the first testcontainers call.
 package container
 
 import (
@@ -57,7 +62,8 @@ func Start(ctx context.Context, t *conformance.Target, buildLog io.Writer) (stop
 		Image:        spec.Image,
 		Env:          spec.Env,
 		ExposedPorts: []string{port},
-		WaitingFor:   wait.ForListeningPort(port).WithStartupTimeout(60 * time.Second),
+		// Images FROM scratch have no shell for the internal check.
+		WaitingFor: wait.ForListeningPort(port).SkipInternalCheck().WithStartupTimeout(60 * time.Second),
 	}
 	if spec.Dockerfile != "" {
 		if buildLog == nil {
