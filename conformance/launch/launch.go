@@ -143,6 +143,9 @@ func Start(opts Options) (*Gateway, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("launch: Options.Dir is required")
 	}
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("launch: %w", err)
+	}
 	bin, err := Binary(opts.Race)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,197 @@
+// Command s3conform runs the conformance suite against an S3 endpoint and
+// writes JUnit XML, JSON and a Markdown summary.
+//
+//	s3conform list [--features a,b]
+//	s3conform run [--target FILE.toml] [--features a,b] [--run REGEX] [--report DIR] [--parallel N]
+//
+// Without --target it builds and starts this repository's gateway and mock
+// control plane on free ports. A target with a [container] section is
+// started with testcontainers-go first. The exit status is 0 only when every
+// claimed case passed, 1 when one failed, 2 for a usage or set-up error.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/s3gw/gateway/conformance"
+	"github.com/s3gw/gateway/conformance/container"
+	"github.com/s3gw/gateway/conformance/launch"
+	"github.com/s3gw/gateway/conformance/report"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: s3conform list|run [flags]  (s3conform run -h for the flags)")
+		return 2
+	}
+	switch args[0] {
+	case "list":
+		return list(args[1:], stdout, stderr)
+	case "run":
+		return runSuite(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "s3conform: unknown command %q: want list or run\n", args[0])
+	return 2
+}
+
+func parseFeatures(v string) ([]conformance.Feature, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var out []conformance.Feature
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		known := false
+		for _, k := range conformance.AllFeatures {
+			known = known || string(k) == f
+		}
+		if !known {
+			return nil, fmt.Errorf("unknown feature %q", f)
+		}
+		out = append(out, conformance.Feature(f))
+	}
+	return out, nil
+}
+
+func list(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("s3conform list", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	features := flags.String("features", "", "only these comma-separated features")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	fs, err := parseFeatures(*features)
+	if err != nil {
+		fmt.Fprintf(stderr, "s3conform: --features: %v\n", err)
+		return 2
+	}
+	cases := conformance.Select(nil, fs)
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tFEATURE\tOPERATIONS\tDESCRIPTION")
+	counts := map[conformance.Feature]int{}
+	for _, c := range cases {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.ID, c.Feature, strings.Join(c.Ops, ","), c.Desc)
+		counts[c.Feature]++
+	}
+	w.Flush()
+	var parts []string
+	for _, f := range conformance.AllFeatures {
+		if counts[f] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", f, counts[f]))
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d cases: %s\n", len(cases), strings.Join(parts, ", "))
+	return 0
+}
+
+func runSuite(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("s3conform run", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	targetFile := flags.String("target", "", "target description (TOML); none starts this repository's gateway")
+	features := flags.String("features", "", "only these comma-separated features")
+	runRE := flags.String("run", "", "only cases whose ID matches this regular expression")
+	reportDir := flags.String("report", "reports", "directory for report.xml, report.json and report.md")
+	parallel := flags.Int("parallel", 8, "cases run at once")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "s3conform: "+format+"\n", a...)
+		return 2
+	}
+	fs, err := parseFeatures(*features)
+	if err != nil {
+		return fail("--features: %v", err)
+	}
+	var re *regexp.Regexp
+	if *runRE != "" {
+		if re, err = regexp.Compile(*runRE); err != nil {
+			return fail("--run: %v", err)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	target, cleanup, err := prepareTarget(ctx, *targetFile, stderr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer cleanup()
+
+	fmt.Fprintf(stderr, "s3conform: running against %s (%s)\n", target.Name, target.Endpoint)
+	start := time.Now()
+	results, err := conformance.Execute(ctx, target, conformance.ExecOptions{Run: re, Features: fs, Parallel: *parallel})
+	if err != nil {
+		return fail("%v", err)
+	}
+	r := &report.Run{Target: target.Name, Endpoint: target.Endpoint, Started: start, Duration: time.Since(start), Results: results}
+	if err := report.WriteAll(*reportDir, r); err != nil {
+		return fail("%v", err)
+	}
+	if err := report.Markdown(stdout, r); err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(stderr, "s3conform: reports in %s\n", *reportDir)
+	if !conformance.Passed(results) {
+		return 1
+	}
+	return 0
+}
+
+// prepareTarget loads the target or, without one, launches this
+// repository's gateway and mock control plane.
+func prepareTarget(ctx context.Context, file string, stderr io.Writer) (*conformance.Target, func(), error) {
+	if file == "" {
+		dir, err := os.MkdirTemp("", "s3conform-")
+		if err != nil {
+			return nil, nil, err
+		}
+		cp, err := launch.StartControlPlane(dir + "/controlplane")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		g, err := launch.Start(launch.Options{Dir: dir + "/gateway", ControlPlane: cp})
+		if err != nil {
+			cp.Stop()
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return g.Target(), func() {
+			if err := g.Stop(); err != nil {
+				fmt.Fprintf(stderr, "s3conform: stopping the gateway: %v\n", err)
+			}
+			cp.Stop()
+			os.RemoveAll(dir)
+		}, nil
+	}
+	t, err := conformance.LoadTarget(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Container == nil {
+		return t, func() {}, nil
+	}
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	stop, err := container.Start(ctx, t, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, stop, nil
+}
