@@ -6,15 +6,22 @@ package clients
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3gw/gateway/conformance"
 	"github.com/s3gw/gateway/conformance/launch"
 )
 
@@ -211,4 +218,156 @@ func TestAWSCLIMultipart(t *testing.T) {
 	}
 	aws.run("s3", "rm", "--recursive", "s3://cli-multipart")
 	aws.run("s3", "rb", "s3://cli-multipart")
+}
+
+// TestBoto3: Debian's python3-boto3 puts, gets, heads, lists with a
+// paginator, uploads and downloads multipart, copies, deletes in bulk and
+// uses presigned GET and PUT URLs, with authentication on.
+func TestBoto3(t *testing.T) {
+	python := requireTool(t, "/usr/bin/python3", "python3-boto3")
+	if out, err := exec.Command(python, "-c", "import boto3").CombinedOutput(); err != nil {
+		if os.Getenv("S3GW_REQUIRE_CLIENTS") != "" {
+			t.Fatalf("boto3 is required here but missing (apt-get install python3-boto3): %s", out)
+		}
+		t.Skipf("boto3 not importable by /usr/bin/python3: apt-get install python3-boto3 to run this test")
+	}
+	g := startGateway(t)
+	tg := g.Target()
+	cmd := exec.Command(python, "testdata/boto3_suite.py")
+	cmd.Env = []string{
+		"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(),
+		"S3GW_ENDPOINT=" + tg.S3URL(), "S3GW_ACCESS_KEY=" + tg.Full.AccessKey, "S3GW_SECRET_KEY=" + tg.Full.SecretKey,
+		"S3GW_REGION=" + tg.Region, "S3GW_TMP=" + t.TempDir(),
+	}
+	out, err := cmd.CombinedOutput()
+	t.Logf("boto3 suite:\n%s", out)
+	if err != nil {
+		t.Fatalf("boto3 suite failed: %v", err)
+	}
+}
+
+// TestAWSCLIListing: `aws s3 ls --recursive` over 2500 keys lists each once,
+// and `s3api list-objects-v2` pages with --page-size and --max-items.
+func TestAWSCLIListing(t *testing.T) {
+	g := startGateway(t)
+	aws := newAWSCLI(t, g)
+	tg := g.Target()
+	ctx := context.Background()
+	sdk := conformance.NewSDKClient(tg, tg.Full)
+	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws_("cli-listing")}); err != nil {
+		t.Fatal(err)
+	}
+	putKeys(t, sdk, "cli-listing", 2500, func(i int) string { return fmt.Sprintf("d%02d/key-%04d", i%17, i) })
+	ls := aws.run("s3", "ls", "--recursive", "s3://cli-listing")
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(ls), "\n") {
+		f := strings.Fields(line)
+		key := f[len(f)-1]
+		if seen[key] {
+			t.Fatalf("%s listed twice", key)
+		}
+		seen[key] = true
+	}
+	if len(seen) != 2500 {
+		t.Fatalf("aws s3 ls --recursive listed %d keys, want 2500", len(seen))
+	}
+	var keys []string
+	token := ""
+	for pages := 0; ; pages++ {
+		args := []string{"s3api", "list-objects-v2", "--bucket", "cli-listing", "--prefix", "d03/", "--page-size", "7", "--max-items", "20", "--output", "json"}
+		if token != "" {
+			args = append(args, "--starting-token", token)
+		}
+		var page struct {
+			Contents  []struct{ Key string }
+			NextToken string
+		}
+		if err := json.Unmarshal([]byte(aws.run(args...)), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Contents {
+			keys = append(keys, c.Key)
+		}
+		if page.NextToken == "" {
+			break
+		}
+		if len(page.Contents) != 20 || pages > 20 {
+			t.Fatalf("page %d has %d keys, want --max-items 20", pages, len(page.Contents))
+		}
+		token = page.NextToken
+	}
+	want := 0
+	for i := 0; i < 2500; i++ {
+		if i%17 == 3 {
+			want++
+		}
+	}
+	if len(keys) != want || !sort.StringsAreSorted(keys) {
+		t.Fatalf("paged listing returned %d keys (sorted %v), want %d", len(keys), sort.StringsAreSorted(keys), want)
+	}
+}
+
+// TestAWSCLISyncAndPresign: `aws s3 sync` up and down with awkward names,
+// `aws s3 presign` fetched with curl, then `aws s3 rm --recursive`.
+func TestAWSCLISyncAndPresign(t *testing.T) {
+	curl := requireTool(t, "/usr/bin/curl", "curl")
+	g := startGateway(t)
+	aws := newAWSCLI(t, g)
+	up, down := t.TempDir(), t.TempDir()
+	names := []string{"plain.txt", "with space.txt", "plus+sign.txt", "ünïcødé/日本語.txt", "nested/dir/deep file.bin", "percent%20literal.txt"}
+	want := map[string][]byte{}
+	for i, n := range names {
+		_, b := randomFile(t, up, n, 100+i*4097)
+		want[n] = b
+	}
+	aws.run("s3", "mb", "s3://cli-sync")
+	aws.run("s3", "sync", up, "s3://cli-sync/tree")
+	aws.run("s3", "sync", "s3://cli-sync/tree", down)
+	for n, b := range want {
+		got, err := os.ReadFile(filepath.Join(down, n))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%q did not survive sync up and down (%v)", n, err)
+		}
+	}
+	// A second sync finds nothing to do.
+	if out := aws.run("s3", "sync", up, "s3://cli-sync/tree"); strings.Contains(out, "upload:") {
+		t.Errorf("a repeated sync uploaded again:\n%s", out)
+	}
+	url := strings.TrimSpace(aws.run("s3", "presign", "s3://cli-sync/tree/with space.txt", "--expires-in", "300"))
+	out, err := exec.Command(curl, "-sS", "-f", url).Output()
+	if err != nil || !bytes.Equal(out, want["with space.txt"]) {
+		t.Fatalf("curl of the presigned URL: %v (%d bytes)", err, len(out))
+	}
+	aws.run("s3", "rm", "--recursive", "s3://cli-sync")
+	if ls, _ := aws.try("s3", "ls", "--recursive", "s3://cli-sync"); strings.TrimSpace(ls) != "" {
+		t.Fatalf("objects left after rm --recursive:\n%s", ls)
+	}
+	aws.run("s3", "rb", "s3://cli-sync")
+}
+
+func aws_(s string) *string { return &s }
+
+// putKeys stores n one-byte objects concurrently through the SDK.
+func putKeys(t *testing.T, c *s3.Client, bucket string, n int, name func(int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 16)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws_(bucket), Key: aws_(name(i)), Body: strings.NewReader("x")})
+			if err != nil {
+				errs <- err
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }
