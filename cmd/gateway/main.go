@@ -80,12 +80,13 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 	}
 
 	store, err := fs.Open(fs.Options{
-		DataDir:      cfg.DataDir,
-		MultipartDir: cfg.MultipartDir,
-		MetaFile:     cfg.MetaFile,
-		Fsync:        cfg.Fsync,
-		UploadMaxAge: cfg.MultipartMaxAge,
-		Logger:       log,
+		DataDir:        cfg.DataDir,
+		MultipartDir:   cfg.MultipartDir,
+		MetaFile:       cfg.MetaFile,
+		Fsync:          cfg.Fsync,
+		UploadMaxAge:   cfg.MultipartMaxAge,
+		InlineMaxBytes: cfg.InlineMaxBytes,
+		Logger:         log,
 	})
 	if err != nil {
 		return fail(&config.Error{Var: "S3_META_FILE", Value: cfg.MetaFile, Reason: err.Error()})

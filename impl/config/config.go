@@ -50,6 +50,7 @@ type Config struct {
 	PathPrefix        string
 	AutoCreateBuckets bool
 	Fsync             bool
+	InlineMaxBytes    int64
 	Region            string
 	ShutdownTimeout   time.Duration
 	LogFormat         string
@@ -226,6 +227,15 @@ var settings = []setting{
 		}},
 	{name: "USAGE_REPORTING", def: "true", doc: "send one usage event per request to the control plane (batched, best effort)",
 		set: func(c *Config, v string) (err error) { c.UsageReporting, err = parseBool(v); return }},
+	{name: "S3_INLINE_MAX_BYTES", def: "32768", doc: "objects up to this size are kept inside the index, not in files of their own (0: never)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n > 1<<20 {
+				return errors.New("want a size in bytes from 0 to 1048576")
+			}
+			c.InlineMaxBytes = n
+			return nil
+		}},
 	{name: "S3_REGION", def: "us-east-1", doc: "region the gateway reports and expects in signatures",
 		set: func(c *Config, v string) (err error) { c.Region, err = nonEmpty(v); return }},
 	{name: "SHUTDOWN_TIMEOUT_SECONDS", def: "25", doc: "how long SIGTERM waits for in-flight requests",

@@ -155,6 +155,9 @@ func isRefusal(err error) bool {
 // which the next unclean start collects.
 func (s *Store) removeBlobs(ids []string) {
 	for _, id := range s.pins.release(ids) {
+		if isInline(id) {
+			continue // its bytes went with its index entry
+		}
 		if err := os.Remove(s.blobPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("storage: could not remove unreferenced blob", "blob", id, "err", err)
 		}

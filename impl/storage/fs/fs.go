@@ -60,6 +60,11 @@ type Options struct {
 	// UploadMaxAge, when positive, aborts uploads older than this in the
 	// background.
 	UploadMaxAge time.Duration
+	// InlineMaxBytes is the size up to which an object's bytes are kept in
+	// the index itself rather than in a file of their own (0: never). A
+	// small PUT then costs one shared index commit instead of a file
+	// write, a file fsync, a rename and a directory fsync.
+	InlineMaxBytes int64
 	// MetaFile is the bbolt index.
 	MetaFile string
 	// Fsync makes every acknowledged write durable (file, directory and
@@ -75,6 +80,8 @@ type Store struct {
 	parts root // parts of multipart uploads, and objects made of them
 	fsync bool
 	log   *slog.Logger
+
+	inlineMax int64
 
 	commits chan *commit
 	done    chan struct{}
@@ -100,13 +107,14 @@ func Open(opts Options) (*Store, error) {
 		opts.MultipartDir = filepath.Join(opts.DataDir, "multipart")
 	}
 	s := &Store{
-		data:    root{blobs: filepath.Join(opts.DataDir, "blobs"), tmp: filepath.Join(opts.DataDir, "tmp")},
-		parts:   root{blobs: filepath.Join(opts.MultipartDir, "blobs"), tmp: filepath.Join(opts.MultipartDir, "tmp"), prefix: partPrefix},
-		fsync:   opts.Fsync,
-		log:     opts.Logger,
-		commits: make(chan *commit, 256),
-		done:    make(chan struct{}),
-		stop:    make(chan struct{}),
+		data:      root{blobs: filepath.Join(opts.DataDir, "blobs"), tmp: filepath.Join(opts.DataDir, "tmp")},
+		parts:     root{blobs: filepath.Join(opts.MultipartDir, "blobs"), tmp: filepath.Join(opts.MultipartDir, "tmp"), prefix: partPrefix},
+		fsync:     opts.Fsync,
+		log:       opts.Logger,
+		inlineMax: opts.InlineMaxBytes,
+		commits:   make(chan *commit, 256),
+		done:      make(chan struct{}),
+		stop:      make(chan struct{}),
 	}
 	s.pins.init()
 	if err := os.MkdirAll(filepath.Dir(opts.MetaFile), 0o750); err != nil {
@@ -280,8 +288,14 @@ type root struct {
 	prefix     string
 }
 
-// partPrefix marks the ids of blobs in the multipart root.
-const partPrefix = "p"
+// Id prefixes: blobs in the multipart root, and blobs kept inline in the
+// index (their bytes are the value of their blobs/<id> entry).
+const (
+	partPrefix   = "p"
+	inlinePrefix = "i"
+)
+
+func isInline(id string) bool { return strings.HasPrefix(id, inlinePrefix) }
 
 func (r root) create() error {
 	for _, d := range []string{r.blobs, r.tmp} {
@@ -331,7 +345,9 @@ func (s *Store) blobPath(id string) string {
 
 // validID guards against a corrupt index pointing outside the blob trees.
 func validID(id string) bool {
-	id = strings.TrimPrefix(id, partPrefix)
+	if len(id) == 33 && (id[:1] == partPrefix || id[:1] == inlinePrefix) {
+		id = id[1:]
+	}
 	if len(id) != 32 {
 		return false
 	}

@@ -371,7 +371,7 @@ func TestMultiBlobRanges(t *testing.T) {
 		rec.Size += b.size
 	}
 	rec.ETag = "x"
-	if _, err := s.commitObject("b", "m", rec, storage.Conditions{}, ""); err != nil {
+	if _, err := s.commitObject("b", "m", rec, nil, storage.Conditions{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	whole := strings.Join(parts, "")
@@ -395,5 +395,66 @@ func TestMultiBlobRanges(t *testing.T) {
 	all, err := io.ReadAll(r)
 	if err != nil || string(all) != whole {
 		t.Fatalf("reader = %q, %v", all, err)
+	}
+}
+
+func TestInlineObjects(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{DataDir: filepath.Join(dir, "data"), MetaFile: filepath.Join(dir, "index.db"), Fsync: true, InlineMaxBytes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	s.CreateBucket(ctx, "b", "p")
+	if _, err := put(t, s, "small", "0123456789", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobCount(t, dir); n != 0 {
+		t.Fatalf("%d blob files for an inline object", n)
+	}
+	o, err := s.OpenObject(ctx, "b", "small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	o.WriteRange(&buf, 3, 4)
+	r, _ := io.ReadAll(o.Reader(8, 2))
+	o.Close()
+	if buf.String() != "3456" || string(r) != "89" {
+		t.Fatalf("ranges %q %q", buf.String(), r)
+	}
+	// Inline to file and back: each version's bytes go with it.
+	if _, err := put(t, s, "small", strings.Repeat("x", 100), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobCount(t, dir); n != 1 {
+		t.Fatalf("%d blob files after growing past the inline limit", n)
+	}
+	if _, err := put(t, s, "small", "tiny", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobCount(t, dir); n != 0 || read(t, s, "b", "small") != "tiny" {
+		t.Fatalf("%d blob files, read %q", n, read(t, s, "b", "small"))
+	}
+	// Failed inline writes store nothing; a copy of an inline object works.
+	bad := md5.Sum([]byte("other"))
+	if _, err := put(t, s, "small", "data", storage.PutOptions{ContentMD5: bad[:]}); !errors.Is(err, storage.ErrBadDigest) {
+		t.Fatalf("bad digest: %v", err)
+	}
+	if _, err := s.PutObject(ctx, "b", "short", strings.NewReader("ab"), storage.PutOptions{Size: 5}); !errors.Is(err, storage.ErrIncompleteBody) {
+		t.Fatalf("short body: %v", err)
+	}
+	if _, err := s.CopyObject(ctx, storage.ObjectRef{Bucket: "b", Key: "small"}, storage.ObjectRef{Bucket: "b", Key: "copy"}, storage.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, "b", "copy"); got != "tiny" {
+		t.Fatalf("copy read %q", got)
+	}
+	if _, err := s.DeleteObjects(ctx, "b", []string{"small", "copy"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StatObject(ctx, "b", "small"); !errors.Is(err, storage.ErrNoSuchKey) {
+		t.Fatalf("deleted: %v", err)
 	}
 }

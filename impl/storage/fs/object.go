@@ -23,11 +23,13 @@ const copyBufSize = 256 << 10
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
-// blob is a durable, not yet referenced, object body.
+// blob is a durable, not yet referenced, object body: a file, or for an
+// inline blob the bytes themselves, which the commit stores in the index.
 type blob struct {
 	id   string
 	size int64
 	md5  [md5.Size]byte
+	data []byte // inline blobs only
 }
 
 // record returns the index entry of an object made of this one blob.
@@ -37,6 +39,35 @@ func (b blob) record() *objectRecord {
 		Size:  b.size,
 		ETag:  hex.EncodeToString(b.md5[:]),
 	}
+}
+
+// storeBody makes a body into a blob: inline when its size is known and
+// small enough, else a file in root rt.
+func (s *Store) storeBody(rt root, r io.Reader, size, maxSize int64, wantMD5 []byte) (blob, error) {
+	if size >= 0 && size <= s.inlineMax && (maxSize <= 0 || size <= maxSize) {
+		return readInline(r, size, wantMD5)
+	}
+	return s.writeBlob(rt, r, size, maxSize, wantMD5)
+}
+
+// readInline reads a small body of a known size. It reads to EOF so that
+// verifying readers (digests, checksums, chunk signatures) have their say.
+func readInline(r io.Reader, size int64, wantMD5 []byte) (blob, error) {
+	data, err := io.ReadAll(io.LimitReader(r, size+1))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return blob{}, fmt.Errorf("read body: %w: %w", storage.ErrIncompleteBody, err)
+		}
+		return blob{}, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(data)) != size {
+		return blob{}, fmt.Errorf("read body: got %d of %d bytes: %w", len(data), size, storage.ErrIncompleteBody)
+	}
+	b := blob{id: root{prefix: inlinePrefix}.newID(), size: size, md5: md5.Sum(data), data: data}
+	if wantMD5 != nil && !bytes.Equal(wantMD5, b.md5[:]) {
+		return blob{}, storage.ErrBadDigest
+	}
+	return b, nil
 }
 
 // writeBlob streams r into a new blob: a temp file, hashed as it is written,
@@ -112,6 +143,9 @@ func (s *Store) writeBlob(rt root, r io.Reader, size, maxSize int64, wantMD5 []b
 
 // discardBlob removes a blob that never got referenced.
 func (s *Store) discardBlob(id string) {
+	if isInline(id) {
+		return
+	}
 	if err := os.Remove(s.blobPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		s.log.Warn("storage: could not remove unreferenced blob", "blob", id, "err", err)
 	}
@@ -125,7 +159,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 			return storage.ObjectInfo{}, err
 		}
 	}
-	b, err := s.writeBlob(s.data, body, opts.Size, opts.MaxSize, opts.ContentMD5)
+	b, err := s.storeBody(s.data, body, opts.Size, opts.MaxSize, opts.ContentMD5)
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
@@ -134,7 +168,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if opts.LateChecksums != nil {
 		rec.Checksums = nonEmpty(opts.LateChecksums())
 	}
-	return s.commitObject(bucket, key, rec, opts.Conditions, opts.CreateBucketFor)
+	return s.commitObject(bucket, key, rec, b.data, opts.Conditions, opts.CreateBucketFor)
 }
 
 func setMetadata(rec *objectRecord, m *storage.Metadata) {
@@ -152,11 +186,14 @@ func nonEmpty(m map[string]string) map[string]string {
 }
 
 // commitObject makes rec the current version of bucket/key, checking the
-// write's conditions in the same transaction. On refusal it drops rec's blobs.
-func (s *Store) commitObject(bucket, key string, rec *objectRecord, cond storage.Conditions, createFor string) (storage.ObjectInfo, error) {
+// write's conditions in the same transaction. inline holds the bytes of a
+// single inline blob. On refusal it drops rec's blobs.
+func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byte, cond storage.Conditions, createFor string) (storage.ObjectInfo, error) {
 	dirs := make([]string, 0, len(rec.Blobs))
 	for _, b := range rec.Blobs {
-		dirs = append(dirs, filepath.Dir(s.blobPath(b.ID)))
+		if !isInline(b.ID) {
+			dirs = append(dirs, filepath.Dir(s.blobPath(b.ID)))
+		}
 	}
 	err := s.submit(&commit{dirs: dirs, apply: func(tx *bolt.Tx) ([]string, error) {
 		objs, err := objects(tx, bucket, createFor)
@@ -184,7 +221,11 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, cond storage
 		}
 		refs := tx.Bucket(bktBlobs)
 		for _, b := range rec.Blobs {
-			if err := refs.Put([]byte(b.ID), nil); err != nil {
+			var v []byte
+			if isInline(b.ID) {
+				v = inline
+			}
+			if err := refs.Put([]byte(b.ID), v); err != nil {
 				return nil, err
 			}
 		}
@@ -260,11 +301,21 @@ func getRecord(tx *bolt.Tx, bucket, key string) (*objectRecord, error) {
 // OpenObject pins the object's blobs and returns a reader over them.
 func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Object, error) {
 	var rec *objectRecord
+	var inline []byte
 	s.pins.mu.Lock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		rec, err = getRecord(tx, bucket, key)
-		return err
+		if rec, err = getRecord(tx, bucket, key); err != nil {
+			return err
+		}
+		if len(rec.Blobs) == 1 && isInline(rec.Blobs[0].ID) {
+			v := tx.Bucket(bktBlobs).Get([]byte(rec.Blobs[0].ID))
+			if int64(len(v)) != rec.Blobs[0].Size {
+				return fmt.Errorf("index entry %s/%s: inline bytes missing", bucket, key)
+			}
+			inline = bytes.Clone(v)
+		}
+		return nil
 	})
 	if err == nil {
 		s.pins.pinLocked(rec.blobIDs())
@@ -273,7 +324,7 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Obj
 	if err != nil {
 		return nil, err
 	}
-	return &object{s: s, rec: rec, info: rec.info(key)}, nil
+	return &object{s: s, rec: rec, info: rec.info(key), inline: inline}, nil
 }
 
 // object reads a pinned object's blobs, opening each only when reached.
@@ -281,6 +332,7 @@ type object struct {
 	s      *Store
 	rec    *objectRecord
 	info   storage.ObjectInfo
+	inline []byte // the bytes of an inline object
 	closed bool
 }
 
@@ -319,6 +371,10 @@ func (o *object) WriteRange(w io.Writer, off, length int64) (int64, error) {
 }
 
 func (o *object) copyBlob(w io.Writer, id string, off, n int64) (int64, error) {
+	if isInline(id) {
+		m, err := w.Write(o.inline[off : off+n])
+		return int64(m), err
+	}
 	f, err := os.Open(o.s.blobPath(id))
 	if err != nil {
 		return 0, fmt.Errorf("open blob: %w", err)
@@ -342,6 +398,9 @@ func (o *object) reader() io.ReadCloser { return o.Reader(0, o.rec.Size) }
 // Reader reads [off, off+length) of the object, opening each blob only
 // when it is reached.
 func (o *object) Reader(off, length int64) io.ReadCloser {
+	if o.inline != nil {
+		return io.NopCloser(bytes.NewReader(o.inline[off : off+length]))
+	}
 	return &objectReader{o: o, skip: off, left: length}
 }
 
@@ -474,7 +533,7 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		}
 	}
 	body := obj.reader()
-	b, err := s.writeBlob(s.data, body, obj.info.Size, 0, nil)
+	b, err := s.storeBody(s.data, body, obj.info.Size, 0, nil)
 	body.Close()
 	if err != nil {
 		return storage.ObjectInfo{}, err
@@ -485,5 +544,5 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		meta = opts.Metadata
 	}
 	setMetadata(rec, meta)
-	return s.commitObject(dst.Bucket, dst.Key, rec, opts.Conditions, opts.CreateBucketFor)
+	return s.commitObject(dst.Bucket, dst.Key, rec, b.data, opts.Conditions, opts.CreateBucketFor)
 }
