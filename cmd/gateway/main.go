@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -150,6 +151,21 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if cfg.PprofAddr != "" {
+		// Profiling is opt-in and on a listener of its own, never the
+		// public port.
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			log.Info("pprof listening", "addr", cfg.PprofAddr)
+			if err := http.ListenAndServe(cfg.PprofAddr, mux); err != nil {
+				log.Warn("pprof listener stopped", "err", err)
+			}
+		}()
+	}
 	cpProbe := &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second}
 	go cpProbe.Run(ctx)
 

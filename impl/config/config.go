@@ -58,6 +58,7 @@ type Config struct {
 	// HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
+	PprofAddr   string
 }
 
 // DefaultPresignSecret is the predecessor's development default; readiness
@@ -254,6 +255,8 @@ var settings = []setting{
 			}
 			return nil
 		}},
+	{name: "PPROF_ADDR", def: "", doc: "address of an opt-in net/http/pprof listener, e.g. 127.0.0.1:6060 (empty: off)",
+		set: func(c *Config, v string) error { c.PprofAddr = v; return nil }},
 	{name: "LOG_FORMAT", def: "json", doc: "log format: json or text",
 		set: func(c *Config, v string) error {
 			if v != "json" && v != "text" {

@@ -22,6 +22,7 @@ package fs
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -130,6 +131,8 @@ func Open(opts Options) (*Store, error) {
 		NoSync:         !opts.Fsync,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Map generously up front: growing the map blocks every reader.
+		InitialMmapSize: 1 << 30,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -324,10 +327,13 @@ func (r root) clearTemp() (int, error) {
 	return len(tmps), nil
 }
 
-// newID returns a fresh opaque blob id in root r.
+// newID returns a fresh opaque blob id in root r. Ids begin with the time,
+// so new entries of the blobs bucket land at its end: a commit then dirties
+// a page or two of that index rather than one page per write.
 func (r root) newID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // documented never to fail
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixNano()))
+	_, _ = rand.Read(b[8:]) // documented never to fail
 	return r.prefix + hex.EncodeToString(b[:])
 }
 
