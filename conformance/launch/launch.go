@@ -45,7 +45,10 @@ const (
 )
 
 // credentialsJSON is SIGV4_CREDENTIALS_JSON for the keys above.
-func credentialsJSON() string {
+func credentialsJSON() string { return CredentialsJSON() }
+
+// CredentialsJSON is SIGV4_CREDENTIALS_JSON for the launched keys.
+func CredentialsJSON() string {
 	return `[
   {"access_key": "` + fullKey.AccessKey + `", "secret_key": "` + fullKey.SecretKey + `", "project_id": "conformance"},
   {"access_key": "` + scopedKey.AccessKey + `", "secret_key": "` + scopedKey.SecretKey + `", "project_id": "conformance",

@@ -1,0 +1,263 @@
+// Package gateway assembles the gateway from its parts: storage, key
+// providers and authentication, the S3 API, presigned URLs, usage metering,
+// metrics and readiness. cmd/gateway only loads the configuration, listens
+// and hands over; tests build the same gateway in-process.
+package gateway
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strconv"
+	"time"
+
+	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/auth/sigv4"
+	"github.com/s3gw/gateway/impl/auth/tokens"
+	"github.com/s3gw/gateway/impl/config"
+	"github.com/s3gw/gateway/impl/controlplane"
+	"github.com/s3gw/gateway/impl/metrics"
+	"github.com/s3gw/gateway/impl/presign"
+	"github.com/s3gw/gateway/impl/readiness"
+	"github.com/s3gw/gateway/impl/s3api"
+	"github.com/s3gw/gateway/impl/server"
+	"github.com/s3gw/gateway/impl/storage/fs"
+	"github.com/s3gw/gateway/impl/usage"
+)
+
+// Gateway is an assembled gateway, ready to serve.
+type Gateway struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *fs.Store
+	server   *server.Server
+	recorder *usage.Recorder
+	probe    *readiness.Probe
+}
+
+// New assembles a gateway for cfg, logging to log (nil discards). Its
+// errors name the setting at fault.
+func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsConfig, err := loadTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := fs.Open(fs.Options{
+		DataDir:        cfg.DataDir,
+		MultipartDir:   cfg.MultipartDir,
+		MetaFile:       cfg.MetaFile,
+		Fsync:          cfg.Fsync,
+		UploadMaxAge:   cfg.MultipartMaxAge,
+		InlineMaxBytes: cfg.InlineMaxBytes,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, &config.Error{Var: "S3_META_FILE", Value: cfg.MetaFile, Reason: err.Error()}
+	}
+	g := &Gateway{cfg: cfg, log: log, store: store}
+
+	m := metrics.New()
+	cp := controlplane.New(cfg.ControlPlaneURL, cfg.InternalAPIToken)
+	cp.Observe = m.ObserveControlPlane
+	m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
+	g.probe = &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second}
+
+	keys := keyLookup(cfg, cp, m)
+	tokenVerifier := &tokens.Verifier{Verify: cp.VerifyToken, TTL: cfg.TokenCacheTTL}
+	m.CounterFunc("token_cache_hits_total", "Bearer-token checks answered from the cache.", func() float64 { return float64(tokenVerifier.Hits.Load()) })
+	m.CounterFunc("token_cache_misses_total", "Bearer-token checks that asked the control plane.", func() float64 { return float64(tokenVerifier.Misses.Load()) })
+	signer := &presign.Signer{Secrets: cfg.PresignSecrets}
+	authn := &auth.Chain{
+		SigV4:       &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
+		Tokens:      tokenVerifier,
+		Presigned:   signer,
+		RequireAuth: cfg.RequireAuth,
+	}
+
+	sinks := []func(*accesslog.Entry){m.Observe}
+	if cfg.UsageReporting {
+		rec := usage.New(cp.SendUsage, usage.Options{Logger: log})
+		g.recorder = rec
+		sinks = append(sinks, usageSink(rec))
+		m.GaugeFunc("usage_queue_depth", "Usage events waiting to be sent.", func() float64 { return float64(rec.Depth()) })
+		m.CounterFunc("usage_events_sent_total", "Usage events delivered to the control plane.", func() float64 { return float64(rec.Sent.Load()) })
+		m.CounterFunc("usage_events_dropped_total", "Usage events lost: queue full or every retry failed.", func() float64 { return float64(rec.Lost()) })
+	}
+
+	var reserved []string
+	if cfg.PathPrefix == "" {
+		reserved = server.OwnEndpoints
+	}
+	api := s3api.New(s3api.Options{
+		Backend:           store,
+		Auth:              authn,
+		Prefix:            cfg.PathPrefix,
+		Region:            cfg.Region,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		MaxParts:          cfg.MaxMultipartParts,
+		AutoCreateBuckets: cfg.AutoCreateBuckets,
+		ReservedBuckets:   reserved,
+		TokenKeys:         tokenKeys(cfg.PresignSecrets),
+		Logger:            log,
+	})
+	presignHandler := &presign.Handler{
+		Auth: authn, Signer: signer, Prefix: cfg.PathPrefix, Logger: log,
+		BucketOwner: func(r *http.Request, bucket string) (string, error) {
+			b, err := store.Bucket(r.Context(), bucket)
+			return b.Owner, err
+		},
+	}
+	g.server = server.New(server.Options{
+		TLS:     tlsConfig,
+		S3:      api,
+		Prefix:  cfg.PathPrefix,
+		Storage: store,
+		Routes: map[string]http.Handler{
+			"/v1/presign": presignHandler,
+			"/metrics":    m.Handler(),
+		},
+		Warnings:        g.warnings,
+		AccessSinks:     sinks,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          log,
+	})
+	return g, nil
+}
+
+// warnings lists what makes the running gateway unfit for production.
+func (g *Gateway) warnings() []string {
+	w := g.cfg.Warnings()
+	if err := g.probe.Err(); err != nil {
+		w = append(w, "control plane "+g.cfg.ControlPlaneURL+" is unreachable: "+err.Error())
+	}
+	if g.recorder != nil {
+		if n := g.recorder.Lost(); n > 0 {
+			w = append(w, strconv.FormatInt(n, 10)+" usage events were dropped")
+		}
+	}
+	return w
+}
+
+// Handler is the gateway's root HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.server.Handler() }
+
+// Serve serves on ln until ctx ends, then drains requests and flushes usage.
+// It also runs the background work: the control-plane probe and, when
+// configured, the pprof listener.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	go g.probe.Run(ctx)
+	if g.cfg.PprofAddr != "" {
+		go g.servePprof(ctx)
+	}
+	err := g.server.Serve(ctx, ln)
+	if g.recorder != nil {
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if ferr := g.recorder.Close(fctx); ferr != nil {
+			g.log.Warn("usage: flush on shutdown incomplete", "err", ferr)
+		}
+		cancel()
+	}
+	return err
+}
+
+// StartBackground runs the background work for a gateway served by someone
+// else's server (tests): the probe, until ctx ends.
+func (g *Gateway) StartBackground(ctx context.Context) { go g.probe.Run(ctx) }
+
+// Close closes the storage cleanly (and stops usage, when not served).
+func (g *Gateway) Close() error {
+	if g.recorder != nil {
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = g.recorder.Close(fctx)
+		cancel()
+	}
+	return g.store.Close()
+}
+
+// servePprof serves net/http/pprof on a listener of its own, never the
+// public port.
+func (g *Gateway) servePprof(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: g.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	g.log.Info("pprof listening", "addr", g.cfg.PprofAddr)
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		g.log.Warn("pprof listener stopped", "err", err)
+	}
+}
+
+func loadTLS(cfg *config.Config) (*tls.Config, error) {
+	if cfg.TLSCertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, &config.Error{Var: "TLS_CERT_FILE", Value: cfg.TLSCertFile, Reason: err.Error()}
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// keyLookup builds the access-key provider SIGV4_PROVIDER names: the local
+// credentials, the control plane behind a cache, or both (local first).
+func keyLookup(cfg *config.Config, cp *controlplane.Client, m *metrics.Metrics) credentials.Lookup {
+	local := credentials.Static(cfg.Credentials)
+	if cfg.SigV4Provider == "env" {
+		return local
+	}
+	cache := &credentials.Cache{
+		Source:      cp.ResolveKey,
+		TTL:         cfg.SigV4CacheTTL,
+		NegativeTTL: min(cfg.SigV4CacheTTL, 5*time.Second),
+	}
+	m.CounterFunc("key_cache_hits_total", "Access-key lookups answered from the cache.", func() float64 { return float64(cache.Hits.Load()) })
+	m.CounterFunc("key_cache_misses_total", "Access-key lookups that asked the control plane.", func() float64 { return float64(cache.Misses.Load()) })
+	if cfg.SigV4Provider == "control-plane" {
+		return cache.Lookup
+	}
+	return credentials.First(local, cache.Lookup)
+}
+
+// usageSink turns each finished S3 request of a known project into a usage
+// event. Requests refused before authentication have no project to bill.
+func usageSink(r *usage.Recorder) func(*accesslog.Entry) {
+	return func(e *accesslog.Entry) {
+		if e.Project == "" || e.Op == "" {
+			return
+		}
+		r.Record(usage.Event{
+			ProjectID: e.Project, Bucket: e.Bucket, Op: e.Op,
+			BytesIn: e.BytesIn, BytesOut: e.BytesOut, Status: e.Status,
+			At: e.Start.UTC(), RequestID: e.RequestID,
+		})
+	}
+}
+
+// tokenKeys derives the listing-token keys from the presign secrets, so that
+// every instance sharing the secrets accepts the others' tokens and rotation
+// works the same way.
+func tokenKeys(secrets []string) [][]byte {
+	keys := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		m := hmac.New(sha256.New, []byte(s))
+		m.Write([]byte("s3-gateway list continuation token"))
+		keys[i] = m.Sum(nil)
+	}
+	return keys
+}
