@@ -156,8 +156,14 @@ func init() {
 			b := e.NewBucket()
 			e.PutString(b, "k", "kept")
 			resp := e.Request(http.MethodPut, b, "").Expect()
-			doc := wantError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
-			eq(t, "<BucketName>", doc.BucketName, b)
+			// S3 answers 200 to re-creating an owned bucket in us-east-1
+			// (the legacy exception the BucketAlreadyOwnedByYou reference
+			// documents) and 409 in every other region; a target in
+			// us-east-1 may give either answer, but no other.
+			if e.Target.Region != "us-east-1" || resp.Raw().StatusCode != http.StatusOK {
+				doc := wantError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
+				eq(t, "<BucketName>", doc.BucketName, b)
+			}
 			eq(t, "object after re-create", string(e.Get(b, "k")), "kept")
 		},
 	})
