@@ -156,8 +156,14 @@ func init() {
 			b := e.NewBucket()
 			e.PutString(b, "k", "kept")
 			resp := e.Request(http.MethodPut, b, "").Expect()
-			doc := wantError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
-			eq(t, "<BucketName>", doc.BucketName, b)
+			// S3 answers 200 to re-creating an owned bucket in us-east-1
+			// (the legacy exception the BucketAlreadyOwnedByYou reference
+			// documents) and 409 in every other region; a target in
+			// us-east-1 may give either answer, but no other.
+			if e.Target.Region != "us-east-1" || resp.Raw().StatusCode != http.StatusOK {
+				doc := wantError(t, resp, http.StatusConflict, "BucketAlreadyOwnedByYou")
+				eq(t, "<BucketName>", doc.BucketName, b)
+			}
 			eq(t, "object after re-create", string(e.Get(b, "k")), "kept")
 		},
 	})
@@ -250,8 +256,11 @@ func init() {
 		Desc: "ListBuckets lists the buckets the caller created, each with a CreationDate, sorted by name",
 		Run: func(t T, e *Env) {
 			base := e.BucketName()
-			// Created out of name order.
-			names := []string{base + "-c", base + "-a", base + "-b"}
+			// Created out of name order, in an order that is no rotation of
+			// it: a listing in creation order, or a rotation of it, is never
+			// sorted, and one in arbitrary order is sorted by chance once in
+			// 720 listings.
+			names := []string{base + "-c", base + "-f", base + "-a", base + "-e", base + "-b", base + "-d"}
 			for _, n := range names {
 				e.CleanupBucket(n)
 				_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(n)})
@@ -270,7 +279,8 @@ func init() {
 					mine = append(mine, n)
 				}
 			}
-			wantStrings(t, "my buckets in ListBuckets", mine, []string{base + "-a", base + "-b", base + "-c"})
+			wantStrings(t, "my buckets in ListBuckets", mine,
+				[]string{base + "-a", base + "-b", base + "-c", base + "-d", base + "-e", base + "-f"})
 		},
 	})
 
