@@ -13,7 +13,7 @@
 //	buckets/<name>            -> bucketRecord
 //	objects/<name>/<key>      -> objectRecord (a nested bucket per S3 bucket,
 //	                             so a listing is one cursor seek)
-//	blobs/<id>                -> "" (every blob an object or part references)
+//	blobs/<id>                -> "" (every blob file an object or part references)
 //	uploads/<name>/<key,id>   -> uploadRecord (ordered by key, then age)
 //	parts/<id>/<number>       -> partRecord
 //	meta/clean                -> "1" after a clean shutdown
@@ -292,7 +292,7 @@ type root struct {
 }
 
 // Id prefixes: blobs in the multipart root, and blobs kept inline in the
-// index (their bytes are the value of their blobs/<id> entry).
+// index (their bytes are the tail of their object's entry).
 const (
 	partPrefix   = "p"
 	inlinePrefix = "i"

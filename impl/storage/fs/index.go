@@ -3,6 +3,7 @@ package fs
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,8 +13,13 @@ import (
 	"github.com/s3gw/gateway/impl/storage"
 )
 
-// recordVersion prefixes every encoded record so the format can evolve.
-const recordVersion = 1
+// Record formats, the first byte of every index value: a JSON document, or
+// a JSON document followed by raw bytes (an inline object's body), so that
+// listings decode the document without touching the body.
+const (
+	recordVersion  = 1 // JSON
+	recordWithTail = 2 // uvarint length, JSON, tail
+)
 
 type bucketRecord struct {
 	Owner   string `json:"o"`
@@ -53,11 +59,43 @@ func encode(v any) ([]byte, error) {
 	return append([]byte{recordVersion}, b...), nil
 }
 
-func decode(b []byte, v any) error {
-	if len(b) == 0 || b[0] != recordVersion {
-		return fmt.Errorf("decode record: unknown format version")
+// encodeWithTail encodes v followed by tail.
+func encodeWithTail(v any, tail []byte) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
 	}
-	if err := json.Unmarshal(b[1:], v); err != nil {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(b)+len(tail))
+	out = append(out, recordWithTail)
+	out = binary.AppendUvarint(out, uint64(len(b)))
+	return append(append(out, b...), tail...), nil
+}
+
+// split returns a record's JSON document and its tail (nil for none). The
+// tail aliases b.
+func split(b []byte) (doc, tail []byte, err error) {
+	if len(b) == 0 {
+		return nil, nil, fmt.Errorf("decode record: empty")
+	}
+	switch b[0] {
+	case recordVersion:
+		return b[1:], nil, nil
+	case recordWithTail:
+		n, k := binary.Uvarint(b[1:])
+		if k <= 0 || uint64(len(b)-1-k) < n {
+			return nil, nil, fmt.Errorf("decode record: bad length")
+		}
+		return b[1+k : 1+k+int(n)], b[1+k+int(n):], nil
+	}
+	return nil, nil, fmt.Errorf("decode record: unknown format version %d", b[0])
+}
+
+func decode(b []byte, v any) error {
+	doc, _, err := split(b)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
 		return fmt.Errorf("decode record: %w", err)
 	}
 	return nil

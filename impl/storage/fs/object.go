@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -212,7 +213,13 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		}
 		// Stamp the time inside the commit so Last-Modified follows commit order.
 		rec.MTime = time.Now().UnixNano()
-		v, err := encode(rec)
+		var v []byte
+		if inline != nil {
+			// The body rides in the object's own entry: one write.
+			v, err = encodeWithTail(rec, inline)
+		} else {
+			v, err = encode(rec)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -221,11 +228,10 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		}
 		refs := tx.Bucket(bktBlobs)
 		for _, b := range rec.Blobs {
-			var v []byte
 			if isInline(b.ID) {
-				v = inline
+				continue
 			}
-			if err := refs.Put([]byte(b.ID), v); err != nil {
+			if err := refs.Put([]byte(b.ID), nil); err != nil {
 				return nil, err
 			}
 		}
@@ -233,6 +239,9 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 			return nil, nil
 		}
 		for _, b := range old.Blobs {
+			if isInline(b.ID) {
+				continue
+			}
 			if err := refs.Delete([]byte(b.ID)); err != nil {
 				return nil, err
 			}
@@ -278,24 +287,35 @@ func (s *Store) StatObject(ctx context.Context, bucket, key string) (storage.Obj
 }
 
 func getRecord(tx *bolt.Tx, bucket, key string) (*objectRecord, error) {
+	rec, _, err := getRecordTail(tx, bucket, key)
+	return rec, err
+}
+
+// getRecordTail is getRecord that also returns the entry's tail (an inline
+// object's bytes), valid only during tx.
+func getRecordTail(tx *bolt.Tx, bucket, key string) (*objectRecord, []byte, error) {
 	objs, err := objects(tx, bucket, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := objs.Get([]byte(key))
 	if v == nil {
-		return nil, storage.ErrNoSuchKey
+		return nil, nil, storage.ErrNoSuchKey
+	}
+	doc, tail, err := split(v)
+	if err != nil {
+		return nil, nil, err
 	}
 	rec := new(objectRecord)
-	if err := decode(v, rec); err != nil {
-		return nil, err
+	if err := json.Unmarshal(doc, rec); err != nil {
+		return nil, nil, fmt.Errorf("decode record: %w", err)
 	}
 	for _, b := range rec.Blobs {
 		if !validID(b.ID) {
-			return nil, fmt.Errorf("index entry %s/%s: bad blob id", bucket, key)
+			return nil, nil, fmt.Errorf("index entry %s/%s: bad blob id", bucket, key)
 		}
 	}
-	return rec, nil
+	return rec, tail, nil
 }
 
 // OpenObject pins the object's blobs and returns a reader over them.
@@ -305,15 +325,15 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Obj
 	s.pins.mu.Lock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		if rec, err = getRecord(tx, bucket, key); err != nil {
+		var tail []byte
+		if rec, tail, err = getRecordTail(tx, bucket, key); err != nil {
 			return err
 		}
 		if len(rec.Blobs) == 1 && isInline(rec.Blobs[0].ID) {
-			v := tx.Bucket(bktBlobs).Get([]byte(rec.Blobs[0].ID))
-			if int64(len(v)) != rec.Blobs[0].Size {
+			if int64(len(tail)) != rec.Blobs[0].Size {
 				return fmt.Errorf("index entry %s/%s: inline bytes missing", bucket, key)
 			}
-			inline = bytes.Clone(v)
+			inline = bytes.Clone(tail)
 		}
 		return nil
 	})
@@ -500,6 +520,9 @@ func (s *Store) DeleteObjects(ctx context.Context, bucket string, keys []string)
 				return nil, err
 			}
 			for _, b := range rec.Blobs {
+				if isInline(b.ID) {
+					continue
+				}
 				if err := refs.Delete([]byte(b.ID)); err != nil {
 					return nil, err
 				}
