@@ -6,7 +6,7 @@ FUZZTIME  ?= 5s
 PARALLEL  ?= 8
 DEV_DIR   ?= .tmp/dev
 
-.PHONY: dev test lint unit conformance fuzz bench build clean
+.PHONY: dev test lint unit conformance fuzz bench mutants build clean
 
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway
@@ -60,9 +60,28 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go benchmarks (never part of `make test`).
+## bench: the load generator against a freshly started gateway (fsync and
+## auth on, concurrency 8), then the Go micro-benchmarks. Never part of
+## `make test`. BENCH_FLAGS adds e.g. --target other.toml for a side-by-side run.
+BENCH_FLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./impl/...
+	$(GO) run ./cmd/s3bench $(BENCH_FLAGS)
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./impl/... -skip 'BenchmarkCompleteUpload'
+	$(GO) test -run '^$$' -bench BenchmarkCompleteUpload -benchtime 3x -count 3 ./impl/storage/fs/
+
+## mutants: mutation testing (gremlins) of the packages that implement S3
+## semantics and authentication, killed by their unit tests plus the
+## conformance suite run in-process. Slow (hours); not part of `make test`.
+MUTANT_PKGS ?= ./impl/checksum ./impl/presign ./impl/auth ./impl/storage/fs ./impl/s3api
+GREMLINS ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+mutants:
+	@mkdir -p .tmp/mutants
+	@for p in $(MUTANT_PKGS); do \
+	  out=.tmp/mutants/$$(echo $$p | tr / _ | sed 's/^\._//'); \
+	  echo "mutants: $$p"; \
+	  $(GREMLINS) unleash --tags mutation --workers 1 --timeout-coefficient 5 -o $$out.json $$p > $$out.log 2>&1; \
+	  grep -E "^(Killed|Efficacy|Mutator coverage)" $$out.log; \
+	done
 
 clean:
 	rm -rf bin .tmp

@@ -3,12 +3,17 @@
 package tokens_test
 
 import (
+	"os"
 	"testing"
 
+	"github.com/s3gw/gateway/conformance"
 	"github.com/s3gw/gateway/impl/gateway/gatewaytest"
 )
 
-// TestConformanceSuite runs the conformance suite against an in-process
-// gateway, so that mutation testing (make mutants) sees which mutants of
-// this package the suite kills, not only the unit tests.
-func TestConformanceSuite(t *testing.T) { gatewaytest.RunSuite(t) }
+func TestMain(m *testing.M) { os.Exit(gatewaytest.MutationMain(m)) }
+
+// TestConformanceSuite runs the conformance cases that exercise this
+// package against an in-process gateway, so that mutation testing
+// (make mutants) counts the mutants the suite kills, not only the unit
+// tests' kills.
+func TestConformanceSuite(t *testing.T) { gatewaytest.RunSuite(t, conformance.Macaroon) }

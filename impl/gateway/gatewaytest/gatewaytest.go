@@ -6,6 +6,7 @@ package gatewaytest
 import (
 	"bytes"
 	"context"
+	"flag"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -18,8 +19,9 @@ import (
 )
 
 // RunSuite builds a gateway with its default settings (authentication on)
-// and the launched credentials, and runs every conformance case against it.
-func RunSuite(t *testing.T) {
+// and the launched credentials, and runs the conformance cases of the given
+// features (all when none) against it.
+func RunSuite(t *testing.T, features ...conformance.Feature) {
 	t.Helper()
 	const token = "gatewaytest-token"
 	seed := &mock.Seed{Keys: []mock.SeedKey{{AccessKey: "conformance-cp-key", SecretKey: "conformance-cp-secret", ProjectID: "conformance"}}}
@@ -55,5 +57,18 @@ func RunSuite(t *testing.T) {
 	})
 	target := launch.TargetAt(srv.URL, "/s3", env, cp.URL, token)
 	target.Name = "gateway (in-process)"
+	if len(features) > 0 {
+		target.Features = features
+	}
 	conformance.Run(t, target)
+}
+
+// MutationMain is TestMain for the mutation-testing suites: the cases run
+// 16 at a time (they are parallel and mostly wait), so each mutant's test
+// run stays short.
+func MutationMain(m *testing.M) int {
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == f.DefValue {
+		_ = flag.Set("test.parallel", "16")
+	}
+	return m.Run()
 }
