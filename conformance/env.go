@@ -184,6 +184,12 @@ func (e *Env) Get(bucket, key string) []byte {
 // bounded concurrency.
 func (e *Env) PutMany(bucket string, n int, name func(i int) string, body func(i int) []byte) {
 	e.T.Helper()
+	mustf(e.T, PutObjects(e.ctx(), e.SDK, bucket, n, name, body), "PutMany")
+}
+
+// PutObjects stores n objects through c, 16 at a time, and returns the first
+// error.
+func PutObjects(ctx context.Context, c *s3.Client, bucket string, n int, name func(i int) string, body func(i int) []byte) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	sem := make(chan struct{}, 16)
@@ -193,7 +199,7 @@ func (e *Env) PutMany(bucket string, n int, name func(i int) string, body func(i
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
+			_, err := c.PutObject(ctx, &s3.PutObjectInput{
 				Bucket: aws.String(bucket), Key: aws.String(name(i)), Body: bytes.NewReader(body(i)),
 			})
 			if err != nil {
@@ -203,9 +209,7 @@ func (e *Env) PutMany(bucket string, n int, name func(i int) string, body func(i
 	}
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		e.T.Fatalf("%v", err)
-	}
+	return <-errs
 }
 
 // ErrorCode returns the S3 error code of an SDK error, or "" for none.

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -257,7 +256,10 @@ func TestAWSCLIListing(t *testing.T) {
 	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws_("cli-listing")}); err != nil {
 		t.Fatal(err)
 	}
-	putKeys(t, sdk, "cli-listing", 2500, func(i int) string { return fmt.Sprintf("d%02d/key-%04d", i%17, i) })
+	name := func(i int) string { return fmt.Sprintf("d%02d/key-%04d", i%17, i) }
+	if err := conformance.PutObjects(ctx, sdk, "cli-listing", 2500, name, func(int) []byte { return []byte("x") }); err != nil {
+		t.Fatal(err)
+	}
 	ls := aws.run("s3", "ls", "--recursive", "s3://cli-listing")
 	seen := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(ls), "\n") {
@@ -346,28 +348,3 @@ func TestAWSCLISyncAndPresign(t *testing.T) {
 }
 
 func aws_(s string) *string { return &s }
-
-// putKeys stores n one-byte objects concurrently through the SDK.
-func putKeys(t *testing.T, c *s3.Client, bucket string, n int, name func(int) string) {
-	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	sem := make(chan struct{}, 16)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws_(bucket), Key: aws_(name(i)), Body: strings.NewReader("x")})
-			if err != nil {
-				errs <- err
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-}

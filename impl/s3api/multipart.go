@@ -98,12 +98,18 @@ func (h *Handler) upload(rq *request) (storage.Upload, error) {
 	return h.opts.Backend.GetUpload(rq.r.Context(), rq.bucket, rq.key, rq.query.Get("uploadId"))
 }
 
-func (h *Handler) uploadPart(rq *request) error {
+// partOf reads an UploadPart's part number and finds its upload.
+func (h *Handler) partOf(rq *request) (int, storage.Upload, error) {
 	n, err := h.partNumber(rq)
 	if err != nil {
-		return err
+		return 0, storage.Upload{}, err
 	}
 	up, err := h.upload(rq)
+	return n, up, err
+}
+
+func (h *Handler) uploadPart(rq *request) error {
+	n, up, err := h.partOf(rq)
 	if err != nil {
 		return err
 	}
@@ -161,11 +167,7 @@ func hasAlg(exps []checksum.Expectation, alg string) bool {
 // uploadPartCopy is UploadPart with its bytes taken from an existing object
 // (x-amz-copy-source), optionally a range of it.
 func (h *Handler) uploadPartCopy(rq *request) error {
-	n, err := h.partNumber(rq)
-	if err != nil {
-		return err
-	}
-	up, err := h.upload(rq)
+	n, up, err := h.partOf(rq)
 	if err != nil {
 		return err
 	}

@@ -110,43 +110,37 @@ func routeBucket(method string, q url.Values) *operation {
 	return refuse("Unknown", s3err.MethodNotAllowed)
 }
 
+// Object operations by method: plain, and on a multipart upload (?uploadId).
+// A PUT with x-amz-copy-source is the copying variant.
+var (
+	objectOps = map[string]*operation{
+		http.MethodPut: opPutObject, http.MethodGet: opGetObject, http.MethodHead: opHeadObject, http.MethodDelete: opDeleteObject,
+	}
+	uploadOps = map[string]*operation{
+		http.MethodPut: opUploadPart, http.MethodPost: opCompleteUpload, http.MethodGet: opListParts, http.MethodDelete: opAbortUpload,
+	}
+	copyingOps = map[*operation]*operation{opPutObject: opCopyObject, opUploadPart: opUploadPartCopy}
+)
+
 func routeObject(method string, q url.Values, hdr http.Header) *operation {
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Object?"+name, s3err.NotImplemented)
 	}
-	if q.Has("uploadId") {
-		switch method {
-		case http.MethodPut:
-			if hdr.Get("x-amz-copy-source") != "" {
-				return opUploadPartCopy
-			}
-			return opUploadPart
-		case http.MethodPost:
-			return opCompleteUpload
-		case http.MethodGet:
-			return opListParts
-		case http.MethodDelete:
-			return opAbortUpload
-		}
-		return refuse("Unknown", s3err.MethodNotAllowed)
-	}
-	if method == http.MethodPost && q.Has("uploads") {
+	table := objectOps
+	switch {
+	case q.Has("uploadId"):
+		table = uploadOps
+	case method == http.MethodPost && q.Has("uploads"):
 		return opCreateUpload
 	}
-	switch method {
-	case http.MethodPut:
-		if hdr.Get("x-amz-copy-source") != "" {
-			return opCopyObject
-		}
-		return opPutObject
-	case http.MethodGet:
-		return opGetObject
-	case http.MethodHead:
-		return opHeadObject
-	case http.MethodDelete:
-		return opDeleteObject
+	op, ok := table[method]
+	if !ok {
+		return refuse("Unknown", s3err.MethodNotAllowed)
 	}
-	return refuse("Unknown", s3err.MethodNotAllowed)
+	if c, ok := copyingOps[op]; ok && hdr.Get("x-amz-copy-source") != "" {
+		return c
+	}
+	return op
 }
 
 func unsupportedIn(q url.Values) string {

@@ -283,12 +283,9 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		if err != nil {
 			return nil, err
 		}
-		var old *objectRecord
-		if v := objs.Get([]byte(key)); v != nil {
-			old = new(objectRecord)
-			if err := decode(v, old); err != nil {
-				return nil, err
-			}
+		old, err := current(objs, key)
+		if err != nil {
+			return nil, err
 		}
 		if err := checkConditions(old, opts.Conditions); err != nil {
 			return nil, err

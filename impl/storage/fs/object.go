@@ -201,12 +201,9 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		if err != nil {
 			return nil, err
 		}
-		var old *objectRecord
-		if v := objs.Get([]byte(key)); v != nil {
-			old = new(objectRecord)
-			if err := decode(v, old); err != nil {
-				return nil, err
-			}
+		old, err := current(objs, key)
+		if err != nil {
+			return nil, err
 		}
 		if err := checkConditions(old, cond); err != nil {
 			return nil, err
@@ -255,6 +252,19 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		return storage.ObjectInfo{}, err
 	}
 	return rec.info(key), nil
+}
+
+// current returns the record a write would replace, or nil.
+func current(objs *bolt.Bucket, key string) (*objectRecord, error) {
+	v := objs.Get([]byte(key))
+	if v == nil {
+		return nil, nil
+	}
+	old := new(objectRecord)
+	if err := decode(v, old); err != nil {
+		return nil, err
+	}
+	return old, nil
 }
 
 func checkConditions(old *objectRecord, c storage.Conditions) error {
