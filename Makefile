@@ -80,7 +80,7 @@ mutants:
 	  out=.tmp/mutants/$$(echo $$p | tr / _ | sed 's/^\._//'); \
 	  echo "mutants: $$p"; \
 	  $(GREMLINS) unleash --tags mutation --workers 1 --timeout-coefficient 5 -o $$out.json $$p > $$out.log 2>&1; \
-	  grep -E "^(Killed|Efficacy|Mutator coverage)" $$out.log; \
+	  grep -E "^(Killed|Test efficacy|Mutator coverage)" $$out.log; \
 	done
 
 clean:
