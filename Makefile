@@ -6,7 +6,7 @@ FUZZTIME  ?= 5s
 PARALLEL  ?= 8
 DEV_DIR   ?= .tmp/dev
 
-.PHONY: dev test lint unit conformance fuzz bench mutants build clean
+.PHONY: dev test lint unit conformance fuzz bench mutants image build clean
 
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway
@@ -58,6 +58,17 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg > .tmp/fuzz.log 2>&1 || { cat .tmp/fuzz.log; exit 1; }; \
 	  done; \
 	done
+
+## image: container images of the gateway and the mock control plane, FROM
+## scratch (nothing is pulled): s3gw/gateway:dev and s3gw/controlplane-mock:dev.
+image:
+	@rm -rf .tmp/image && mkdir -p .tmp/image/gateway .tmp/image/controlplane-mock
+	CGO_ENABLED=0 $(GO) build -trimpath -o .tmp/image/gateway/gateway ./cmd/gateway
+	CGO_ENABLED=0 $(GO) build -trimpath -o .tmp/image/controlplane-mock/controlplane-mock ./controlplane-mock
+	cp cmd/gateway/Dockerfile .tmp/image/gateway/
+	cp controlplane-mock/Dockerfile fixtures/controlplane/seed.toml .tmp/image/controlplane-mock/
+	docker build -q -t s3gw/gateway:dev .tmp/image/gateway
+	docker build -q -t s3gw/controlplane-mock:dev .tmp/image/controlplane-mock
 
 ## bench: the load generator against a freshly started gateway (fsync and
 ## auth on, concurrency 8), then the Go micro-benchmarks. Never part of

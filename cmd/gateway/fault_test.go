@@ -156,4 +156,11 @@ func TestControlPlaneFaults(t *testing.T) {
 	if err := g.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	// No token, secret or signature reached the log.
+	log := g.LogTail(1 << 20)
+	for _, secret := range []string{minted.Token, target.ControlPlaneKey.SecretKey, cp.Token, "Signature="} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the gateway log contains %q", secret[:min(len(secret), 16)]+"…")
+		}
+	}
 }
