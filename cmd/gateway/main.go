@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -78,7 +79,7 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		}
 	}
 	log.Info("gateway listening", "addr", addr, "tls", cfg.TLSCertFile != "", "s3_prefix", cfg.PathPrefix+"/",
-		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", cfg.ControlPlaneURL)
+		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redactedURL(cfg.ControlPlaneURL))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -98,4 +99,12 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// redactedURL hides userinfo credentials in a URL for logging.
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable)"
 }

@@ -199,7 +199,9 @@ func Verify(rootKey []byte, token, op, bucket, key string, now time.Time) (*Gran
 		return nil, &tokenError{http.StatusForbidden, "operation " + op + " is outside the token's caveats"}
 	case bucket != "" && g.Bucket != "" && bucket != g.Bucket:
 		return nil, &tokenError{http.StatusForbidden, "bucket " + bucket + " is outside the token's caveats"}
-	case g.Prefix != "" && bucket != "" && !strings.HasPrefix(key, g.Prefix):
+	case g.Prefix != "" && bucket != "" && key != "" && !strings.HasPrefix(key, g.Prefix):
+		// An empty key is a bucket-wide request (a batch delete, say)
+		// whose keys the gateway checks against the grant itself.
 		return nil, &tokenError{http.StatusForbidden, "key is outside the token's prefix"}
 	}
 	return g, nil

@@ -6,6 +6,7 @@
 package mock
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -124,7 +125,7 @@ func (s *Server) Handler() http.Handler {
 // guard applies the injected faults and the bearer token.
 func (s *Server) guard(h http.HandlerFunc) http.Handler {
 	return s.faulty(func(w http.ResponseWriter, r *http.Request) {
-		if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
+		if s.token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+s.token)) != 1 {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "missing or wrong internal API token"})
 			return
 		}

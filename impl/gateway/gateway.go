@@ -13,7 +13,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/s3gw/gateway/impl/accesslog"
@@ -76,7 +78,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	tokenVerifier := &tokens.Verifier{Verify: cp.VerifyToken, TTL: cfg.TokenCacheTTL}
 	m.CounterFunc("token_cache_hits_total", "Bearer-token checks answered from the cache.", func() float64 { return float64(tokenVerifier.Hits.Load()) })
 	m.CounterFunc("token_cache_misses_total", "Bearer-token checks that asked the control plane.", func() float64 { return float64(tokenVerifier.Misses.Load()) })
-	signer := &presign.Signer{Secrets: cfg.PresignSecrets}
+	signer := &presign.Signer{Secrets: cfg.PresignSecrets, Prefix: cfg.PathPrefix}
 	authn := &auth.Chain{
 		SigV4:       &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
 		Tokens:      tokenVerifier,
@@ -138,7 +140,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 func (g *Gateway) warnings() []string {
 	w := g.cfg.Warnings()
 	if err := g.probe.Err(); err != nil {
-		w = append(w, "control plane "+g.cfg.ControlPlaneURL+" is unreachable: "+err.Error())
+		w = append(w, "the control plane is unreachable: "+redact(err.Error(), g.cfg.ControlPlaneURL))
 	}
 	if g.recorder != nil {
 		if n := g.recorder.Lost(); n > 0 {
@@ -260,4 +262,13 @@ func tokenKeys(secrets []string) [][]byte {
 		keys[i] = m.Sum(nil)
 	}
 	return keys
+}
+
+// redact removes userinfo a URL might carry from a message about it.
+func redact(msg, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return msg
+	}
+	return strings.ReplaceAll(msg, u.User.String()+"@", "")
 }

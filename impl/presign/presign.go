@@ -18,9 +18,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
@@ -43,7 +45,9 @@ var actions = map[string]auth.Action{
 // Signer signs and verifies URLs. It implements auth.PresignVerifier.
 type Signer struct {
 	Secrets []string
-	Now     func() time.Time
+	// Prefix is the S3 API's mount point, to read a URL's bucket and key.
+	Prefix string
+	Now    func() time.Time
 }
 
 func (s *Signer) now() time.Time {
@@ -115,7 +119,26 @@ func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
 	if !known {
 		return nil, s3err.AccessDenied
 	}
-	return &auth.Principal{Project: q.Get(paramProject), Actions: []auth.Action{action}, Method: "gateway-presign"}, nil
+	// The signature pins the path; the principal is confined to it too, so
+	// the S3 layer's own scope check agrees.
+	bucket, key, ok := s.objectOf(r.URL.EscapedPath())
+	if !ok {
+		return nil, s3err.AccessDenied.With("The gateway presigned URL does not name an object.")
+	}
+	return &auth.Principal{Project: q.Get(paramProject), Bucket: bucket, Prefix: key,
+		Actions: []auth.Action{action}, Method: "gateway-presign"}, nil
+}
+
+// objectOf reads the bucket and key of an escaped object path.
+func (s *Signer) objectOf(escaped string) (bucket, key string, ok bool) {
+	rest, found := strings.CutPrefix(escaped, s.Prefix+"/")
+	if !found {
+		return "", "", false
+	}
+	rawBucket, rawKey, _ := strings.Cut(rest, "/")
+	bucket, err1 := url.PathUnescape(rawBucket)
+	key, err2 := url.PathUnescape(rawKey)
+	return bucket, key, err1 == nil && err2 == nil && bucket != "" && key != ""
 }
 
 // Handler serves POST /v1/presign.
@@ -169,8 +192,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "method must be GET, PUT, HEAD or DELETE")
 		return
-	case req.Bucket == "" || req.Key == "":
-		writeError(w, http.StatusBadRequest, "InvalidRequest", "bucket and key are required")
+	case !s3api.ValidBucketName(req.Bucket):
+		writeError(w, http.StatusBadRequest, "InvalidBucketName", "bucket must be a valid S3 bucket name")
+		return
+	case req.Key == "" || len(req.Key) > s3api.MaxKeyBytes || !utf8.ValidString(req.Key):
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "key must be 1 to 1024 bytes of UTF-8")
 		return
 	case req.ExpiresIn <= 0 || time.Duration(req.ExpiresIn)*time.Second > MaxExpiry:
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "expires_in must be from 1 to 604800 seconds")

@@ -13,8 +13,8 @@ import (
 func TestSignAndVerify(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	old := &Signer{Secrets: []string{"old"}, Now: clock}
-	rotated := &Signer{Secrets: []string{"new", "old"}, Now: clock}
+	old := &Signer{Secrets: []string{"old"}, Prefix: "/s3", Now: clock}
+	rotated := &Signer{Secrets: []string{"new", "old"}, Prefix: "/s3", Now: clock}
 	u := &url.URL{Scheme: "http", Host: "gw", Path: "/s3/b/a key+/é"}
 	minted := old.Sign(u, "GET", "p1", now.Add(time.Hour))
 
@@ -26,7 +26,7 @@ func TestSignAndVerify(t *testing.T) {
 		}
 		p, err := s.Principal(r)
 		if code == "" {
-			if err != nil || p.Project != "p1" || len(p.Actions) != 1 || p.Actions[0] != "get" {
+			if err != nil || p.Project != "p1" || len(p.Actions) != 1 || p.Actions[0] != "get" || p.Bucket != "b" || p.Prefix != "a key+/é" {
 				t.Fatalf("%s %s: %+v %v", method, raw, p, err)
 			}
 			return

@@ -36,7 +36,7 @@ func (h *Handler) createMultipartUpload(rq *request) error {
 	}
 	up, err := h.opts.Backend.CreateUpload(rq.r.Context(), rq.bucket, rq.key, storage.UploadOptions{
 		Metadata:          meta,
-		Owner:             rq.principal.Project,
+		Owner:             writer(rq),
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,
 		CreateBucketFor:   h.createFor(rq),
@@ -251,6 +251,9 @@ func (h *Handler) completeMultipartUpload(rq *request) error {
 	for i, p := range req.Parts {
 		if p.PartNumber == nil {
 			return s3err.MalformedXML
+		}
+		if *p.PartNumber < 1 || *p.PartNumber > h.opts.MaxParts {
+			return s3err.InvalidPart // no such part can have been uploaded
 		}
 		parts[i] = storage.CompletedPart{
 			Number:    *p.PartNumber,

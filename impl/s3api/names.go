@@ -12,8 +12,8 @@ import (
 // MaxKeyBytes is S3's limit on the length of a key in UTF-8.
 const MaxKeyBytes = 1024
 
-// validBucketName applies S3's naming rules for general purpose buckets.
-func validBucketName(name string) bool {
+// ValidBucketName applies S3's naming rules for general purpose buckets.
+func ValidBucketName(name string) bool {
 	if len(name) < 3 || len(name) > 63 {
 		return false
 	}
@@ -50,7 +50,7 @@ func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' 
 // checkBucketName refuses names S3 would refuse, and names the gateway's own
 // endpoints reserve.
 func (h *Handler) checkBucketName(name string) error {
-	if !validBucketName(name) || slices.Contains(h.opts.ReservedBuckets, name) {
+	if !ValidBucketName(name) || slices.Contains(h.opts.ReservedBuckets, name) {
 		return s3err.InvalidBucketName.With("The specified bucket is not valid: " + name)
 	}
 	return nil

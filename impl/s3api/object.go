@@ -118,9 +118,18 @@ func bodySize(r *http.Request) (int64, error) {
 	return r.ContentLength, nil
 }
 
+// writer is the project a write belongs to, which must own the bucket when
+// the write commits; "" for the anonymous development principal.
+func writer(rq *request) string {
+	if rq.principal.Anonymous {
+		return ""
+	}
+	return rq.principal.Project
+}
+
 // createFor returns the project a write may create a missing bucket for.
 func (h *Handler) createFor(rq *request) string {
-	if !h.opts.AutoCreateBuckets || !validBucketName(rq.bucket) {
+	if !h.opts.AutoCreateBuckets || !ValidBucketName(rq.bucket) {
 		return ""
 	}
 	for _, r := range h.opts.ReservedBuckets {
@@ -166,6 +175,7 @@ func (h *Handler) putObject(rq *request) error {
 		ContentMD5:      wantMD5,
 		Conditions:      cond,
 		CreateBucketFor: h.createFor(rq),
+		Owner:           writer(rq),
 	}
 	var body io.Reader = rq.r.Body
 	if len(exps) > 0 {
@@ -390,7 +400,7 @@ func (h *Handler) copyObject(rq *request) error {
 		Metadata: meta,
 		SourceCheck: func(si storage.ObjectInfo) error {
 			if meta != nil {
-				meta.Checksums = si.Checksums // same bytes, same checksums
+				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
 			}
 			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
 				return err
@@ -399,6 +409,7 @@ func (h *Handler) copyObject(rq *request) error {
 		},
 		Conditions:      cond,
 		CreateBucketFor: h.createFor(rq),
+		Owner:           writer(rq),
 	})
 	if err != nil {
 		if errors.Is(err, storage.ErrNoSuchKey) || errors.Is(err, storage.ErrNoSuchBucket) {

@@ -228,12 +228,12 @@ func TestValidBucketName(t *testing.T) {
 	bad := []string{"ab", strings.Repeat("a", 64), "ABC", "a_b", "-ab", "ab-", ".ab", "ab.", "a..b", "a.-b", "a-.b",
 		"192.168.5.4", "xn--abc", "sthree-abc", "abc-s3alias", "abc--ol-s3", "a b", "abc.mrap", "amzn-s3-demo-x", "abc--x-s3", "abc--table-s3"}
 	for _, n := range good {
-		if !validBucketName(n) {
+		if !ValidBucketName(n) {
 			t.Errorf("%q refused", n)
 		}
 	}
 	for _, n := range bad {
-		if validBucketName(n) {
+		if ValidBucketName(n) {
 			t.Errorf("%q accepted", n)
 		}
 	}

@@ -49,6 +49,8 @@ func toAPIError(err error) (*s3err.Error, bool) {
 		return s3err.BadDigest, true
 	case errors.Is(err, storage.ErrIncompleteBody):
 		return s3err.IncompleteBody, true
+	case errors.Is(err, storage.ErrNotOwner):
+		return s3err.AccessDenied, true
 	case errors.Is(err, storage.ErrNoSuchUpload):
 		return s3err.NoSuchUpload, true
 	case errors.Is(err, storage.ErrInvalidPart):

@@ -31,6 +31,9 @@ var (
 	ErrInvalidPart        = errors.New("storage: invalid part")
 	ErrInvalidPartOrder   = errors.New("storage: invalid part order")
 	ErrEntityTooSmall     = errors.New("storage: part too small")
+	// ErrNotOwner refuses a write into a bucket another project owns (a
+	// bucket that appeared while the write was streaming).
+	ErrNotOwner = errors.New("storage: bucket owned by another project")
 )
 
 // Backend is the storage seen by the S3 API.
@@ -83,6 +86,8 @@ type Multipart interface {
 type UploadOptions struct {
 	// Metadata is kept for the completed object.
 	Metadata
+	// Owner is the uploader's project; as in PutOptions, a bucket another
+	// project owns refuses the upload.
 	Owner string
 	// ChecksumAlgorithm (lower case) and ChecksumType (COMPOSITE or
 	// FULL_OBJECT) ask for a checksum of the whole object at completion.
@@ -237,6 +242,9 @@ type PutOptions struct {
 	// CreateBucketFor, when non-empty, creates a missing bucket for this
 	// project in the same commit as the object.
 	CreateBucketFor string
+	// Owner, when non-empty, is the writer's project: the commit refuses
+	// (ErrNotOwner) a bucket that another project owns.
+	Owner string
 	// LateChecksums, when set, is called once the body has been read
 	// (and verified) to get checksums known only then, such as trailer
 	// values; they are stored with the object.
@@ -253,6 +261,8 @@ type CopyOptions struct {
 	SourceCheck func(ObjectInfo) error
 	Conditions
 	CreateBucketFor string
+	// Owner is as in PutOptions.
+	Owner string
 }
 
 // ListOptions selects a page of a bucket listing.

@@ -43,6 +43,7 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	pending []Event
+	closed  bool
 
 	Sent, Dropped, Failed atomic.Int64
 }
@@ -72,10 +73,11 @@ func New(send SendFunc, opts Options) *Recorder {
 	return r
 }
 
-// Record queues an event; it never blocks. A full queue drops the event.
+// Record queues an event; it never blocks. A full queue, or a recorder
+// already closed, drops the event (and counts it).
 func (r *Recorder) Record(e Event) {
 	r.mu.Lock()
-	if len(r.pending) >= r.opts.QueueSize {
+	if len(r.pending) >= r.opts.QueueSize || r.closed {
 		r.mu.Unlock()
 		r.Dropped.Add(1)
 		return
@@ -170,7 +172,12 @@ func (r *Recorder) deliver(batch []Event, retry bool) {
 // Close stops accepting work, flushes what is queued (one attempt) and
 // waits for the sender, at most until ctx ends.
 func (r *Recorder) Close(ctx context.Context) error {
-	r.once.Do(func() { close(r.stop) })
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		close(r.stop)
+	})
 	select {
 	case <-r.done:
 		return nil

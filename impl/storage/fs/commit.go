@@ -142,6 +142,7 @@ func isRefusal(err error) bool {
 		storage.ErrNoSuchBucket, storage.ErrNoSuchKey, storage.ErrBucketNotEmpty,
 		storage.ErrBucketOwnedByYou, storage.ErrBucketTaken, storage.ErrPreconditionFailed,
 		storage.ErrNoSuchUpload, storage.ErrInvalidPart, storage.ErrInvalidPartOrder, storage.ErrEntityTooSmall,
+		storage.ErrNotOwner,
 	} {
 		if errors.Is(err, e) {
 			return true
@@ -159,6 +160,7 @@ func (s *Store) removeBlobs(ids []string) {
 			continue // its bytes went with its index entry
 		}
 		if err := os.Remove(s.blobPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.leaked.Store(true)
 			s.log.Warn("storage: could not remove unreferenced blob", "blob", id, "err", err)
 		}
 	}
@@ -184,6 +186,13 @@ func (p *pinSet) pinLocked(ids []string) {
 	for _, id := range ids {
 		p.count[id]++
 	}
+}
+
+// anyDoomed reports whether an unreferenced blob waits for a reader.
+func (p *pinSet) anyDoomed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.doomed) > 0
 }
 
 // unpin drops the references and returns the ids that must now be removed.

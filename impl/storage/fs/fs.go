@@ -95,6 +95,10 @@ type Store struct {
 	pins pinSet
 
 	batches atomic.Int64 // index commits made, for tests and metrics
+
+	// leaked is set when a blob could not be removed: the next start must
+	// scan for orphans even after a clean shutdown.
+	leaked atomic.Bool
 }
 
 var _ storage.Backend = (*Store)(nil)
@@ -187,9 +191,17 @@ func (s *Store) Close() error {
 	close(s.commits)
 	s.mu.Unlock()
 	<-s.done
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bktMeta).Put(keyClean, []byte("1"))
-	})
+	var err error
+	if s.pins.anyDoomed() || s.leaked.Load() {
+		// Blobs still pinned by readers that outlived the shutdown, or
+		// whose removal failed: leave the store marked unclean so the
+		// next start collects them.
+		s.log.Warn("storage: closing with blobs left to collect at the next start")
+	} else {
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bktMeta).Put(keyClean, []byte("1"))
+		})
+	}
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}

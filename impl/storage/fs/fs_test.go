@@ -371,7 +371,7 @@ func TestMultiBlobRanges(t *testing.T) {
 		rec.Size += b.size
 	}
 	rec.ETag = "x"
-	if _, err := s.commitObject("b", "m", rec, nil, storage.Conditions{}, ""); err != nil {
+	if _, err := s.commitObject("b", "m", rec, nil, storage.Conditions{}, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	whole := strings.Join(parts, "")

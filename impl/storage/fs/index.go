@@ -147,6 +147,24 @@ func objects(tx *bolt.Tx, bucket, createFor string) (*bolt.Bucket, error) {
 	return tx.Bucket(bktObjects).Bucket([]byte(bucket)), nil
 }
 
+// writable returns the nested index bucket a write of project owner goes
+// to, creating the S3 bucket for createFor when missing, and refusing a
+// bucket another project owns (owner "" skips that check).
+func writable(tx *bolt.Tx, bucket, owner, createFor string) (*bolt.Bucket, error) {
+	objs, err := objects(tx, bucket, createFor)
+	if err != nil || owner == "" {
+		return objs, err
+	}
+	var rec bucketRecord
+	if err := decode(tx.Bucket(bktBuckets).Get([]byte(bucket)), &rec); err != nil {
+		return nil, err
+	}
+	if rec.Owner != owner {
+		return nil, storage.ErrNotOwner
+	}
+	return objs, nil
+}
+
 func createBucket(tx *bolt.Tx, name, owner string) error {
 	buckets := tx.Bucket(bktBuckets)
 	if v := buckets.Get([]byte(name)); v != nil {

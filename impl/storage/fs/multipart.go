@@ -98,6 +98,9 @@ func splitUploadKey(k []byte) (key, id string, ok bool) {
 	return "", "", false
 }
 
+// validPartNumber guards the index against numbers partKey cannot hold.
+func validPartNumber(n int) bool { return n >= 1 && n <= 10000 }
+
 func partKey(n int) []byte {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], uint32(n))
@@ -142,7 +145,7 @@ func (s *Store) CreateUpload(ctx context.Context, bucket, key string, opts stora
 		ContentType: opts.ContentType, Headers: nonEmpty(opts.Headers), User: nonEmpty(opts.User),
 		ChecksumAlg: opts.ChecksumAlgorithm, ChecksumType: opts.ChecksumType}
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		if _, err := objects(tx, bucket, opts.CreateBucketFor); err != nil {
+		if _, err := writable(tx, bucket, opts.Owner, opts.CreateBucketFor); err != nil {
 			return nil, err
 		}
 		ups, err := tx.Bucket(bktUploads).CreateBucketIfNotExists([]byte(bucket))
@@ -180,6 +183,9 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, id string) (storage.
 
 // PutPart stores a part, replacing an earlier part with its number.
 func (s *Store) PutPart(ctx context.Context, bucket, key, id string, number int, body io.Reader, opts storage.PartOptions) (storage.Part, error) {
+	if !validPartNumber(number) {
+		return storage.Part{}, fmt.Errorf("part number %d: %w", number, storage.ErrInvalidPart)
+	}
 	if _, err := s.GetUpload(ctx, bucket, key, id); err != nil {
 		return storage.Part{}, err
 	}
@@ -255,8 +261,10 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, id string, after, li
 			}
 			out.Parts = append(out.Parts, rec.part(int(binary.BigEndian.Uint32(k))))
 		}
-		if out.Truncated {
+		if out.Truncated && len(out.Parts) > 0 {
 			out.Next = out.Parts[len(out.Parts)-1].Number
+		} else if out.Truncated {
+			out.Next = after
 		}
 		return nil
 	})
@@ -348,6 +356,9 @@ func assemble(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart
 		}
 	}
 	for i, want := range list {
+		if !validPartNumber(want.Number) {
+			return nil, nil, fmt.Errorf("part number %d: %w", want.Number, storage.ErrInvalidPart)
+		}
 		v := parts.Get(partKey(want.Number))
 		if v == nil {
 			return nil, nil, fmt.Errorf("part %d was not uploaded: %w", want.Number, storage.ErrInvalidPart)

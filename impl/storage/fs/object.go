@@ -148,6 +148,7 @@ func (s *Store) discardBlob(id string) {
 		return
 	}
 	if err := os.Remove(s.blobPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.leaked.Store(true)
 		s.log.Warn("storage: could not remove unreferenced blob", "blob", id, "err", err)
 	}
 }
@@ -169,7 +170,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if opts.LateChecksums != nil {
 		rec.Checksums = nonEmpty(opts.LateChecksums())
 	}
-	return s.commitObject(bucket, key, rec, b.data, opts.Conditions, opts.CreateBucketFor)
+	return s.commitObject(bucket, key, rec, b.data, opts.Conditions, opts.Owner, opts.CreateBucketFor)
 }
 
 func setMetadata(rec *objectRecord, m *storage.Metadata) {
@@ -189,7 +190,7 @@ func nonEmpty(m map[string]string) map[string]string {
 // commitObject makes rec the current version of bucket/key, checking the
 // write's conditions in the same transaction. inline holds the bytes of a
 // single inline blob. On refusal it drops rec's blobs.
-func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byte, cond storage.Conditions, createFor string) (storage.ObjectInfo, error) {
+func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byte, cond storage.Conditions, owner, createFor string) (storage.ObjectInfo, error) {
 	dirs := make([]string, 0, len(rec.Blobs))
 	for _, b := range rec.Blobs {
 		if !isInline(b.ID) {
@@ -197,7 +198,11 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		}
 	}
 	err := s.submit(&commit{dirs: dirs, apply: func(tx *bolt.Tx) ([]string, error) {
-		objs, err := objects(tx, bucket, createFor)
+		if cond.IfMatch != "" && tx.Bucket(bktObjects).Bucket([]byte(bucket)) == nil {
+			// Nothing to match: refuse before creating the bucket.
+			return nil, storage.ErrNoSuchBucket
+		}
+		objs, err := writable(tx, bucket, owner, createFor)
 		if err != nil {
 			return nil, err
 		}
@@ -577,5 +582,10 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		meta = opts.Metadata
 	}
 	setMetadata(rec, meta)
-	return s.commitObject(dst.Bucket, dst.Key, rec, b.data, opts.Conditions, opts.CreateBucketFor)
+	if obj.info.ChecksumType == "COMPOSITE" {
+		// A checksum of part checksums does not describe a copy made in
+		// one piece.
+		rec.Checksums = nil
+	}
+	return s.commitObject(dst.Bucket, dst.Key, rec, b.data, opts.Conditions, opts.Owner, opts.CreateBucketFor)
 }
