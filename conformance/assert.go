@@ -73,6 +73,43 @@ func header(resp *httpexpect.Response, name string) string {
 	return resp.Raw().Header.Get(name)
 }
 
+// wantStatus fails the case unless a raw response has the HTTP status,
+// showing the body (an S3 error document, usually) when it has not.
+func wantStatus(t T, resp *httpexpect.Response, status int) {
+	t.Helper()
+	if got := resp.Raw().StatusCode; got != status {
+		t.Fatalf("HTTP status = %d, want %d\nbody: %s", got, status, quoteIfString(resp.Body().Raw()))
+	}
+}
+
+// wantBody fails the case unless a raw response has the HTTP status and
+// exactly the body.
+func wantBody(t T, resp *httpexpect.Response, status int, body string) {
+	t.Helper()
+	wantStatus(t, resp, status)
+	resp.Body().IsEqual(body)
+}
+
+// wantPutStored fails the case unless resp, of a raw PutObject of body to
+// bucket/key, is 200 with the ETag of body, and the object reads back as
+// body.
+func wantPutStored(t T, e *Env, resp *httpexpect.Response, bucket, key string, body []byte) {
+	t.Helper()
+	wantStatus(t, resp, http.StatusOK)
+	eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(body))
+	eq(t, "stored body", string(e.Get(bucket, key)), string(body))
+}
+
+// decodeXML reads a raw response's body into doc, failing the case when it
+// is not the XML document named what.
+func decodeXML(t T, resp *httpexpect.Response, what string, doc any) {
+	t.Helper()
+	body := resp.Body().Raw()
+	if err := xml.Unmarshal([]byte(body), doc); err != nil {
+		t.Fatalf("body is not a %s document: %v\nbody: %s", what, err, quoteIfString(body))
+	}
+}
+
 // wantContentLength fails the case unless resp declared Content-Length n.
 func wantContentLength(t T, resp *httpexpect.Response, n int) {
 	t.Helper()
@@ -125,6 +162,20 @@ func getObject(t T, e *Env, bucket, key, rng string) (*s3.GetObjectOutput, []byt
 	body, err := io.ReadAll(out.Body)
 	mustf(t, err, "read GetObject body %s/%s", bucket, key)
 	return out, body
+}
+
+// wantTypeAndMetadata fails the case unless HeadObject of bucket/key
+// reports the Content-Type and exactly the user metadata meta.
+func wantTypeAndMetadata(t T, e *Env, bucket, key, contentType string, meta map[string]string) {
+	t.Helper()
+	out := headObject(t, e, bucket, key)
+	eq(t, "Content-Type", aws.ToString(out.ContentType), contentType)
+	if len(out.Metadata) != len(meta) {
+		t.Fatalf("metadata = %v, want %v", out.Metadata, meta)
+	}
+	for k, v := range meta {
+		eq(t, "metadata "+k, out.Metadata[k], v)
+	}
 }
 
 // lastModified returns an object's Last-Modified as HeadObject reports it.

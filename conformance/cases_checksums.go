@@ -103,6 +103,17 @@ func cksNoChecksumHeaders(t T, what string, resp *httpexpect.Response) {
 // cksData is the body the checksum cases upload.
 var cksData = bytes.Repeat([]byte("checksummed content\n"), 512)
 
+// cksPut stores cksData at bucket/key through the SDK with
+// ChecksumAlgorithm alg, failing the case on error.
+func cksPut(t T, e *Env, bucket, key string, alg types.ChecksumAlgorithm) *s3.PutObjectOutput {
+	t.Helper()
+	out, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(cksData), ChecksumAlgorithm: alg,
+	})
+	mustf(t, err, "PutObject with %s", alg)
+	return out
+}
+
 func init() {
 	for _, a := range cksAlgorithms {
 		name := strings.ToLower(a.name)
@@ -114,11 +125,7 @@ func init() {
 				Run: func(t T, e *Env) {
 					b := e.NewBucket()
 					want := cksValue(a.name, cksData)
-					out, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
-						Bucket: aws.String(b), Key: aws.String("k"), Body: bytes.NewReader(cksData),
-						ChecksumAlgorithm: a.alg,
-					})
-					mustf(t, err, "PutObject with %s", a.name)
+					out := cksPut(t, e, b, "k", a.alg)
 					eq(t, "PutObject "+cksHeader(a.name), cksField(a.name, out.ChecksumCRC32, out.ChecksumCRC32C,
 						out.ChecksumCRC64NVME, out.ChecksumSHA1, out.ChecksumSHA256), want)
 
@@ -134,7 +141,7 @@ func init() {
 						got.ChecksumCRC64NVME, got.ChecksumSHA1, got.ChecksumSHA256), want)
 
 					head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
-					sigv4Status(t, head, http.StatusOK)
+					wantStatus(t, head, http.StatusOK)
 					eq(t, "HeadObject "+cksHeader(a.name), header(head, cksHeader(a.name)), want)
 				},
 			},
@@ -183,9 +190,9 @@ func init() {
 				b := e.NewBucket()
 				want := cksValue("SHA256", cksData)
 				put := e.Request(http.MethodPut, b, "k").WithHeader("x-amz-checksum-sha256", want).WithBytes(cksData).Expect()
-				sigv4Status(t, put, http.StatusOK)
+				wantStatus(t, put, http.StatusOK)
 				head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
-				sigv4Status(t, head, http.StatusOK)
+				wantStatus(t, head, http.StatusOK)
 				eq(t, "HeadObject x-amz-checksum-sha256", header(head, "x-amz-checksum-sha256"), want)
 			},
 		},
@@ -194,16 +201,12 @@ func init() {
 			Desc: "GetObject and HeadObject without x-amz-checksum-mode return no checksum headers",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				_, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: bytes.NewReader(cksData),
-					ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
-				})
-				mustf(t, err, "PutObject with SHA256")
+				cksPut(t, e, b, "k", types.ChecksumAlgorithmSha256)
 				get := e.Request(http.MethodGet, b, "k").Expect()
-				sigv4Status(t, get, http.StatusOK)
+				wantStatus(t, get, http.StatusOK)
 				cksNoChecksumHeaders(t, "GetObject without checksum mode", get)
 				head := e.Request(http.MethodHead, b, "k").Expect()
-				sigv4Status(t, head, http.StatusOK)
+				wantStatus(t, head, http.StatusOK)
 				cksNoChecksumHeaders(t, "HeadObject without checksum mode", head)
 			},
 		},
@@ -212,15 +215,10 @@ func init() {
 			Desc: "a ranged GetObject with checksum mode enabled does not return the whole object's checksum",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				_, err := e.SDK.PutObject(t.Context(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: bytes.NewReader(cksData),
-					ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
-				})
-				mustf(t, err, "PutObject with CRC32")
+				cksPut(t, e, b, "k", types.ChecksumAlgorithmCrc32)
 				get := e.Request(http.MethodGet, b, "k").WithHeader("Range", "bytes=2-5").
 					WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
-				sigv4Status(t, get, http.StatusPartialContent)
-				get.Body().IsEqual(string(cksData[2:6]))
+				wantBody(t, get, http.StatusPartialContent, string(cksData[2:6]))
 				cksNoChecksumHeaders(t, "ranged GetObject", get)
 			},
 		},

@@ -64,17 +64,38 @@ func copyInput(bucket, key, source string) *s3.CopyObjectInput {
 	return &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), CopySource: aws.String(source)}
 }
 
-// copyWantMeta checks an object's content type and complete user metadata.
-func copyWantMeta(t T, e *Env, bucket, key, contentType string, meta map[string]string) {
+// copyReplaceInput is an SDK CopyObject with the REPLACE directive, giving
+// the copy contentType and the user metadata meta.
+func copyReplaceInput(bucket, key, source, contentType string, meta map[string]string) *s3.CopyObjectInput {
+	in := copyInput(bucket, key, source)
+	in.MetadataDirective = types.MetadataDirectiveReplace
+	in.ContentType = aws.String(contentType)
+	in.Metadata = meta
+	return in
+}
+
+// copyObject runs CopyObject through the SDK and fails the case on error.
+func copyObject(t T, e *Env, in *s3.CopyObjectInput) *s3.CopyObjectOutput {
 	t.Helper()
-	out := headObject(t, e, bucket, key)
-	eq(t, "Content-Type", aws.ToString(out.ContentType), contentType)
-	if len(out.Metadata) != len(meta) {
-		t.Fatalf("metadata = %v, want %v", out.Metadata, meta)
-	}
-	for k, v := range meta {
-		eq(t, "metadata "+k, out.Metadata[k], v)
-	}
+	out, err := e.SDK.CopyObject(t.Context(), in)
+	mustf(t, err, "CopyObject %s to %s/%s", aws.ToString(in.CopySource), aws.ToString(in.Bucket), aws.ToString(in.Key))
+	return out
+}
+
+// copyCond is one x-amz-copy-source-if-* header: the name after
+// "x-amz-copy-source-" and its value, from the source's ETag and
+// Last-Modified.
+type copyCond struct {
+	name  string
+	value func(etag string, lm time.Time) string
+}
+
+// The values of copyCond headers: the source's ETag, another one, and the
+// source's Last-Modified moved by d.
+func copySourceETag(etag string, _ time.Time) string { return etag }
+func copyOtherETag(string, time.Time) string         { return wrongETag }
+func copyLastModified(d time.Duration) func(string, time.Time) string {
+	return func(_ string, lm time.Time) string { return httpDate(lm.Add(d)) }
 }
 
 func init() {
@@ -85,8 +106,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				srcETag := copyPutSource(t, e, b, "src")
-				out, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
-				mustf(t, err, "CopyObject")
+				out := copyObject(t, e, copyInput(b, "dst", b+"/src"))
 				if out.CopyObjectResult == nil {
 					t.Fatalf("CopyObject returned no CopyObjectResult")
 				}
@@ -107,11 +127,8 @@ func init() {
 				srcETag := copyPutSource(t, e, b, "src")
 				resp := copyRequest(e, b, "dst", b+"/src").Expect()
 				resp.Status(http.StatusOK)
-				body := resp.Body().Raw()
 				var res copyResult
-				if err := xml.Unmarshal([]byte(body), &res); err != nil {
-					t.Fatalf("CopyObject body is not a CopyObjectResult: %v (body: %q)", err, body)
-				}
+				decodeXML(t, resp, "CopyObjectResult", &res)
 				eq(t, "ETag", res.ETag, srcETag)
 				if _, err := time.Parse(time.RFC3339, res.LastModified); err != nil {
 					t.Fatalf("LastModified %q is not ISO 8601: %v", res.LastModified, err)
@@ -125,9 +142,8 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				copyPutSource(t, e, b, "src")
-				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
-				mustf(t, err, "CopyObject")
-				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
+				copyObject(t, e, copyInput(b, "dst", b+"/src"))
+				wantTypeAndMetadata(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -140,7 +156,7 @@ func init() {
 					WithHeader("x-amz-metadata-directive", "COPY").
 					WithHeader("x-amz-meta-color", "red").
 					Expect().Status(http.StatusOK)
-				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
+				wantTypeAndMetadata(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -149,17 +165,11 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				copyPutSource(t, e, b, "src")
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), CopySource: aws.String(b + "/src"),
-					MetadataDirective: types.MetadataDirectiveReplace,
-					ContentType:       aws.String("text/x-replaced"),
-					Metadata:          map[string]string{"shape": "round"},
-				})
-				mustf(t, err, "CopyObject REPLACE")
-				copyWantMeta(t, e, b, "dst", "text/x-replaced", map[string]string{"shape": "round"})
+				copyObject(t, e, copyReplaceInput(b, "dst", b+"/src", "text/x-replaced", map[string]string{"shape": "round"}))
+				wantTypeAndMetadata(t, e, b, "dst", "text/x-replaced", map[string]string{"shape": "round"})
 				eq(t, "copied body", string(e.Get(b, "dst")), copyBody)
 				// The source is untouched.
-				copyWantMeta(t, e, b, "src", copyType, copyMeta)
+				wantTypeAndMetadata(t, e, b, "src", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -170,7 +180,7 @@ func init() {
 				copyPutSource(t, e, b, "k")
 				_, err := e.SDK.CopyObject(t.Context(), copyInput(b, "k", b+"/k"))
 				wantCode(t, err, "InvalidRequest", http.StatusBadRequest)
-				copyWantMeta(t, e, b, "k", copyType, copyMeta)
+				wantTypeAndMetadata(t, e, b, "k", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -179,15 +189,9 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				etag := copyPutSource(t, e, b, "k")
-				out, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), CopySource: aws.String(b + "/k"),
-					MetadataDirective: types.MetadataDirectiveReplace,
-					ContentType:       aws.String("text/x-updated"),
-					Metadata:          map[string]string{"color": "green"},
-				})
-				mustf(t, err, "CopyObject onto itself with REPLACE")
+				out := copyObject(t, e, copyReplaceInput(b, "k", b+"/k", "text/x-updated", map[string]string{"color": "green"}))
 				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), etag)
-				copyWantMeta(t, e, b, "k", "text/x-updated", map[string]string{"color": "green"})
+				wantTypeAndMetadata(t, e, b, "k", "text/x-updated", map[string]string{"color": "green"})
 				eq(t, "body", string(e.Get(b, "k")), copyBody)
 			},
 		},
@@ -217,11 +221,10 @@ func init() {
 			Run: func(t T, e *Env) {
 				src, dst := e.NewBucket(), e.NewBucket()
 				etag := copyPutSource(t, e, src, "dir/obj")
-				out, err := e.SDK.CopyObject(t.Context(), copyInput(dst, "other/name", src+"/dir/obj"))
-				mustf(t, err, "CopyObject across buckets")
+				out := copyObject(t, e, copyInput(dst, "other/name", src+"/dir/obj"))
 				eq(t, "CopyObjectResult.ETag", aws.ToString(out.CopyObjectResult.ETag), etag)
 				eq(t, "copied body", string(e.Get(dst, "other/name")), copyBody)
-				copyWantMeta(t, e, dst, "other/name", copyType, copyMeta)
+				wantTypeAndMetadata(t, e, dst, "other/name", copyType, copyMeta)
 				eq(t, "source body", string(e.Get(src, "dir/obj")), copyBody)
 			},
 		},
@@ -236,11 +239,10 @@ func init() {
 					ContentType: aws.String("text/x-old"), Metadata: map[string]string{"old": "yes"},
 				})
 				mustf(t, err, "PutObject destination")
-				_, err = e.SDK.CopyObject(t.Context(), copyInput(b, "dst", b+"/src"))
-				mustf(t, err, "CopyObject onto an existing key")
+				copyObject(t, e, copyInput(b, "dst", b+"/src"))
 				eq(t, "destination body", string(e.Get(b, "dst")), copyBody)
 				eq(t, "destination ETag", aws.ToString(headObject(t, e, b, "dst").ETag), etag)
-				copyWantMeta(t, e, b, "dst", copyType, copyMeta)
+				wantTypeAndMetadata(t, e, b, "dst", copyType, copyMeta)
 			},
 		},
 		Case{
@@ -320,47 +322,23 @@ func init() {
 
 	// x-amz-copy-source-if-* preconditions.
 	for _, c := range []struct {
-		name    string
-		headers func(etag string, lm time.Time) map[string]string
-		sleep   bool
-		ok      bool
+		name  string
+		conds []copyCond
+		sleep bool // wait until the source's Last-Modified is past
+		ok    bool
 	}{
-		{"if-match/match", func(etag string, _ time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-match": etag}
-		}, false, true},
-		{"if-match/mismatch", func(string, time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-match": wrongETag}
-		}, false, false},
-		{"if-none-match/match", func(etag string, _ time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-none-match": etag}
-		}, false, false},
-		{"if-none-match/mismatch", func(string, time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-none-match": wrongETag}
-		}, false, true},
-		{"if-unmodified-since/before", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(-time.Hour))}
-		}, false, false},
-		{"if-unmodified-since/after", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(time.Hour))}
-		}, false, true},
-		{"if-modified-since/after", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-modified-since": httpDate(lm.Add(time.Second))}
-		}, true, false},
-		{"if-modified-since/before", func(_ string, lm time.Time) map[string]string {
-			return map[string]string{"x-amz-copy-source-if-modified-since": httpDate(lm.Add(-time.Hour))}
-		}, false, true},
-		{"combined/if-match-true-if-unmodified-since-false", func(etag string, lm time.Time) map[string]string {
-			return map[string]string{
-				"x-amz-copy-source-if-match":            etag,
-				"x-amz-copy-source-if-unmodified-since": httpDate(lm.Add(-time.Hour)),
-			}
-		}, false, true},
-		{"combined/if-none-match-false-if-modified-since-true", func(etag string, lm time.Time) map[string]string {
-			return map[string]string{
-				"x-amz-copy-source-if-none-match":     etag,
-				"x-amz-copy-source-if-modified-since": httpDate(lm.Add(-time.Hour)),
-			}
-		}, false, false},
+		{"if-match/match", []copyCond{{"if-match", copySourceETag}}, false, true},
+		{"if-match/mismatch", []copyCond{{"if-match", copyOtherETag}}, false, false},
+		{"if-none-match/match", []copyCond{{"if-none-match", copySourceETag}}, false, false},
+		{"if-none-match/mismatch", []copyCond{{"if-none-match", copyOtherETag}}, false, true},
+		{"if-unmodified-since/before", []copyCond{{"if-unmodified-since", copyLastModified(-time.Hour)}}, false, false},
+		{"if-unmodified-since/after", []copyCond{{"if-unmodified-since", copyLastModified(time.Hour)}}, false, true},
+		{"if-modified-since/after", []copyCond{{"if-modified-since", copyLastModified(time.Second)}}, true, false},
+		{"if-modified-since/before", []copyCond{{"if-modified-since", copyLastModified(-time.Hour)}}, false, true},
+		{"combined/if-match-true-if-unmodified-since-false",
+			[]copyCond{{"if-match", copySourceETag}, {"if-unmodified-since", copyLastModified(-time.Hour)}}, false, true},
+		{"combined/if-none-match-false-if-modified-since-true",
+			[]copyCond{{"if-none-match", copySourceETag}, {"if-modified-since", copyLastModified(-time.Hour)}}, false, false},
 	} {
 		outcome := "copies (200)"
 		if !c.ok {
@@ -377,8 +355,8 @@ func init() {
 					awaitServerPast()
 				}
 				req := copyRequest(e, b, "dst", b+"/src")
-				for k, v := range c.headers(etag, lm) {
-					req = req.WithHeader(k, v)
+				for _, h := range c.conds {
+					req = req.WithHeader("x-amz-copy-source-"+h.name, h.value(etag, lm))
 				}
 				resp := req.Expect()
 				if c.ok {

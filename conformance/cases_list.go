@@ -97,6 +97,37 @@ func listWantElem[V comparable](t T, name string, p *V, want V) {
 	eq(t, name, *p, want)
 }
 
+// listWantNone fails the case if the element name is in the listing (p is
+// not nil).
+func listWantNone(t T, name string, p *string) {
+	t.Helper()
+	if p != nil {
+		t.Fatalf("%s = %q, want none", name, *p)
+	}
+}
+
+// listRawCase stores keys in a new bucket, lists it once raw (v2 or v1),
+// with the query parameters given as name, value pairs, and checks the
+// decoded listing. Its operations are the listing's, after PutObject when
+// there are keys.
+func listRawCase(id, desc string, v2 bool, keys, query []string, check func(t T, bucket string, r listXML)) Case {
+	caseOps := ops("ListObjects")
+	if v2 {
+		caseOps = ops("ListObjectsV2")
+	}
+	if len(keys) > 0 {
+		caseOps = append(ops("PutObject"), caseOps...)
+	}
+	return Case{
+		ID: id, Feature: List, Ops: caseOps, Desc: desc,
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			putKeys(e, b, keys...)
+			check(t, b, listRaw(t, e, b, v2, query...))
+		},
+	}
+}
+
 // listV1 runs ListObjects (v1) through the SDK and fails the case on error.
 func listV1(t T, e *Env, in *s3.ListObjectsInput) *s3.ListObjectsOutput {
 	t.Helper()
@@ -121,42 +152,73 @@ func listAlterMiddle(s string) string {
 // listDelimiterTree are the keys of the nested-directory cases.
 var listDelimiterTree = []string{"a/b/c", "a/d", "e", "f/g"}
 
+// listStep is one ListObjectsV2 of a listCase: its input (without the
+// bucket) and what the page must hold. Only the fields that are not nil are
+// checked, so keys: []string{} asks for no keys at all; label starts the
+// name of every check.
+type listStep struct {
+	in                            s3.ListObjectsV2Input
+	label                         string
+	keys, prefixes                []string
+	prefix, delimiter, startAfter *string
+	keyCount                      *int32
+	truncated                     *bool
+}
+
+// listCase stores keys in a new bucket, then lists it once for each step
+// and checks the page: keys, common prefixes, the echoed Prefix, Delimiter
+// and StartAfter, KeyCount and IsTruncated, in that order.
+func listCase(id, desc string, keys []string, steps ...listStep) Case {
+	return Case{
+		ID: id, Feature: List, Ops: ops("PutObject", "ListObjectsV2"), Desc: desc,
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			putKeys(e, b, keys...)
+			for _, st := range steps {
+				in, w := st.in, st
+				in.Bucket = aws.String(b)
+				out := listV2(t, e, &in)
+				if w.keys != nil {
+					wantStrings(t, w.label+"keys", keysOf(out.Contents), w.keys)
+				}
+				if w.prefixes != nil {
+					wantStrings(t, w.label+"common prefixes", prefixesOf(out.CommonPrefixes), w.prefixes)
+				}
+				for _, f := range []struct {
+					name      string
+					got, want *string
+				}{{"Prefix", out.Prefix, w.prefix}, {"Delimiter", out.Delimiter, w.delimiter}, {"StartAfter", out.StartAfter, w.startAfter}} {
+					if f.want != nil {
+						eq(t, w.label+f.name, aws.ToString(f.got), *f.want)
+					}
+				}
+				if w.keyCount != nil {
+					eq(t, w.label+"KeyCount", aws.ToInt32(out.KeyCount), *w.keyCount)
+				}
+				if w.truncated != nil {
+					eq(t, w.label+"IsTruncated", aws.ToBool(out.IsTruncated), *w.truncated)
+				}
+			}
+		},
+	}
+}
+
+// listSorted returns a sorted copy of keys: in UTF-8 binary order, as Go
+// compares strings bytewise.
+func listSorted(keys []string) []string {
+	out := slices.Clone(keys)
+	sort.Strings(out)
+	return out
+}
+
+// listUTF8Keys are keys whose UTF-8 binary order differs from other
+// orders: U+FF61 sorts before U+1F600 in UTF-8 but after it in UTF-16.
+var listUTF8Keys = []string{"b", "B", "a", "A", "_x", "-x", "0", "9", "z", "Z", "é", "日本", "\uff61", "\U0001F600", "a-", "a_", "aa", "a0", "aA"}
+
 func init() {
 	v2ops := ops("ListObjectsV2")
 	v1ops := ops("ListObjects")
 	register(
-		Case{
-			ID: "list/v2/empty-bucket", Feature: List, Ops: v2ops,
-			Desc: "listing an empty bucket returns KeyCount 0, IsTruncated false, no Contents and no CommonPrefixes",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				r := listRaw(t, e, b, true)
-				eq(t, "Name", r.Name, b)
-				listWantElem(t, "KeyCount", r.KeyCount, 0)
-				listWantElem(t, "IsTruncated", r.IsTruncated, false)
-				eq(t, "number of Contents", len(r.Contents), 0)
-				eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
-				if r.NextContinuationToken != nil {
-					t.Fatalf("NextContinuationToken = %q on an empty listing", *r.NextContinuationToken)
-				}
-			},
-		},
-		Case{
-			ID: "list/v2/order/utf8-binary", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "keys are listed in UTF-8 binary order (digits < uppercase < '_' < lowercase < multi-byte, BMP before astral)",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				// U+FF61 sorts before U+1F600 in UTF-8 but after it in UTF-16.
-				keys := []string{"b", "B", "a", "A", "_x", "-x", "0", "9", "z", "Z", "é", "日本", "\uff61", "\U0001F600", "a-", "a_", "aa", "a0", "aA"}
-				putKeys(e, b, keys...)
-				want := slices.Clone(keys)
-				sort.Strings(want) // Go compares strings bytewise: UTF-8 binary order
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
-				wantStrings(t, "keys", keysOf(out.Contents), want)
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(len(keys)))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
-		},
 		Case{
 			ID: "list/v2/contents/fields", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "each Contents entry carries Key, LastModified, the quoted ETag of the PUT, Size and StorageClass",
@@ -177,85 +239,6 @@ func init() {
 				if d := lm.Sub(before); d < -time.Hour || d > time.Hour {
 					t.Fatalf("LastModified %s is %v away from the time of the PUT", c.LastModified, d)
 				}
-			},
-		},
-		Case{
-			ID: "list/v2/prefix/filter", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "prefix returns exactly the keys that start with it, and Prefix is echoed",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "foo", "foo/bar", "foobar", "fo", "bar/foo", "Foo")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), Prefix: aws.String("foo")})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"foo", "foo/bar", "foobar"})
-				eq(t, "Prefix", aws.ToString(out.Prefix), "foo")
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(3))
-			},
-		},
-		Case{
-			ID: "list/v2/prefix/no-match", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "a prefix no key starts with returns an empty, untruncated listing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "alpha", "beta")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), Prefix: aws.String("gamma")})
-				eq(t, "number of Contents", len(out.Contents), 0)
-				eq(t, "number of CommonPrefixes", len(out.CommonPrefixes), 0)
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(0))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
-		},
-		Case{
-			ID: "list/v2/delimiter/common-prefixes", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "delimiter / rolls nested keys up: a/b/c, a/d, e, f/g list as CommonPrefixes a/, f/ and Contents e",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, listDelimiterTree...)
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), Delimiter: aws.String("/")})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"e"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/", "f/"})
-				eq(t, "Delimiter", aws.ToString(out.Delimiter), "/")
-				eq(t, "KeyCount (keys + common prefixes)", aws.ToInt32(out.KeyCount), int32(3))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
-		},
-		Case{
-			ID: "list/v2/delimiter/with-prefix", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "prefix a/ with delimiter / lists one level below a/: Contents a/d, CommonPrefixes a/b/",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, listDelimiterTree...)
-				out := listV2(t, e, &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), Prefix: aws.String("a/"), Delimiter: aws.String("/"),
-				})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"a/d"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/b/"})
-				eq(t, "Prefix", aws.ToString(out.Prefix), "a/")
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(2))
-			},
-		},
-		Case{
-			ID: "list/v2/delimiter/other-character", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "any character can be the delimiter: with '-', keys roll up at their first '-' and '/' is an ordinary character",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "x-1", "x-2-3", "y/z-4", "y/z", "w")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), Delimiter: aws.String("-")})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"w", "y/z"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"x-", "y/z-"})
-				eq(t, "Delimiter", aws.ToString(out.Delimiter), "-")
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(4))
-			},
-		},
-		Case{
-			ID: "list/v2/delimiter/multi-character", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "a multi-character delimiter rolls keys up at the whole string, not at its single characters",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a::b", "a::c::d", "a:b", "c", "c::")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), Delimiter: aws.String("::")})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"a:b", "c"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a::", "c::"})
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(4))
 			},
 		},
 		Case{
@@ -285,28 +268,138 @@ func init() {
 				eq(t, "page 2 IsTruncated", aws.ToBool(out.IsTruncated), false)
 			},
 		},
-		Case{
-			ID: "list/v2/max-keys/default-1000", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "without max-keys the response reports MaxKeys 1000",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "k")
-				r := listRaw(t, e, b, true)
+	)
+
+	// Listings through the SDK of keys stored first.
+	register(
+		listCase("list/v2/order/utf8-binary",
+			"keys are listed in UTF-8 binary order (digits < uppercase < '_' < lowercase < multi-byte, BMP before astral)",
+			listUTF8Keys, listStep{keys: listSorted(listUTF8Keys),
+				keyCount: aws.Int32(int32(len(listUTF8Keys))), truncated: aws.Bool(false)}),
+		listCase("list/v2/prefix/filter", "prefix returns exactly the keys that start with it, and Prefix is echoed",
+			[]string{"foo", "foo/bar", "foobar", "fo", "bar/foo", "Foo"},
+			listStep{in: s3.ListObjectsV2Input{Prefix: aws.String("foo")},
+				keys: []string{"foo", "foo/bar", "foobar"}, prefix: aws.String("foo"), keyCount: aws.Int32(3)}),
+		listCase("list/v2/prefix/no-match", "a prefix no key starts with returns an empty, untruncated listing",
+			[]string{"alpha", "beta"},
+			listStep{in: s3.ListObjectsV2Input{Prefix: aws.String("gamma")},
+				keys: []string{}, prefixes: []string{}, keyCount: aws.Int32(0), truncated: aws.Bool(false)}),
+		listCase("list/v2/delimiter/common-prefixes",
+			"delimiter / rolls nested keys up: a/b/c, a/d, e, f/g list as CommonPrefixes a/, f/ and Contents e",
+			listDelimiterTree,
+			listStep{in: s3.ListObjectsV2Input{Delimiter: aws.String("/")}, keys: []string{"e"}, prefixes: []string{"a/", "f/"},
+				delimiter: aws.String("/"), keyCount: aws.Int32(3), truncated: aws.Bool(false)}),
+		listCase("list/v2/delimiter/with-prefix",
+			"prefix a/ with delimiter / lists one level below a/: Contents a/d, CommonPrefixes a/b/",
+			listDelimiterTree,
+			listStep{in: s3.ListObjectsV2Input{Prefix: aws.String("a/"), Delimiter: aws.String("/")},
+				keys: []string{"a/d"}, prefixes: []string{"a/b/"}, prefix: aws.String("a/"), keyCount: aws.Int32(2)}),
+		listCase("list/v2/delimiter/other-character",
+			"any character can be the delimiter: with '-', keys roll up at their first '-' and '/' is an ordinary character",
+			[]string{"x-1", "x-2-3", "y/z-4", "y/z", "w"},
+			listStep{in: s3.ListObjectsV2Input{Delimiter: aws.String("-")}, keys: []string{"w", "y/z"},
+				prefixes: []string{"x-", "y/z-"}, delimiter: aws.String("-"), keyCount: aws.Int32(4)}),
+		listCase("list/v2/delimiter/multi-character",
+			"a multi-character delimiter rolls keys up at the whole string, not at its single characters",
+			[]string{"a::b", "a::c::d", "a:b", "c", "c::"},
+			listStep{in: s3.ListObjectsV2Input{Delimiter: aws.String("::")},
+				keys: []string{"a:b", "c"}, prefixes: []string{"a::", "c::"}, keyCount: aws.Int32(4)}),
+		listCase("list/v2/start-after/strictly-after",
+			"start-after lists only keys strictly after it (an existing key or not) and is echoed as StartAfter",
+			[]string{"a", "b", "c", "d"},
+			listStep{in: s3.ListObjectsV2Input{StartAfter: aws.String("b")},
+				label: "after existing key b: ", keys: []string{"c", "d"}, startAfter: aws.String("b")},
+			listStep{in: s3.ListObjectsV2Input{StartAfter: aws.String("bb")},
+				label: "after absent key bb: ", keys: []string{"c", "d"}},
+			listStep{in: s3.ListObjectsV2Input{StartAfter: aws.String("0")},
+				label: "after 0 (before all): ", keys: []string{"a", "b", "c", "d"}}),
+		listCase("list/v2/start-after/beyond-last",
+			"start-after at or beyond the last key returns an empty, untruncated listing",
+			[]string{"a", "b"},
+			listStep{in: s3.ListObjectsV2Input{StartAfter: aws.String("b")},
+				label: "after b: ", keys: []string{}, keyCount: aws.Int32(0), truncated: aws.Bool(false)},
+			listStep{in: s3.ListObjectsV2Input{StartAfter: aws.String("zzz")},
+				label: "after zzz: ", keys: []string{}, keyCount: aws.Int32(0), truncated: aws.Bool(false)}),
+		listCase("list/v2/start-after/with-prefix",
+			"start-after combines with prefix: only prefixed keys after start-after are listed",
+			[]string{"p/1", "p/2", "p/3", "q/1", "o/9"},
+			listStep{in: s3.ListObjectsV2Input{Prefix: aws.String("p/"), StartAfter: aws.String("p/1")},
+				keys: []string{"p/2", "p/3"}},
+			// A start-after before the prefix's range does not pull in other keys.
+			listStep{in: s3.ListObjectsV2Input{Prefix: aws.String("p/"), StartAfter: aws.String("a")},
+				label: "with start-after before the prefix: ", keys: []string{"p/1", "p/2", "p/3"}}),
+	)
+
+	// Raw listings, for what the SDK would hide: absent elements, and keys
+	// as encoded on the wire.
+	register(
+		listRawCase("list/v2/empty-bucket",
+			"listing an empty bucket returns KeyCount 0, IsTruncated false, no Contents and no CommonPrefixes",
+			true, nil, nil, func(t T, b string, r listXML) {
+				eq(t, "Name", r.Name, b)
+				listWantElem(t, "KeyCount", r.KeyCount, 0)
+				listWantElem(t, "IsTruncated", r.IsTruncated, false)
+				eq(t, "number of Contents", len(r.Contents), 0)
+				eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
+				listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
+			}),
+		listRawCase("list/v2/max-keys/default-1000", "without max-keys the response reports MaxKeys 1000",
+			true, []string{"k"}, nil, func(t T, _ string, r listXML) {
 				listWantElem(t, "MaxKeys", r.MaxKeys, 1000)
-			},
-		},
-		Case{
-			ID: "list/v2/max-keys/zero", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "max-keys=0 returns no keys and KeyCount 0 even when the bucket has objects",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b", "c/d")
-				r := listRaw(t, e, b, true, "max-keys", "0")
+			}),
+		listRawCase("list/v2/max-keys/zero", "max-keys=0 returns no keys and KeyCount 0 even when the bucket has objects",
+			true, []string{"a", "b", "c/d"}, []string{"max-keys", "0"}, func(t T, _ string, r listXML) {
 				eq(t, "number of Contents", len(r.Contents), 0)
 				eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
 				listWantElem(t, "KeyCount", r.KeyCount, 0)
-			},
-		},
+			}),
+		listRawCase("list/v2/truncation/exactly-max-keys-remain",
+			"10 keys listed with max-keys=10 return all of them with IsTruncated false and no NextContinuationToken",
+			true, numberedKeys("k%02d", 10), []string{"max-keys", "10"}, func(t T, _ string, r listXML) {
+				eq(t, "number of Contents", len(r.Contents), 10)
+				listWantElem(t, "IsTruncated", r.IsTruncated, false)
+				listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
+			}),
+		listRawCase("list/v2/encoding-url/keys",
+			"encoding-type=url percent-encodes keys ('+' as %2B, '%' as %25, UTF-8 bytes as %XX) but keeps '/', and sends EncodingType url",
+			true, []string{"a+b.txt", "100%.csv", "한글/x.txt", "dir/sub/file"}, []string{"encoding-type", "url"},
+			func(t T, _ string, r listXML) {
+				listWantElem(t, "EncodingType", r.EncodingType, "url")
+				// Listed in the order of the raw keys: 100%..., a+b..., dir/..., 한글/...
+				wantStrings(t, "encoded keys", r.keys(),
+					[]string{"100%25.csv", "a%2Bb.txt", "dir/sub/file", "%ED%95%9C%EA%B8%80/x.txt"})
+			}),
+		listRawCase("list/v2/encoding-url/prefix-and-common-prefixes",
+			"encoding-type=url also encodes the echoed Prefix and each CommonPrefixes Prefix",
+			true, []string{"한글+/x", "한글+/y", "한글+z", "other"}, []string{"encoding-type", "url", "prefix", "한글+", "delimiter", "/"},
+			func(t T, _ string, r listXML) {
+				eq(t, "Prefix", aws.ToString(r.Prefix), "%ED%95%9C%EA%B8%80%2B")
+				eq(t, "Delimiter", aws.ToString(r.Delimiter), "/")
+				wantStrings(t, "encoded keys", r.keys(), []string{"%ED%95%9C%EA%B8%80%2Bz"})
+				wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"%ED%95%9C%EA%B8%80%2B/"})
+			}),
+		listRawCase("list/v2/encoding-url/absent-means-raw",
+			"without encoding-type, keys come back verbatim and no EncodingType is sent",
+			true, []string{"a+b", "c%d", "é f"}, nil, func(t T, _ string, r listXML) {
+				listWantNone(t, "EncodingType (without encoding-type in the request)", r.EncodingType)
+				wantStrings(t, "keys", r.keys(), []string{"a+b", "c%d", "é f"})
+			}),
+		listRawCase("list/v2/fetch-owner/absent", "ListObjectsV2 without fetch-owner omits Owner from Contents",
+			true, []string{"a", "b"}, nil, func(t T, _ string, r listXML) {
+				eq(t, "number of Contents", len(r.Contents), 2)
+				for _, c := range r.Contents {
+					if c.Owner != nil {
+						t.Fatalf("Contents %q has an Owner without fetch-owner", c.Key)
+					}
+				}
+			}),
+		listRawCase("list/v1/next-marker/absent-without-delimiter",
+			"a truncated v1 listing without a delimiter sends IsTruncated true but no NextMarker",
+			false, []string{"a", "b", "c"}, []string{"max-keys", "2"}, func(t T, _ string, r listXML) {
+				wantStrings(t, "keys", r.keys(), []string{"a", "b"})
+				listWantElem(t, "IsTruncated", r.IsTruncated, true)
+				listWantNone(t, "NextMarker (without a delimiter)", r.NextMarker)
+			}),
 	)
 
 	// Query parameters a listing refuses with 400 InvalidArgument.
@@ -335,52 +428,6 @@ func init() {
 	}
 
 	register(
-		Case{
-			ID: "list/v2/start-after/strictly-after", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "start-after lists only keys strictly after it (an existing key or not) and is echoed as StartAfter",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b", "c", "d")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), StartAfter: aws.String("b")})
-				wantStrings(t, "keys after existing key b", keysOf(out.Contents), []string{"c", "d"})
-				eq(t, "StartAfter", aws.ToString(out.StartAfter), "b")
-				out = listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), StartAfter: aws.String("bb")})
-				wantStrings(t, "keys after absent key bb", keysOf(out.Contents), []string{"c", "d"})
-				out = listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), StartAfter: aws.String("0")})
-				wantStrings(t, "keys after 0 (before all)", keysOf(out.Contents), []string{"a", "b", "c", "d"})
-			},
-		},
-		Case{
-			ID: "list/v2/start-after/beyond-last", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "start-after at or beyond the last key returns an empty, untruncated listing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b")
-				for _, sa := range []string{"b", "zzz"} {
-					out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), StartAfter: aws.String(sa)})
-					eq(t, "number of Contents after "+sa, len(out.Contents), 0)
-					eq(t, "KeyCount after "+sa, aws.ToInt32(out.KeyCount), int32(0))
-					eq(t, "IsTruncated after "+sa, aws.ToBool(out.IsTruncated), false)
-				}
-			},
-		},
-		Case{
-			ID: "list/v2/start-after/with-prefix", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "start-after combines with prefix: only prefixed keys after start-after are listed",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "p/1", "p/2", "p/3", "q/1", "o/9")
-				out := listV2(t, e, &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), Prefix: aws.String("p/"), StartAfter: aws.String("p/1"),
-				})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"p/2", "p/3"})
-				// A start-after before the prefix's range does not pull in other keys.
-				out = listV2(t, e, &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), Prefix: aws.String("p/"), StartAfter: aws.String("a"),
-				})
-				wantStrings(t, "keys with start-after before the prefix", keysOf(out.Contents), []string{"p/1", "p/2", "p/3"})
-			},
-		},
 		Case{
 			ID: "list/v2/continuation/every-key-once", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "following NextContinuationToken returns every key exactly once, in order, and the token is echoed as ContinuationToken",
@@ -445,20 +492,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "list/v2/truncation/exactly-max-keys-remain", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "10 keys listed with max-keys=10 return all of them with IsTruncated false and no NextContinuationToken",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, numberedKeys("k%02d", 10)...)
-				r := listRaw(t, e, b, true, "max-keys", "10")
-				eq(t, "number of Contents", len(r.Contents), 10)
-				listWantElem(t, "IsTruncated", r.IsTruncated, false)
-				if r.NextContinuationToken != nil {
-					t.Fatalf("NextContinuationToken = %q on an untruncated listing", *r.NextContinuationToken)
-				}
-			},
-		},
-		Case{
 			ID: "list/v2/truncation/last-page", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "10 keys at max-keys=5: the first page is truncated with a token, the second holds the rest and is not",
 			Run: func(t T, e *Env) {
@@ -466,35 +499,16 @@ func init() {
 				putKeys(e, b, numberedKeys("k%02d", 10)...)
 				p1 := listRaw(t, e, b, true, "max-keys", "5")
 				wantStrings(t, "page 1 keys", p1.keys(), []string{"k00", "k01", "k02", "k03", "k04"})
-				if p1.IsTruncated == nil || !*p1.IsTruncated {
-					t.Fatalf("page 1 IsTruncated = %v, want true", p1.IsTruncated)
-				}
-				if p1.NextContinuationToken == nil || *p1.NextContinuationToken == "" {
+				listWantElem(t, "page 1 IsTruncated", p1.IsTruncated, true)
+				if aws.ToString(p1.NextContinuationToken) == "" {
 					t.Fatalf("page 1 has no NextContinuationToken")
 				}
 				eq(t, "page 1 KeyCount", aws.ToInt(p1.KeyCount), 5)
 				eq(t, "page 1 MaxKeys", aws.ToInt(p1.MaxKeys), 5)
 				p2 := listRaw(t, e, b, true, "max-keys", "5", "continuation-token", *p1.NextContinuationToken)
 				wantStrings(t, "page 2 keys", p2.keys(), []string{"k05", "k06", "k07", "k08", "k09"})
-				if p2.IsTruncated == nil || *p2.IsTruncated {
-					t.Fatalf("page 2 IsTruncated = %v, want false", p2.IsTruncated)
-				}
-				if p2.NextContinuationToken != nil {
-					t.Fatalf("page 2 NextContinuationToken = %q, want none", *p2.NextContinuationToken)
-				}
-			},
-		},
-		Case{
-			ID: "list/v2/encoding-url/keys", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "encoding-type=url percent-encodes keys ('+' as %2B, '%' as %25, UTF-8 bytes as %XX) but keeps '/', and sends EncodingType url",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a+b.txt", "100%.csv", "한글/x.txt", "dir/sub/file")
-				r := listRaw(t, e, b, true, "encoding-type", "url")
-				listWantElem(t, "EncodingType", r.EncodingType, "url")
-				// Listed in the order of the raw keys: 100%..., a+b..., dir/..., 한글/...
-				wantStrings(t, "encoded keys", r.keys(),
-					[]string{"100%25.csv", "a%2Bb.txt", "dir/sub/file", "%ED%95%9C%EA%B8%80/x.txt"})
+				listWantElem(t, "page 2 IsTruncated", p2.IsTruncated, false)
+				listWantNone(t, "page 2 NextContinuationToken", p2.NextContinuationToken)
 			},
 		},
 		Case{
@@ -511,32 +525,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "list/v2/encoding-url/prefix-and-common-prefixes", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "encoding-type=url also encodes the echoed Prefix and each CommonPrefixes Prefix",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "한글+/x", "한글+/y", "한글+z", "other")
-				r := listRaw(t, e, b, true, "encoding-type", "url", "prefix", "한글+", "delimiter", "/")
-				eq(t, "Prefix", aws.ToString(r.Prefix), "%ED%95%9C%EA%B8%80%2B")
-				eq(t, "Delimiter", aws.ToString(r.Delimiter), "/")
-				wantStrings(t, "encoded keys", r.keys(), []string{"%ED%95%9C%EA%B8%80%2Bz"})
-				wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"%ED%95%9C%EA%B8%80%2B/"})
-			},
-		},
-		Case{
-			ID: "list/v2/encoding-url/absent-means-raw", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "without encoding-type, keys come back verbatim and no EncodingType is sent",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a+b", "c%d", "é f")
-				r := listRaw(t, e, b, true)
-				if r.EncodingType != nil {
-					t.Fatalf("EncodingType = %q without encoding-type in the request", *r.EncodingType)
-				}
-				wantStrings(t, "keys", r.keys(), []string{"a+b", "c%d", "é f"})
-			},
-		},
-		Case{
 			ID: "list/v2/fetch-owner/true", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "fetch-owner=true includes an Owner with an ID in every Contents entry",
 			Run: func(t T, e *Env) {
@@ -547,21 +535,6 @@ func init() {
 				for _, o := range out.Contents {
 					if o.Owner == nil || aws.ToString(o.Owner.ID) == "" {
 						t.Fatalf("Contents %q has no Owner ID with fetch-owner=true", aws.ToString(o.Key))
-					}
-				}
-			},
-		},
-		Case{
-			ID: "list/v2/fetch-owner/absent", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
-			Desc: "ListObjectsV2 without fetch-owner omits Owner from Contents",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b")
-				r := listRaw(t, e, b, true)
-				eq(t, "number of Contents", len(r.Contents), 2)
-				for _, c := range r.Contents {
-					if c.Owner != nil {
-						t.Fatalf("Contents %q has an Owner without fetch-owner", c.Key)
 					}
 				}
 			},
@@ -612,22 +585,6 @@ func init() {
 				eq(t, "page 3 IsTruncated", aws.ToBool(out.IsTruncated), false)
 				if out.NextMarker != nil {
 					t.Fatalf("page 3 NextMarker = %q on the last page", *out.NextMarker)
-				}
-			},
-		},
-		Case{
-			ID: "list/v1/next-marker/absent-without-delimiter", Feature: List, Ops: ops("PutObject", "ListObjects"),
-			Desc: "a truncated v1 listing without a delimiter sends IsTruncated true but no NextMarker",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b", "c")
-				r := listRaw(t, e, b, false, "max-keys", "2")
-				wantStrings(t, "keys", r.keys(), []string{"a", "b"})
-				if r.IsTruncated == nil || !*r.IsTruncated {
-					t.Fatalf("IsTruncated = %v, want true", r.IsTruncated)
-				}
-				if r.NextMarker != nil {
-					t.Fatalf("NextMarker = %q without a delimiter", *r.NextMarker)
 				}
 			},
 		},

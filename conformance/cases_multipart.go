@@ -10,7 +10,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"hash/crc32"
-	"hash/crc64"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -105,14 +105,6 @@ func mpWantBytes(t T, what string, got, want []byte) {
 	t.Fatalf("%s: %d bytes, want %d; they first differ at offset %d", what, len(got), len(want), i)
 }
 
-// mpStatus fails the case unless a raw response has the status.
-func mpStatus(t T, what string, resp *httpexpect.Response, status int) {
-	t.Helper()
-	if got := resp.Raw().StatusCode; got != status {
-		t.Fatalf("%s: HTTP status = %d, want %d\nbody: %s", what, got, status, quoteIfString(resp.Body().Raw()))
-	}
-}
-
 // mpAbortAtEnd aborts an upload when the case ends, if it is still in
 // progress, so that no upload outlives its bucket.
 func mpAbortAtEnd(t T, e *Env, bucket, key, id string) {
@@ -141,15 +133,43 @@ func mpCreate(t T, e *Env, bucket, key string, opts ...func(*s3.CreateMultipartU
 	return id
 }
 
-// mpUploadPart uploads one part through the SDK and returns its ETag.
-func mpUploadPart(t T, e *Env, bucket, key, id string, n int32, body []byte) string {
-	t.Helper()
-	out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
+// mpWithChecksum is a CreateMultipartUpload option: ChecksumAlgorithm alg
+// and, unless typ is "", ChecksumType typ.
+func mpWithChecksum(alg types.ChecksumAlgorithm, typ types.ChecksumType) func(*s3.CreateMultipartUploadInput) {
+	return func(in *s3.CreateMultipartUploadInput) {
+		in.ChecksumAlgorithm = alg
+		in.ChecksumType = typ
+	}
+}
+
+// mpUploadPartErr uploads one part through the SDK.
+func mpUploadPartErr(t T, e *Env, bucket, key, id string, n int32, body []byte) (*s3.UploadPartOutput, error) {
+	return e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
 		PartNumber: aws.Int32(n), Body: bytes.NewReader(body),
 	})
+}
+
+// mpUploadPart uploads one part through the SDK and returns its ETag.
+func mpUploadPart(t T, e *Env, bucket, key, id string, n int32, body []byte) string {
+	t.Helper()
+	out, err := mpUploadPartErr(t, e, bucket, key, id, n, body)
 	mustf(t, err, "UploadPart %d of %s/%s (%d bytes)", n, bucket, key, len(body))
 	return aws.ToString(out.ETag)
+}
+
+// mpRawUploadPart starts a raw UploadPart of part partNumber (as sent, so
+// possibly not a number).
+func mpRawUploadPart(e *Env, bucket, key, id, partNumber string) *httpexpect.Request {
+	return e.Request(http.MethodPut, bucket, key).WithQuery("partNumber", partNumber).WithQuery("uploadId", id)
+}
+
+// mpAbortErr aborts an upload through the SDK.
+func mpAbortErr(t T, e *Env, bucket, key, id string) error {
+	_, err := e.SDK.AbortMultipartUpload(t.Context(), &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
+	})
+	return err
 }
 
 // mpUploadAll uploads the parts as parts 1..N and returns their ETags.
@@ -176,12 +196,17 @@ func mpPart(n int32, etag string) types.CompletedPart {
 	return types.CompletedPart{PartNumber: aws.Int32(n), ETag: aws.String(etag)}
 }
 
-// mpCompleteErr completes an upload through the SDK.
-func mpCompleteErr(t T, e *Env, bucket, key, id string, parts []types.CompletedPart) (*s3.CompleteMultipartUploadOutput, error) {
-	return e.SDK.CompleteMultipartUpload(t.Context(), &s3.CompleteMultipartUploadInput{
+// mpCompleteInput is a CompleteMultipartUpload of an upload naming parts.
+func mpCompleteInput(bucket, key, id string, parts []types.CompletedPart) *s3.CompleteMultipartUploadInput {
+	return &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-	})
+	}
+}
+
+// mpCompleteErr completes an upload through the SDK.
+func mpCompleteErr(t T, e *Env, bucket, key, id string, parts []types.CompletedPart) (*s3.CompleteMultipartUploadOutput, error) {
+	return e.SDK.CompleteMultipartUpload(t.Context(), mpCompleteInput(bucket, key, id, parts))
 }
 
 // mpComplete completes an upload and fails the case on error.
@@ -206,6 +231,15 @@ func mpListPartsErr(t T, e *Env, bucket, key, id string) (*s3.ListPartsOutput, e
 	return e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
 	})
+}
+
+// mpPartsListed returns the parts ListParts lists for an upload, failing
+// the case on error.
+func mpPartsListed(t T, e *Env, bucket, key, id string) []types.Part {
+	t.Helper()
+	out, err := mpListPartsErr(t, e, bucket, key, id)
+	mustf(t, err, "ListParts %s/%s", bucket, key)
+	return out.Parts
 }
 
 // mpCompleteXML is a CompleteMultipartUpload body naming parts 1..N with
@@ -242,14 +276,6 @@ func mpUploadListed(t T, e *Env, bucket, id string) bool {
 // mpCRC32 is the big-endian CRC32 (IEEE) of b, as S3 carries it.
 func mpCRC32(b []byte) []byte { return binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(b)) }
 
-// mpCRC64NVMETable is CRC-64/NVME: polynomial 0xad93d23594c93659, reflected.
-var mpCRC64NVMETable = crc64.MakeTable(0x9a6c9329ac4bc9b5)
-
-// mpCRC64NVME is the big-endian CRC-64/NVME of b.
-func mpCRC64NVME(b []byte) []byte {
-	return binary.BigEndian.AppendUint64(nil, crc64.Checksum(b, mpCRC64NVMETable))
-}
-
 // mpB64 is standard base64.
 func mpB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
@@ -261,6 +287,84 @@ func mpCompositeCRC32(parts ...[]byte) string {
 		sums = append(sums, mpCRC32(p)...)
 	}
 	return fmt.Sprintf("%s-%d", mpB64(mpCRC32(sums)), len(parts))
+}
+
+// mpChecksumOf picks the algorithm's checksum from an SDK output's fields.
+func mpChecksumOf(alg types.ChecksumAlgorithm, crc32v, crc32c, crc64nvme, sha1v, sha256v *string) string {
+	return cksField(string(alg), crc32v, crc32c, crc64nvme, sha1v, sha256v)
+}
+
+// mpUploadChecksummed uploads the parts as parts 1..N, each with
+// ChecksumAlgorithm alg (CRC32 or CRC64NVME), and returns them as Complete
+// names them: ETag and the part checksum the server returned. With
+// checkParts, each part's checksum must be the one computed here.
+func mpUploadChecksummed(t T, e *Env, bucket, key, id string, alg types.ChecksumAlgorithm, checkParts bool, parts ...[]byte) []types.CompletedPart {
+	t.Helper()
+	done := make([]types.CompletedPart, len(parts))
+	for i, p := range parts {
+		n := int32(i + 1)
+		out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
+			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
+			PartNumber: aws.Int32(n), Body: bytes.NewReader(p), ChecksumAlgorithm: alg,
+		})
+		mustf(t, err, "UploadPart %d", n)
+		if checkParts {
+			eq(t, fmt.Sprintf("part %d Checksum%s", n, alg), mpChecksumOf(alg, out.ChecksumCRC32, out.ChecksumCRC32C,
+				out.ChecksumCRC64NVME, out.ChecksumSHA1, out.ChecksumSHA256), cksValue(string(alg), p))
+		}
+		done[i] = types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag}
+		switch alg {
+		case types.ChecksumAlgorithmCrc32:
+			done[i].ChecksumCRC32 = out.ChecksumCRC32
+		case types.ChecksumAlgorithmCrc64nvme:
+			done[i].ChecksumCRC64NVME = out.ChecksumCRC64NVME
+		default:
+			t.Fatalf("mpUploadChecksummed: no part checksum field for %s", alg)
+		}
+	}
+	return done
+}
+
+// mpWantChecksum fails the case unless Complete's answer out, then
+// HeadObject of bucket/key in checksum mode, report the object checksum
+// want of algorithm alg and the checksum type typ.
+func mpWantChecksum(t T, e *Env, bucket, key string, out *s3.CompleteMultipartUploadOutput, alg types.ChecksumAlgorithm, want string, typ types.ChecksumType) {
+	t.Helper()
+	eq(t, "Complete Checksum"+string(alg), mpChecksumOf(alg, out.ChecksumCRC32, out.ChecksumCRC32C,
+		out.ChecksumCRC64NVME, out.ChecksumSHA1, out.ChecksumSHA256), want)
+	eq(t, "Complete ChecksumType", out.ChecksumType, typ)
+	head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled,
+	})
+	mustf(t, err, "HeadObject in checksum mode")
+	eq(t, "HeadObject Checksum"+string(alg), mpChecksumOf(alg, head.ChecksumCRC32, head.ChecksumCRC32C,
+		head.ChecksumCRC64NVME, head.ChecksumSHA1, head.ChecksumSHA256), want)
+	eq(t, "HeadObject ChecksumType", head.ChecksumType, typ)
+}
+
+// mpCopyPartErr runs UploadPartCopy of source ("bucket/key") as part n,
+// with x-amz-copy-source-range rng unless it is "".
+func mpCopyPartErr(t T, e *Env, bucket, key, id string, n int32, source, rng string) (*s3.UploadPartCopyOutput, error) {
+	in := &s3.UploadPartCopyInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
+		PartNumber: aws.Int32(n), CopySource: aws.String(source),
+	}
+	if rng != "" {
+		in.CopySourceRange = aws.String(rng)
+	}
+	return e.SDK.UploadPartCopy(t.Context(), in)
+}
+
+// mpCopyPart is mpCopyPartErr failing the case on error or on an answer
+// without a CopyPartResult; it returns the part's ETag.
+func mpCopyPart(t T, e *Env, bucket, key, id string, n int32, source, rng string) string {
+	t.Helper()
+	cp, err := mpCopyPartErr(t, e, bucket, key, id, n, source, rng)
+	mustf(t, err, "UploadPartCopy part %d", n)
+	if cp.CopyPartResult == nil {
+		t.Fatalf("UploadPartCopy part %d returned no CopyPartResult", n)
+	}
+	return aws.ToString(cp.CopyPartResult.ETag)
 }
 
 // mpThreeParts are the parts of the object the read cases store: two
@@ -316,14 +420,7 @@ func init() {
 				})
 				etags := mpUploadAll(t, e, b, "doc.txt", id, []byte("tiny single part"))
 				mpComplete(t, e, b, "doc.txt", id, mpCompleted(etags...))
-				head := headObject(t, e, b, "doc.txt")
-				eq(t, "Content-Type", aws.ToString(head.ContentType), "text/x-multipart-case")
-				if len(head.Metadata) != len(meta) {
-					t.Fatalf("metadata = %v, want %v", head.Metadata, meta)
-				}
-				for k, v := range meta {
-					eq(t, "metadata "+k, head.Metadata[k], v)
-				}
+				wantTypeAndMetadata(t, e, b, "doc.txt", "text/x-multipart-case", meta)
 			},
 		},
 		Case{
@@ -369,9 +466,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				e.PutString(b, "k", "the old object")
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, []byte("the new object"))
-				mpComplete(t, e, b, "k", id, mpCompleted(etags...))
+				mpPut(t, e, b, "k", []byte("the new object"))
 				eq(t, "body", string(e.Get(b, "k")), "the new object")
 			},
 		},
@@ -398,72 +493,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "multipart/complete/entity-too-small", Feature: Multipart,
-			Ops:  ops("UploadPart", "CompleteMultipartUpload"),
-			Desc: "Complete with a part of 5 MiB minus one byte that is not the last answers 400 EntityTooSmall and creates nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, mpData(3, mpMinPart-1), []byte("last"))
-				_, err := mpCompleteErr(t, e, b, "k", id, mpCompleted(etags...))
-				wantCode(t, err, "EntityTooSmall", http.StatusBadRequest)
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/complete/out-of-order", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete listing part 2 before part 1 (both of 5 MiB, so only the order is wrong) answers 400 InvalidPartOrder",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, mpData(4, mpMinPart), mpData(14, mpMinPart))
-				_, err := mpCompleteErr(t, e, b, "k", id, []types.CompletedPart{mpPart(2, etags[1]), mpPart(1, etags[0])})
-				wantCode(t, err, "InvalidPartOrder", http.StatusBadRequest)
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/complete/duplicate-part", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete listing the same part number twice answers 400 InvalidPartOrder",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, mpData(5, mpMinPart), []byte("last"))
-				_, err := mpCompleteErr(t, e, b, "k", id,
-					[]types.CompletedPart{mpPart(1, etags[0]), mpPart(1, etags[0]), mpPart(2, etags[1])})
-				wantCode(t, err, "InvalidPartOrder", http.StatusBadRequest)
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/complete/wrong-etag", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete naming an uploaded part with an ETag that is not its own answers 400 InvalidPart",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, mpData(6, mpMinPart), []byte("last"))
-				_, err := mpCompleteErr(t, e, b, "k", id, mpCompleted(etags[0], wrongETag))
-				wantCode(t, err, "InvalidPart", http.StatusBadRequest)
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/complete/part-not-uploaded", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete naming a part number that was never uploaded answers 400 InvalidPart",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, mpData(8, mpMinPart))
-				_, err := mpCompleteErr(t, e, b, "k", id, mpCompleted(etags[0], md5ETag([]byte("never uploaded"))))
-				wantCode(t, err, "InvalidPart", http.StatusBadRequest)
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
 			ID: "multipart/upload-part/replaces-same-number", Feature: Multipart,
 			Ops:  ops("UploadPart", "ListParts", "CompleteMultipartUpload", "GetObject"),
 			Desc: "uploading a part number again replaces the part: ListParts shows the new ETag and size, Complete with the old ETag answers 400 InvalidPart, with the new one it builds the object from the new bytes",
@@ -478,16 +507,15 @@ func init() {
 				newETag := mpUploadPart(t, e, b, "k", id, 1, repl)
 				eq(t, "ETag of the new part 1", newETag, md5ETag(repl))
 
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts")
-				if len(lp.Parts) != 2 {
-					t.Fatalf("ListParts lists %d parts, want 2", len(lp.Parts))
+				lp := mpPartsListed(t, e, b, "k", id)
+				if len(lp) != 2 {
+					t.Fatalf("ListParts lists %d parts, want 2", len(lp))
 				}
-				eq(t, "part 1 PartNumber", aws.ToInt32(lp.Parts[0].PartNumber), int32(1))
-				eq(t, "part 1 ETag", aws.ToString(lp.Parts[0].ETag), newETag)
-				eq(t, "part 1 Size", aws.ToInt64(lp.Parts[0].Size), int64(len(repl)))
+				eq(t, "part 1 PartNumber", aws.ToInt32(lp[0].PartNumber), int32(1))
+				eq(t, "part 1 ETag", aws.ToString(lp[0].ETag), newETag)
+				eq(t, "part 1 Size", aws.ToInt64(lp[0].Size), int64(len(repl)))
 
-				_, err = mpCompleteErr(t, e, b, "k", id, mpCompleted(oldETag, tailETag))
+				_, err := mpCompleteErr(t, e, b, "k", id, mpCompleted(oldETag, tailETag))
 				wantCode(t, err, "InvalidPart", http.StatusBadRequest)
 				out := mpComplete(t, e, b, "k", id, mpCompleted(newETag, tailETag))
 				eq(t, "ETag", aws.ToString(out.ETag), mpETag(repl, tail))
@@ -538,31 +566,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "multipart/complete/empty-part-list", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete whose body lists no parts answers 400 MalformedXML",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				mpUploadAll(t, e, b, "k", id, []byte("a part"))
-				wantError(t, mpRawComplete(e, b, "k", id, mpCompleteXML()), http.StatusBadRequest, "MalformedXML")
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/complete/malformed-xml", Feature: Multipart,
-			Ops:  ops("CompleteMultipartUpload"),
-			Desc: "Complete whose body is not well-formed XML answers 400 MalformedXML",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				etags := mpUploadAll(t, e, b, "k", id, []byte("a part"))
-				body := `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + etags[0] + `</ETag>`
-				wantError(t, mpRawComplete(e, b, "k", id, body), http.StatusBadRequest, "MalformedXML")
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
 			ID: "multipart/upload-id/other-key", Feature: Multipart,
 			Ops:  ops("UploadPart", "ListParts", "CompleteMultipartUpload", "AbortMultipartUpload"),
 			Desc: "an upload id used with a key other than its own answers 404 NoSuchUpload for UploadPart, ListParts, Complete and Abort, and the upload is unharmed",
@@ -570,20 +573,13 @@ func init() {
 				b := e.NewBucket()
 				id := mpCreate(t, e, b, "mine")
 				etags := mpUploadAll(t, e, b, "mine", id, []byte("part one"))
-				ctx := t.Context()
-				_, err := e.SDK.UploadPart(ctx, &s3.UploadPartInput{
-					Bucket: aws.String(b), Key: aws.String("theirs"), UploadId: aws.String(id),
-					PartNumber: aws.Int32(2), Body: strings.NewReader("x"),
-				})
+				_, err := mpUploadPartErr(t, e, b, "theirs", id, 2, []byte("x"))
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
 				_, err = mpListPartsErr(t, e, b, "theirs", id)
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
 				_, err = mpCompleteErr(t, e, b, "theirs", id, mpCompleted(etags...))
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
-				_, err = e.SDK.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
-					Bucket: aws.String(b), Key: aws.String("theirs"), UploadId: aws.String(id),
-				})
-				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
+				wantCode(t, mpAbortErr(t, e, b, "theirs", id), "NoSuchUpload", http.StatusNotFound)
 				wantAbsent(t, e, b, "theirs")
 				mpComplete(t, e, b, "mine", id, mpCompleted(etags...))
 				eq(t, "body", string(e.Get(b, "mine")), "part one")
@@ -598,14 +594,11 @@ func init() {
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, []byte("doomed"))
 				resp := e.Request(http.MethodDelete, b, "k").WithQuery("uploadId", id).Expect()
-				mpStatus(t, "AbortMultipartUpload", resp, http.StatusNoContent)
+				wantStatus(t, resp, http.StatusNoContent)
 
 				_, err := mpListPartsErr(t, e, b, "k", id)
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
-				_, err = e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-					PartNumber: aws.Int32(2), Body: strings.NewReader("late"),
-				})
+				_, err = mpUploadPartErr(t, e, b, "k", id, 2, []byte("late"))
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
 				_, err = mpCompleteErr(t, e, b, "k", id, mpCompleted(etags...))
 				wantCode(t, err, "NoSuchUpload", http.StatusNotFound)
@@ -630,23 +623,21 @@ func init() {
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, []byte("ours"))
 
-				resp := e.RequestAs(other, http.MethodPut, b, "k").
-					WithQuery("partNumber", "1").WithQuery("uploadId", id).WithBytes([]byte("theirs")).Expect()
-				wantError(t, resp, http.StatusForbidden, "AccessDenied")
-				resp = e.RequestAs(other, http.MethodGet, b, "k").WithQuery("uploadId", id).Expect()
-				wantError(t, resp, http.StatusForbidden, "AccessDenied")
-				resp = e.RequestAs(other, http.MethodPost, b, "k").WithQuery("uploadId", id).
-					WithText(mpCompleteXML(etags...)).Expect()
-				wantError(t, resp, http.StatusForbidden, "AccessDenied")
-				resp = e.RequestAs(other, http.MethodDelete, b, "k").WithQuery("uploadId", id).Expect()
-				wantError(t, resp, http.StatusForbidden, "AccessDenied")
-				resp = e.RequestAs(other, http.MethodGet, b, "").WithQuery("uploads", "").Expect()
-				wantError(t, resp, http.StatusForbidden, "AccessDenied")
+				for _, req := range []*httpexpect.Request{
+					e.RequestAs(other, http.MethodPut, b, "k").WithQuery("partNumber", "1").WithQuery("uploadId", id).
+						WithBytes([]byte("theirs")), // UploadPart
+					e.RequestAs(other, http.MethodGet, b, "k").WithQuery("uploadId", id), // ListParts
+					e.RequestAs(other, http.MethodPost, b, "k").WithQuery("uploadId", id).
+						WithText(mpCompleteXML(etags...)), // CompleteMultipartUpload
+					e.RequestAs(other, http.MethodDelete, b, "k").WithQuery("uploadId", id), // AbortMultipartUpload
+					e.RequestAs(other, http.MethodGet, b, "").WithQuery("uploads", ""),      // ListMultipartUploads
+				} {
+					wantError(t, req.Expect(), http.StatusForbidden, "AccessDenied")
+				}
 
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts with the owner's credentials")
-				if len(lp.Parts) != 1 || aws.ToString(lp.Parts[0].ETag) != etags[0] {
-					t.Fatalf("ListParts after the other project's attempts: %d parts, want only part 1 %s", len(lp.Parts), etags[0])
+				lp := mpPartsListed(t, e, b, "k", id)
+				if len(lp) != 1 || aws.ToString(lp[0].ETag) != etags[0] {
+					t.Fatalf("ListParts after the other project's attempts: %d parts, want only part 1 %s", len(lp), etags[0])
 				}
 				mpComplete(t, e, b, "k", id, mpCompleted(etags...))
 				eq(t, "body", string(e.Get(b, "k")), "ours")
@@ -685,7 +676,7 @@ func init() {
 				etag := mpPut(t, e, b, "k", parts...)
 				size := len(mpConcat(parts...))
 				resp := e.Request(http.MethodGet, b, "k").WithQuery("partNumber", "2").Expect()
-				mpStatus(t, "GetObject partNumber=2", resp, http.StatusPartialContent)
+				wantStatus(t, resp, http.StatusPartialContent)
 				eq(t, "Content-Range", header(resp, "Content-Range"), fmt.Sprintf("bytes %d-%d/%d", mpMinPart, 2*mpMinPart-1, size))
 				eq(t, "x-amz-mp-parts-count", header(resp, "x-amz-mp-parts-count"), "3")
 				eq(t, "ETag", header(resp, "ETag"), etag)
@@ -721,15 +712,7 @@ func init() {
 				first := mpData(21, mpMinPart)
 				id := mpCreate(t, e, b, "dst")
 				e1 := mpUploadPart(t, e, b, "dst", id, 1, first)
-				cp, err := e.SDK.UploadPartCopy(t.Context(), &s3.UploadPartCopyInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(id),
-					PartNumber: aws.Int32(2), CopySource: aws.String(b + "/src"),
-				})
-				mustf(t, err, "UploadPartCopy")
-				if cp.CopyPartResult == nil {
-					t.Fatalf("UploadPartCopy returned no CopyPartResult")
-				}
-				e2 := aws.ToString(cp.CopyPartResult.ETag)
+				e2 := mpCopyPart(t, e, b, "dst", id, 2, b+"/src", "")
 				eq(t, "CopyPartResult ETag", e2, md5ETag(src))
 				out := mpComplete(t, e, b, "dst", id, mpCompleted(e1, e2))
 				eq(t, "ETag", aws.ToString(out.ETag), mpETag(first, src))
@@ -748,16 +731,7 @@ func init() {
 				var etags []string
 				ranges := []struct{ first, last int }{{1000, 1000 + mpMinPart - 1}, {0, 999}}
 				for i, r := range ranges {
-					cp, err := e.SDK.UploadPartCopy(t.Context(), &s3.UploadPartCopyInput{
-						Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(id),
-						PartNumber: aws.Int32(int32(i + 1)), CopySource: aws.String(b + "/src"),
-						CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", r.first, r.last)),
-					})
-					mustf(t, err, "UploadPartCopy part %d", i+1)
-					if cp.CopyPartResult == nil {
-						t.Fatalf("UploadPartCopy part %d returned no CopyPartResult", i+1)
-					}
-					et := aws.ToString(cp.CopyPartResult.ETag)
+					et := mpCopyPart(t, e, b, "dst", id, int32(i+1), b+"/src", fmt.Sprintf("bytes=%d-%d", r.first, r.last))
 					eq(t, fmt.Sprintf("part %d ETag", i+1), et, md5ETag(src[r.first:r.last+1]))
 					etags = append(etags, et)
 				}
@@ -773,30 +747,9 @@ func init() {
 				b := e.NewBucket()
 				e.Put(b, "src", mpData(23, 1000))
 				id := mpCreate(t, e, b, "dst")
-				_, err := e.SDK.UploadPartCopy(t.Context(), &s3.UploadPartCopyInput{
-					Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(id),
-					PartNumber: aws.Int32(1), CopySource: aws.String(b + "/src"),
-					CopySourceRange: aws.String("bytes=500-5000"),
-				})
+				_, err := mpCopyPartErr(t, e, b, "dst", id, 1, b+"/src", "bytes=500-5000")
 				wantCode(t, err, "InvalidArgument", http.StatusBadRequest)
-				lp, err := mpListPartsErr(t, e, b, "dst", id)
-				mustf(t, err, "ListParts")
-				eq(t, "parts after the refused copy", len(lp.Parts), 0)
-			},
-		},
-		Case{
-			ID: "multipart/upload-part/content-md5-mismatch", Feature: Multipart,
-			Ops:  ops("UploadPart", "ListParts"),
-			Desc: "UploadPart whose Content-MD5 does not match the body answers 400 BadDigest and stores no part",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				resp := e.Request(http.MethodPut, b, "k").WithQuery("partNumber", "1").WithQuery("uploadId", id).
-					WithHeader("Content-MD5", contentMD5([]byte("something else"))).WithBytes([]byte("the part")).Expect()
-				wantError(t, resp, http.StatusBadRequest, "BadDigest")
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts")
-				eq(t, "parts after the refused upload", len(lp.Parts), 0)
+				eq(t, "parts after the refused copy", len(mpPartsListed(t, e, b, "dst", id)), 0)
 			},
 		},
 		Case{
@@ -805,16 +758,14 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				resp := e.Request(http.MethodPost, b, "dir/new.bin").WithQuery("uploads", "").Expect()
-				mpStatus(t, "CreateMultipartUpload", resp, http.StatusOK)
+				wantStatus(t, resp, http.StatusOK)
 				var doc struct {
 					XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
 					Bucket   string   `xml:"Bucket"`
 					Key      string   `xml:"Key"`
 					UploadID string   `xml:"UploadId"`
 				}
-				if err := xml.Unmarshal([]byte(resp.Body().Raw()), &doc); err != nil {
-					t.Fatalf("body is not an InitiateMultipartUploadResult: %v\nbody: %s", err, resp.Body().Raw())
-				}
+				decodeXML(t, resp, "InitiateMultipartUploadResult", &doc)
 				if doc.UploadID != "" {
 					mpAbortAtEnd(t, e, b, "dir/new.bin", doc.UploadID)
 				}
@@ -834,7 +785,7 @@ func init() {
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, parts...)
 				resp := mpRawComplete(e, b, "k", id, mpCompleteXML(etags...))
-				mpStatus(t, "CompleteMultipartUpload", resp, http.StatusOK)
+				wantStatus(t, resp, http.StatusOK)
 				var doc struct {
 					XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
 					Location string   `xml:"Location"`
@@ -842,9 +793,7 @@ func init() {
 					Key      string   `xml:"Key"`
 					ETag     string   `xml:"ETag"`
 				}
-				if err := xml.Unmarshal([]byte(resp.Body().Raw()), &doc); err != nil {
-					t.Fatalf("body is not a CompleteMultipartUploadResult: %v\nbody: %s", err, resp.Body().Raw())
-				}
+				decodeXML(t, resp, "CompleteMultipartUploadResult", &doc)
 				eq(t, "Bucket", doc.Bucket, b)
 				eq(t, "Key", doc.Key, "k")
 				eq(t, "ETag", doc.ETag, mpETag(parts...))
@@ -855,20 +804,111 @@ func init() {
 		},
 	)
 
-	// Part numbers outside 1..10000, or not numbers at all.
+	// Raw UploadParts S3 refuses with 400: a part number outside 1..10000,
+	// or not a number at all, and a body that does not match its digest.
+	type refusal struct {
+		id, desc, partNumber string
+		header, value        string // sent unless header is ""
+		body, code           string
+		opts                 []func(*s3.CreateMultipartUploadInput)
+	}
+	refused := []refusal{
+		{id: "multipart/upload-part/content-md5-mismatch",
+			desc:       "UploadPart whose Content-MD5 does not match the body answers 400 BadDigest and stores no part",
+			partNumber: "1", header: "Content-MD5", value: contentMD5([]byte("something else")),
+			body: "the part", code: "BadDigest"},
+		{id: "multipart/checksum/upload-part-bad-digest",
+			desc:       "UploadPart whose x-amz-checksum-crc32 does not match the body answers 400 BadDigest and stores no part",
+			partNumber: "1", header: "x-amz-checksum-crc32", value: mpB64(mpCRC32([]byte("another body"))),
+			body: "the part's body", code: "BadDigest",
+			opts: []func(*s3.CreateMultipartUploadInput){mpWithChecksum(types.ChecksumAlgorithmCrc32, "")}},
+	}
 	for _, pn := range []string{"0", "10001", "-1", "abc"} {
+		refused = append(refused, refusal{id: "multipart/upload-part/part-number-" + slug(pn),
+			desc:       "UploadPart with partNumber=" + pn + " answers 400 InvalidArgument and stores no part",
+			partNumber: pn, body: "part body", code: "InvalidArgument"})
+	}
+	for _, c := range refused {
 		register(Case{
-			ID: "multipart/upload-part/part-number-" + slug(pn), Feature: Multipart, Ops: ops("UploadPart", "ListParts"),
-			Desc: "UploadPart with partNumber=" + pn + " answers 400 InvalidArgument and stores no part",
+			ID: c.id, Feature: Multipart, Ops: ops("UploadPart", "ListParts"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k", c.opts...)
+				req := mpRawUploadPart(e, b, "k", id, c.partNumber)
+				if c.header != "" {
+					req = req.WithHeader(c.header, c.value)
+				}
+				wantError(t, req.WithBytes([]byte(c.body)).Expect(), http.StatusBadRequest, c.code)
+				eq(t, "parts after the refused upload", len(mpPartsListed(t, e, b, "k", id)), 0)
+			},
+		})
+	}
+
+	// Completions S3 refuses with 400, creating nothing.
+	for _, c := range []struct {
+		name, desc, code string
+		ops              []string
+		parts            func() [][]byte // uploaded as parts 1..N
+		list             func(etags []string) []types.CompletedPart
+	}{
+		{"entity-too-small", "Complete with a part of 5 MiB minus one byte that is not the last answers 400 EntityTooSmall and creates nothing",
+			"EntityTooSmall", ops("UploadPart", "CompleteMultipartUpload"),
+			func() [][]byte { return [][]byte{mpData(3, mpMinPart-1), []byte("last")} },
+			func(et []string) []types.CompletedPart { return mpCompleted(et...) }},
+		{"out-of-order", "Complete listing part 2 before part 1 (both of 5 MiB, so only the order is wrong) answers 400 InvalidPartOrder",
+			"InvalidPartOrder", ops("CompleteMultipartUpload"),
+			func() [][]byte { return [][]byte{mpData(4, mpMinPart), mpData(14, mpMinPart)} },
+			func(et []string) []types.CompletedPart {
+				return []types.CompletedPart{mpPart(2, et[1]), mpPart(1, et[0])}
+			}},
+		{"duplicate-part", "Complete listing the same part number twice answers 400 InvalidPartOrder",
+			"InvalidPartOrder", ops("CompleteMultipartUpload"),
+			func() [][]byte { return [][]byte{mpData(5, mpMinPart), []byte("last")} },
+			func(et []string) []types.CompletedPart {
+				return []types.CompletedPart{mpPart(1, et[0]), mpPart(1, et[0]), mpPart(2, et[1])}
+			}},
+		{"wrong-etag", "Complete naming an uploaded part with an ETag that is not its own answers 400 InvalidPart",
+			"InvalidPart", ops("CompleteMultipartUpload"),
+			func() [][]byte { return [][]byte{mpData(6, mpMinPart), []byte("last")} },
+			func(et []string) []types.CompletedPart { return mpCompleted(et[0], wrongETag) }},
+		{"part-not-uploaded", "Complete naming a part number that was never uploaded answers 400 InvalidPart",
+			"InvalidPart", ops("CompleteMultipartUpload"),
+			func() [][]byte { return [][]byte{mpData(8, mpMinPart)} },
+			func(et []string) []types.CompletedPart { return mpCompleted(et[0], md5ETag([]byte("never uploaded"))) }},
+	} {
+		register(Case{
+			ID: "multipart/complete/" + c.name, Feature: Multipart, Ops: c.ops, Desc: c.desc,
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				id := mpCreate(t, e, b, "k")
-				resp := e.Request(http.MethodPut, b, "k").WithQuery("partNumber", pn).WithQuery("uploadId", id).
-					WithBytes([]byte("part body")).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts")
-				eq(t, "parts after the refused upload", len(lp.Parts), 0)
+				etags := mpUploadAll(t, e, b, "k", id, c.parts()...)
+				_, err := mpCompleteErr(t, e, b, "k", id, c.list(etags))
+				wantCode(t, err, c.code, http.StatusBadRequest)
+				wantAbsent(t, e, b, "k")
+			},
+		})
+	}
+
+	// Complete bodies S3 refuses with 400 MalformedXML, creating nothing.
+	for _, c := range []struct {
+		name, desc string
+		body       func(etags []string) string
+	}{
+		{"empty-part-list", "Complete whose body lists no parts answers 400 MalformedXML",
+			func([]string) string { return mpCompleteXML() }},
+		{"malformed-xml", "Complete whose body is not well-formed XML answers 400 MalformedXML",
+			func(et []string) string {
+				return `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + et[0] + `</ETag>`
+			}},
+	} {
+		register(Case{
+			ID: "multipart/complete/" + c.name, Feature: Multipart, Ops: ops("CompleteMultipartUpload"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k")
+				etags := mpUploadAll(t, e, b, "k", id, []byte("a part"))
+				wantError(t, mpRawComplete(e, b, "k", id, c.body(etags)), http.StatusBadRequest, "MalformedXML")
+				wantAbsent(t, e, b, "k")
 			},
 		})
 	}
@@ -879,10 +919,7 @@ func init() {
 		call func(t T, e *Env, bucket string) error
 	}{
 		{"UploadPart", func(t T, e *Env, b string) error {
-			_, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-				Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(mpNoUpload),
-				PartNumber: aws.Int32(1), Body: strings.NewReader("x"),
-			})
+			_, err := mpUploadPartErr(t, e, b, "k", mpNoUpload, 1, []byte("x"))
 			return err
 		}},
 		{"ListParts", func(t T, e *Env, b string) error {
@@ -894,10 +931,7 @@ func init() {
 			return err
 		}},
 		{"AbortMultipartUpload", func(t T, e *Env, b string) error {
-			_, err := e.SDK.AbortMultipartUpload(t.Context(), &s3.AbortMultipartUploadInput{
-				Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(mpNoUpload),
-			})
-			return err
+			return mpAbortErr(t, e, b, "k", mpNoUpload)
 		}},
 	} {
 		register(Case{
@@ -968,33 +1002,11 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				parts := [][]byte{mpData(40, mpMinPart), mpData(41, mpMinPart), mpData(42, 777)}
-				id := mpCreate(t, e, b, "k", func(in *s3.CreateMultipartUploadInput) {
-					in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-				})
-				var done []types.CompletedPart
-				for i, p := range parts {
-					out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-						Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-						PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p),
-						ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
-					})
-					mustf(t, err, "UploadPart %d", i+1)
-					eq(t, fmt.Sprintf("part %d ChecksumCRC32", i+1), aws.ToString(out.ChecksumCRC32), mpB64(mpCRC32(p)))
-					done = append(done, types.CompletedPart{
-						PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32,
-					})
-				}
+				id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, ""))
+				done := mpUploadChecksummed(t, e, b, "k", id, types.ChecksumAlgorithmCrc32, true, parts...)
 				want := mpCompositeCRC32(parts...)
 				out := mpComplete(t, e, b, "k", id, done)
-				eq(t, "Complete ChecksumCRC32", aws.ToString(out.ChecksumCRC32), want)
-				eq(t, "Complete ChecksumType", out.ChecksumType, types.ChecksumTypeComposite)
-
-				head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), ChecksumMode: types.ChecksumModeEnabled,
-				})
-				mustf(t, err, "HeadObject in checksum mode")
-				eq(t, "HeadObject ChecksumCRC32", aws.ToString(head.ChecksumCRC32), want)
-				eq(t, "HeadObject ChecksumType", head.ChecksumType, types.ChecksumTypeComposite)
+				mpWantChecksum(t, e, b, "k", out, types.ChecksumAlgorithmCrc32, want, types.ChecksumTypeComposite)
 
 				got, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
 					Bucket: aws.String(b), Key: aws.String("k"), ChecksumMode: types.ChecksumModeEnabled,
@@ -1002,10 +1014,9 @@ func init() {
 				mustf(t, err, "GetObject in checksum mode")
 				defer got.Body.Close()
 				eq(t, "GetObject ChecksumCRC32", aws.ToString(got.ChecksumCRC32), want)
-				var body bytes.Buffer
-				_, err = body.ReadFrom(got.Body)
+				body, err := io.ReadAll(got.Body)
 				mustf(t, err, "read GetObject body")
-				mpWantBytes(t, "body", body.Bytes(), mpConcat(parts...))
+				mpWantBytes(t, "body", body, mpConcat(parts...))
 			},
 		},
 		Case{
@@ -1015,32 +1026,10 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				parts := [][]byte{mpData(43, mpMinPart), mpData(44, 4321)}
-				id := mpCreate(t, e, b, "k", func(in *s3.CreateMultipartUploadInput) {
-					in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-					in.ChecksumType = types.ChecksumTypeFullObject
-				})
-				var done []types.CompletedPart
-				for i, p := range parts {
-					out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-						Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-						PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p),
-						ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
-					})
-					mustf(t, err, "UploadPart %d", i+1)
-					done = append(done, types.CompletedPart{
-						PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32,
-					})
-				}
-				want := mpB64(mpCRC32(mpConcat(parts...)))
+				id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject))
+				done := mpUploadChecksummed(t, e, b, "k", id, types.ChecksumAlgorithmCrc32, false, parts...)
 				out := mpComplete(t, e, b, "k", id, done)
-				eq(t, "Complete ChecksumCRC32", aws.ToString(out.ChecksumCRC32), want)
-				eq(t, "Complete ChecksumType", out.ChecksumType, types.ChecksumTypeFullObject)
-				head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), ChecksumMode: types.ChecksumModeEnabled,
-				})
-				mustf(t, err, "HeadObject in checksum mode")
-				eq(t, "HeadObject ChecksumCRC32", aws.ToString(head.ChecksumCRC32), want)
-				eq(t, "HeadObject ChecksumType", head.ChecksumType, types.ChecksumTypeFullObject)
+				mpWantChecksum(t, e, b, "k", out, types.ChecksumAlgorithmCrc32, mpB64(mpCRC32(mpConcat(parts...))), types.ChecksumTypeFullObject)
 			},
 		},
 		Case{
@@ -1050,32 +1039,10 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				parts := [][]byte{mpData(45, mpMinPart), mpData(46, mpMinPart), mpData(47, 99)}
-				id := mpCreate(t, e, b, "k", func(in *s3.CreateMultipartUploadInput) {
-					in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc64nvme
-				})
-				var done []types.CompletedPart
-				for i, p := range parts {
-					out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-						Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-						PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p),
-						ChecksumAlgorithm: types.ChecksumAlgorithmCrc64nvme,
-					})
-					mustf(t, err, "UploadPart %d", i+1)
-					eq(t, fmt.Sprintf("part %d ChecksumCRC64NVME", i+1), aws.ToString(out.ChecksumCRC64NVME), mpB64(mpCRC64NVME(p)))
-					done = append(done, types.CompletedPart{
-						PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag, ChecksumCRC64NVME: out.ChecksumCRC64NVME,
-					})
-				}
-				want := mpB64(mpCRC64NVME(mpConcat(parts...)))
+				id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc64nvme, ""))
+				done := mpUploadChecksummed(t, e, b, "k", id, types.ChecksumAlgorithmCrc64nvme, true, parts...)
 				out := mpComplete(t, e, b, "k", id, done)
-				eq(t, "Complete ChecksumCRC64NVME", aws.ToString(out.ChecksumCRC64NVME), want)
-				eq(t, "Complete ChecksumType", out.ChecksumType, types.ChecksumTypeFullObject)
-				head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), ChecksumMode: types.ChecksumModeEnabled,
-				})
-				mustf(t, err, "HeadObject in checksum mode")
-				eq(t, "HeadObject ChecksumCRC64NVME", aws.ToString(head.ChecksumCRC64NVME), want)
-				eq(t, "HeadObject ChecksumType", head.ChecksumType, types.ChecksumTypeFullObject)
+				mpWantChecksum(t, e, b, "k", out, types.ChecksumAlgorithmCrc64nvme, cksValue("CRC64NVME", mpConcat(parts...)), types.ChecksumTypeFullObject)
 			},
 		},
 		Case{
@@ -1084,44 +1051,13 @@ func init() {
 			Desc: "Complete naming a part with a well-formed CRC32 that is not the part's answers 400 InvalidPart and creates nothing",
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
-				parts := [][]byte{mpData(48, mpMinPart), mpData(49, 500)}
-				id := mpCreate(t, e, b, "k", func(in *s3.CreateMultipartUploadInput) {
-					in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-				})
-				var done []types.CompletedPart
-				for i, p := range parts {
-					out, err := e.SDK.UploadPart(t.Context(), &s3.UploadPartInput{
-						Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-						PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p),
-						ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
-					})
-					mustf(t, err, "UploadPart %d", i+1)
-					done = append(done, types.CompletedPart{
-						PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32,
-					})
-				}
+				id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, ""))
+				done := mpUploadChecksummed(t, e, b, "k", id, types.ChecksumAlgorithmCrc32, false,
+					mpData(48, mpMinPart), mpData(49, 500))
 				done[0].ChecksumCRC32 = aws.String(mpB64(mpCRC32([]byte("not part 1"))))
 				_, err := mpCompleteErr(t, e, b, "k", id, done)
 				wantCode(t, err, "InvalidPart", http.StatusBadRequest)
 				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "multipart/checksum/upload-part-bad-digest", Feature: Multipart,
-			Ops:  ops("UploadPart", "ListParts"),
-			Desc: "UploadPart whose x-amz-checksum-crc32 does not match the body answers 400 BadDigest and stores no part",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k", func(in *s3.CreateMultipartUploadInput) {
-					in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-				})
-				resp := e.Request(http.MethodPut, b, "k").WithQuery("partNumber", "1").WithQuery("uploadId", id).
-					WithHeader("x-amz-checksum-crc32", mpB64(mpCRC32([]byte("another body")))).
-					WithBytes([]byte("the part's body")).Expect()
-				wantError(t, resp, http.StatusBadRequest, "BadDigest")
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts")
-				eq(t, "parts after the refused upload", len(lp.Parts), 0)
 			},
 		},
 	)
@@ -1137,17 +1073,12 @@ func init() {
 				e.PutString(b, "k", "already here")
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, []byte("from the upload"))
-				in := &s3.CompleteMultipartUploadInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-					MultipartUpload: &types.CompletedMultipartUpload{Parts: mpCompleted(etags...)},
-					IfNoneMatch:     aws.String("*"),
-				}
+				in := mpCompleteInput(b, "k", id, mpCompleted(etags...))
+				in.IfNoneMatch = aws.String("*")
 				_, err := e.SDK.CompleteMultipartUpload(t.Context(), in)
 				wantCode(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
 				eq(t, "body of the existing object", string(e.Get(b, "k")), "already here")
-				lp, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts after the 412")
-				eq(t, "parts after the 412", len(lp.Parts), 1)
+				eq(t, "parts after the 412", len(mpPartsListed(t, e, b, "k", id)), 1)
 
 				_, err = e.SDK.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
 				mustf(t, err, "DeleteObject")
@@ -1164,11 +1095,9 @@ func init() {
 				b := e.NewBucket()
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, []byte("first writer"))
-				_, err := e.SDK.CompleteMultipartUpload(t.Context(), &s3.CompleteMultipartUploadInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id),
-					MultipartUpload: &types.CompletedMultipartUpload{Parts: mpCompleted(etags...)},
-					IfNoneMatch:     aws.String("*"),
-				})
+				in := mpCompleteInput(b, "k", id, mpCompleted(etags...))
+				in.IfNoneMatch = aws.String("*")
+				_, err := e.SDK.CompleteMultipartUpload(t.Context(), in)
 				mustf(t, err, "Complete with If-None-Match: *")
 				eq(t, "body", string(e.Get(b, "k")), "first writer")
 			},

@@ -90,19 +90,25 @@ func presignFlipHex(s string) string {
 	return s[:len(s)-1] + string(repl)
 }
 
-// presignTamperCase checks that a presigned GET changed by tamper after
-// signing gives 403 SignatureDoesNotMatch.
-func presignTamperCase(name, desc string, tamper func(t T, u string) string) Case {
+// presignRefusedCase stores k1 and k2 in a new bucket and checks that a
+// GET of the URL that url makes for that bucket answers the S3 error.
+func presignRefusedCase(id, desc string, status int, code string, url func(t T, e *Env, bucket string) string) Case {
 	return Case{
-		ID: "presign/tamper/" + name, Feature: SigV4Presign, Ops: ops("GetObject"), Desc: desc,
+		ID: id, Feature: SigV4Presign, Ops: ops("GetObject"), Desc: desc,
 		Run: func(t T, e *Env) {
 			b := e.NewBucket()
 			e.PutString(b, "k1", "one")
 			e.PutString(b, "k2", "two")
-			u := tamper(t, presignSDKGet(t, e, b, "k1"))
-			wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "SignatureDoesNotMatch")
+			wantError(t, presignDo(t, e, http.MethodGet, url(t, e, b), nil), status, code)
 		},
 	}
+}
+
+// presignTamperCase checks that a presigned GET of k1 changed by tamper
+// after signing gives 403 SignatureDoesNotMatch.
+func presignTamperCase(name, desc string, tamper func(t T, u string) string) Case {
+	return presignRefusedCase("presign/tamper/"+name, desc, http.StatusForbidden, "SignatureDoesNotMatch",
+		func(t T, e *Env, b string) string { return tamper(t, presignSDKGet(t, e, b, "k1")) })
 }
 
 func init() {
@@ -117,9 +123,7 @@ func init() {
 				if !strings.Contains(u, "X-Amz-Signature=") {
 					t.Fatalf("presigned URL carries no X-Amz-Signature: %s", u)
 				}
-				resp := presignDo(t, e, http.MethodGet, u, nil)
-				sigv4Status(t, resp, http.StatusOK)
-				resp.Body().IsEqual("presigned content")
+				wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "presigned content")
 			},
 		},
 		Case{
@@ -132,10 +136,7 @@ func init() {
 					s3.WithPresignExpires(15*time.Minute))
 				mustf(t, err, "PresignPutObject")
 				body := []byte("uploaded through a presigned URL")
-				resp := presignDo(t, e, http.MethodPut, req.URL, body)
-				sigv4Status(t, resp, http.StatusOK)
-				eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(body))
-				eq(t, "stored body", string(e.Get(b, "up/k")), string(body))
+				wantPutStored(t, e, presignDo(t, e, http.MethodPut, req.URL, body), b, "up/k", body)
 			},
 		},
 		Case{
@@ -145,9 +146,7 @@ func init() {
 				b := e.NewBucket()
 				key := "dir/a b+c%d?e=f#g ünï.txt"
 				e.PutString(b, key, "special")
-				resp := presignDo(t, e, http.MethodGet, presignSDKGet(t, e, b, key), nil)
-				sigv4Status(t, resp, http.StatusOK)
-				resp.Body().IsEqual("special")
+				wantBody(t, presignDo(t, e, http.MethodGet, presignSDKGet(t, e, b, key), nil), http.StatusOK, "special")
 			},
 		},
 		Case{
@@ -156,21 +155,14 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				e.PutString(b, "k", "a week")
-				resp := presignDo(t, e, http.MethodGet, presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604800), nil)
-				sigv4Status(t, resp, http.StatusOK)
-				resp.Body().IsEqual("a week")
+				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604800)
+				wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "a week")
 			},
 		},
-		Case{
-			ID: "presign/expires/too-long", Feature: SigV4Presign, Ops: ops("GetObject"),
-			Desc: "X-Amz-Expires above 604800 seconds gives 400 AuthorizationQueryParametersError",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "too long")
-				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604801)
-				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
-			},
-		},
+		presignRefusedCase("presign/expires/too-long", "X-Amz-Expires above 604800 seconds gives 400 AuthorizationQueryParametersError",
+			http.StatusBadRequest, "AuthorizationQueryParametersError", func(t T, e *Env, b string) string {
+				return presignAt(t, e, http.MethodGet, b, "k1", time.Now().UTC(), 604801)
+			}),
 		Case{
 			ID: "presign/expired", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a presigned URL past its expiry is refused with 403 AccessDenied saying it has expired",
@@ -184,28 +176,15 @@ func init() {
 				}
 			},
 		},
-		Case{
-			ID: "presign/future", Feature: SigV4Presign, Ops: ops("GetObject"),
-			Desc: "a presigned URL dated further in the future than the tolerated skew is refused with 403 AccessDenied",
-			Run: func(t T, e *Env) {
-				skew := sigv4Skew(t, e)
-				b := e.NewBucket()
-				e.PutString(b, "k", "not yet")
-				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC().Add(skew+5*time.Minute), 3600)
-				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "AccessDenied")
-			},
-		},
-		Case{
-			ID: "presign/missing-credential", Feature: SigV4Presign, Ops: ops("GetObject"),
-			Desc: "a presigned URL without X-Amz-Credential gives 400 AuthorizationQueryParametersError",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "x")
-				u := presignEditQuery(t, presignSDKGet(t, e, b, "k"), "X-Amz-Credential",
+		presignRefusedCase("presign/future", "a presigned URL dated further in the future than the tolerated skew is refused with 403 AccessDenied",
+			http.StatusForbidden, "AccessDenied", func(t T, e *Env, b string) string {
+				return presignAt(t, e, http.MethodGet, b, "k1", time.Now().UTC().Add(sigv4Skew(t, e)+5*time.Minute), 3600)
+			}),
+		presignRefusedCase("presign/missing-credential", "a presigned URL without X-Amz-Credential gives 400 AuthorizationQueryParametersError",
+			http.StatusBadRequest, "AuthorizationQueryParametersError", func(t T, e *Env, b string) string {
+				return presignEditQuery(t, presignSDKGet(t, e, b, "k1"), "X-Amz-Credential",
 					func(string) (string, bool) { return "", false })
-				wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
-			},
-		},
+			}),
 		Case{
 			ID: "presign/wrong-method", Feature: SigV4Presign, Ops: ops("GetObject", "PutObject"),
 			Desc: "a URL presigned for GET used for PUT gives 403 SignatureDoesNotMatch and leaves the object unchanged",

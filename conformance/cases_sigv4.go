@@ -108,15 +108,6 @@ func sigv4Send(t T, e *Env, req *http.Request) *httpexpect.Response {
 	return httpexpect.NewResponse(fatalReporter{t}, resp)
 }
 
-// sigv4Status fails the case unless resp has the status, showing the body
-// (an S3 error document, usually) when it has not.
-func sigv4Status(t T, resp *httpexpect.Response, status int) {
-	t.Helper()
-	if got := resp.Raw().StatusCode; got != status {
-		t.Fatalf("HTTP status = %d, want %d\nbody: %s", got, status, quoteIfString(resp.Body().Raw()))
-	}
-}
-
 // sigv4OtherRegion is a valid region that is not the target's.
 func sigv4OtherRegion(e *Env) string {
 	if e.Target.Region == "eu-central-1" {
@@ -181,8 +172,7 @@ func sigv4SkewCase(id, desc string, offset func(skew time.Duration) time.Duratio
 			sigv4Sign(t, e, req, nil, sigv4Opts{at: time.Now().UTC().Add(offset(skew))})
 			resp := sigv4Send(t, e, req)
 			if ok {
-				sigv4Status(t, resp, http.StatusOK)
-				resp.Body().IsEqual("on time")
+				wantBody(t, resp, http.StatusOK, "on time")
 				return
 			}
 			wantError(t, resp, http.StatusForbidden, "RequestTimeTooSkewed")
@@ -214,12 +204,10 @@ func init() {
 				body := []byte("signed body")
 				req := sigv4Request(t, e, http.MethodPut, b, "k", "", body)
 				sigv4Sign(t, e, req, body, sigv4Opts{})
-				sigv4Status(t, sigv4Send(t, e, req), http.StatusOK)
+				wantStatus(t, sigv4Send(t, e, req), http.StatusOK)
 				get := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
 				sigv4Sign(t, e, get, nil, sigv4Opts{})
-				resp := sigv4Send(t, e, get)
-				sigv4Status(t, resp, http.StatusOK)
-				resp.Body().IsEqual("signed body")
+				wantBody(t, sigv4Send(t, e, get), http.StatusOK, "signed body")
 			},
 		},
 		sigv4SkewCase("sigv4/skew/past-inside", "a request dated just inside the tolerated skew in the past is accepted",
@@ -343,10 +331,7 @@ func init() {
 				body := []byte("payload not hashed by the client")
 				req := sigv4Request(t, e, http.MethodPut, b, "k", "", body)
 				sigv4Sign(t, e, req, body, sigv4Opts{payload: "UNSIGNED-PAYLOAD"})
-				resp := sigv4Send(t, e, req)
-				sigv4Status(t, resp, http.StatusOK)
-				eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(body))
-				eq(t, "stored body", string(e.Get(b, "k")), string(body))
+				wantPutStored(t, e, sigv4Send(t, e, req), b, "k", body)
 			},
 		},
 		Case{

@@ -119,7 +119,7 @@ func (p streamPut) send(t T, e *Env, bucket, key string) *httpexpect.Response {
 func streamWantStored(t T, e *Env, bucket, key string, data []byte, wantEncoding string) {
 	t.Helper()
 	resp := e.Request(http.MethodGet, bucket, key).Expect()
-	sigv4Status(t, resp, http.StatusOK)
+	wantStatus(t, resp, http.StatusOK)
 	got := []byte(resp.Body().Raw())
 	if !bytes.Equal(got, data) {
 		t.Fatalf("stored body = %q, want %q", objShort(got), objShort(data))
@@ -193,7 +193,7 @@ func init() {
 					b := e.NewBucket()
 					data := streamData(66560)
 					resp := streamPut{mode: m.mode, data: data}.send(t, e, b, "k")
-					sigv4Status(t, resp, http.StatusOK)
+					wantStatus(t, resp, http.StatusOK)
 					eq(t, "PutObject ETag", header(resp, "ETag"), md5ETag(data))
 					streamWantStored(t, e, b, "k", data, "")
 				},
@@ -204,7 +204,7 @@ func init() {
 				Run: func(t T, e *Env) {
 					b := e.NewBucket()
 					data := streamData(100 << 10)
-					sigv4Status(t, streamPut{mode: m.mode, data: data, chunkSize: 8 << 10}.send(t, e, b, "k"), http.StatusOK)
+					wantStatus(t, streamPut{mode: m.mode, data: data, chunkSize: 8 << 10}.send(t, e, b, "k"), http.StatusOK)
 					streamWantStored(t, e, b, "k", data, "")
 				},
 			},
@@ -213,7 +213,7 @@ func init() {
 				Desc: "a " + m.mode + " body with only the final zero-length chunk stores an empty object",
 				Run: func(t T, e *Env) {
 					b := e.NewBucket()
-					sigv4Status(t, streamPut{mode: m.mode, data: []byte{}}.send(t, e, b, "k"), http.StatusOK)
+					wantStatus(t, streamPut{mode: m.mode, data: []byte{}}.send(t, e, b, "k"), http.StatusOK)
 					streamWantStored(t, e, b, "k", []byte{}, "")
 				},
 			},
@@ -254,10 +254,10 @@ func init() {
 					Run: func(t T, e *Env) {
 						b := e.NewBucket()
 						data := streamData(70000)
-						sigv4Status(t, streamPut{mode: m.mode, data: data, algorithm: "CRC64NVME"}.send(t, e, b, "k"), http.StatusOK)
+						wantStatus(t, streamPut{mode: m.mode, data: data, algorithm: "CRC64NVME"}.send(t, e, b, "k"), http.StatusOK)
 						streamWantStored(t, e, b, "k", data, "")
 						head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
-						sigv4Status(t, head, http.StatusOK)
+						wantStatus(t, head, http.StatusOK)
 						eq(t, "HeadObject x-amz-checksum-crc64nvme", header(head, "x-amz-checksum-crc64nvme"), cksValue("CRC64NVME", data))
 					},
 				},
@@ -293,7 +293,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				b := e.NewBucket()
 				data := streamData(20000)
-				sigv4Status(t, streamPut{mode: StreamingUnsignedTrailer, data: data, chunkSize: 8 << 10, noTrailer: true}.send(t, e, b, "k"), http.StatusOK)
+				wantStatus(t, streamPut{mode: StreamingUnsignedTrailer, data: data, chunkSize: 8 << 10, noTrailer: true}.send(t, e, b, "k"), http.StatusOK)
 				streamWantStored(t, e, b, "k", data, "")
 			},
 		},
@@ -307,7 +307,7 @@ func init() {
 				_, _ = w.Write(streamData(50000))
 				mustf(t, w.Close(), "gzip")
 				data := gz.Bytes()
-				sigv4Status(t, streamPut{mode: StreamingUnsignedTrailer, data: data, encoding: "gzip, aws-chunked"}.send(t, e, b, "k"), http.StatusOK)
+				wantStatus(t, streamPut{mode: StreamingUnsignedTrailer, data: data, encoding: "gzip, aws-chunked"}.send(t, e, b, "k"), http.StatusOK)
 				streamWantStored(t, e, b, "k", data, "gzip")
 			},
 		},

@@ -65,16 +65,47 @@ func tenFullBucket(e *Env) string {
 	return b
 }
 
-// tenOtherCase runs check with an SDK client of the other project against a
-// bucket of the Full project holding "k" = "full's object".
-func tenOtherCase(id, desc string, opNames []string, check func(t T, e *Env, other *s3.Client, bucket string)) Case {
+// tenFullCase runs check with an SDK client of the credential set (named
+// set, the "tenancy/<set>/" of the case ID) against a bucket of the Full
+// project holding "k" = "full's object".
+func tenFullCase(set, id, desc string, opNames []string, creds func(*Target) Credentials, check func(t T, e *Env, c *s3.Client, bucket string)) Case {
 	return Case{
-		ID: "tenancy/other-project/" + id, Feature: Tenancy, Ops: opNames, Desc: desc,
+		ID: "tenancy/" + set + "/" + id, Feature: Tenancy, Ops: opNames, Desc: desc,
 		Run: func(t T, e *Env) {
-			tenNeed(t, "other-project", e.Target.Other)
-			check(t, e, e.SDKAs(e.Target.Other), tenFullBucket(e))
+			tenNeed(t, set, creds(e.Target))
+			check(t, e, e.SDKAs(creds(e.Target)), tenFullBucket(e))
 		},
 	}
+}
+
+// tenOtherCase is a tenFullCase with the other project's credentials.
+func tenOtherCase(id, desc string, opNames []string, check func(t T, e *Env, other *s3.Client, bucket string)) Case {
+	return tenFullCase("other-project", id, desc, opNames, func(tg *Target) Credentials { return tg.Other }, check)
+}
+
+// tenReadOnlyCase is a tenFullCase with the read-only credentials.
+func tenReadOnlyCase(id, desc string, opNames []string, check func(t T, e *Env, ro *s3.Client, bucket string)) Case {
+	return tenFullCase("read-only", id, desc, opNames, func(tg *Target) Credentials { return tg.ReadOnly }, check)
+}
+
+// tenWantWritesDenied fails the case unless c, the credentials of who, get
+// 403 AccessDenied writing over "k" of a tenFullCase bucket and writing a
+// new key, and neither write changed anything.
+func tenWantWritesDenied(t T, e *Env, c *s3.Client, bucket, who string) {
+	t.Helper()
+	tenDenied(t, "PutObject over an object as "+who, tenPut(t.Context(), c, bucket, "k", "overwritten"))
+	tenDenied(t, "PutObject of a new key as "+who, tenPut(t.Context(), c, bucket, "new", "x"))
+	eq(t, "object content", string(e.Get(bucket, "k")), "full's object")
+	wantAbsent(t, e, bucket, "new")
+}
+
+// tenWantDeleteDenied fails the case unless c, the credentials of who, get
+// 403 AccessDenied deleting "k" of a tenFullCase bucket, which remains.
+func tenWantDeleteDenied(t T, e *Env, c *s3.Client, bucket, who string) {
+	t.Helper()
+	_, err := c.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	tenDenied(t, "DeleteObject as "+who, err)
+	eq(t, "object content", string(e.Get(bucket, "k")), "full's object")
 }
 
 var tenSeq atomic.Int64
@@ -159,10 +190,7 @@ func init() {
 			}),
 		tenOtherCase("put-object", "another project's credentials get 403 AccessDenied writing an object, which keeps its content",
 			ops("PutObject"), func(t T, e *Env, other *s3.Client, b string) {
-				tenDenied(t, "PutObject as the other project", tenPut(t.Context(), other, b, "k", "overwritten"))
-				tenDenied(t, "PutObject of a new key as the other project", tenPut(t.Context(), other, b, "new", "x"))
-				eq(t, "object content", string(e.Get(b, "k")), "full's object")
-				wantAbsent(t, e, b, "new")
+				tenWantWritesDenied(t, e, other, b, "the other project")
 			}),
 		tenOtherCase("list-objects", "another project's credentials get 403 AccessDenied listing a bucket",
 			ops("ListObjectsV2"), func(t T, e *Env, other *s3.Client, b string) {
@@ -171,13 +199,11 @@ func init() {
 			}),
 		tenOtherCase("head-bucket", "another project's credentials get 403 on HeadBucket of a bucket that exists",
 			ops("HeadBucket"), func(t T, e *Env, other *s3.Client, b string) {
-				sigv4Status(t, e.RequestAs(e.Target.Other, http.MethodHead, b, "").Expect(), http.StatusForbidden)
+				wantStatus(t, e.RequestAs(e.Target.Other, http.MethodHead, b, "").Expect(), http.StatusForbidden)
 			}),
 		tenOtherCase("delete-object", "another project's credentials get 403 AccessDenied deleting an object, which remains",
 			ops("DeleteObject"), func(t T, e *Env, other *s3.Client, b string) {
-				_, err := other.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
-				tenDenied(t, "DeleteObject as the other project", err)
-				eq(t, "object content", string(e.Get(b, "k")), "full's object")
+				tenWantDeleteDenied(t, e, other, b, "the other project")
 			}),
 		tenOtherCase("copy-object-from", "another project's credentials get 403 AccessDenied copying an object into their own bucket",
 			ops("CopyObject"), func(t T, e *Env, other *s3.Client, b string) {
@@ -237,47 +263,23 @@ func init() {
 				e.PutString(b, "still-mine", "x")
 			},
 		},
-		Case{
-			ID: "tenancy/read-only/read", Feature: Tenancy, Ops: ops("GetObject", "HeadObject", "ListObjectsV2"),
-			Desc: "read-only credentials can get, head and list the project's objects",
-			Run: func(t T, e *Env) {
-				tenNeed(t, "read-only", e.Target.ReadOnly)
-				b := tenFullBucket(e)
-				ro := e.SDKAs(e.Target.ReadOnly)
-				out, err := ro.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
-				mustf(t, err, "GetObject as read-only")
-				out.Body.Close()
-				_, err = ro.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
+		tenReadOnlyCase("read", "read-only credentials can get, head and list the project's objects",
+			ops("GetObject", "HeadObject", "ListObjectsV2"), func(t T, e *Env, ro *s3.Client, b string) {
+				mustf(t, tenGet(t.Context(), ro, b, "k"), "GetObject as read-only")
+				_, err := ro.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
 				mustf(t, err, "HeadObject as read-only")
 				l, err := tenList(t.Context(), ro, b, "")
 				mustf(t, err, "ListObjectsV2 as read-only")
 				wantStrings(t, "listed keys", keysOf(l.Contents), []string{"k"})
-			},
-		},
-		Case{
-			ID: "tenancy/read-only/put-denied", Feature: Tenancy, Ops: ops("PutObject"),
-			Desc: "read-only credentials get 403 AccessDenied writing, and nothing changes",
-			Run: func(t T, e *Env) {
-				tenNeed(t, "read-only", e.Target.ReadOnly)
-				b := tenFullBucket(e)
-				ro := e.SDKAs(e.Target.ReadOnly)
-				tenDenied(t, "PutObject over an object as read-only", tenPut(t.Context(), ro, b, "k", "overwritten"))
-				tenDenied(t, "PutObject of a new key as read-only", tenPut(t.Context(), ro, b, "new", "x"))
-				eq(t, "object content", string(e.Get(b, "k")), "full's object")
-				wantAbsent(t, e, b, "new")
-			},
-		},
-		Case{
-			ID: "tenancy/read-only/delete-denied", Feature: Tenancy, Ops: ops("DeleteObject"),
-			Desc: "read-only credentials get 403 AccessDenied deleting, and the object remains",
-			Run: func(t T, e *Env) {
-				tenNeed(t, "read-only", e.Target.ReadOnly)
-				b := tenFullBucket(e)
-				_, err := e.SDKAs(e.Target.ReadOnly).DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
-				tenDenied(t, "DeleteObject as read-only", err)
-				eq(t, "object content", string(e.Get(b, "k")), "full's object")
-			},
-		},
+			}),
+		tenReadOnlyCase("put-denied", "read-only credentials get 403 AccessDenied writing, and nothing changes",
+			ops("PutObject"), func(t T, e *Env, ro *s3.Client, b string) {
+				tenWantWritesDenied(t, e, ro, b, "read-only")
+			}),
+		tenReadOnlyCase("delete-denied", "read-only credentials get 403 AccessDenied deleting, and the object remains",
+			ops("DeleteObject"), func(t T, e *Env, ro *s3.Client, b string) {
+				tenWantDeleteDenied(t, e, ro, b, "read-only")
+			}),
 		Case{
 			ID: "tenancy/scoped/inside-prefix", Feature: Tenancy, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "scoped credentials can put, get and head objects under their prefix in their bucket",
@@ -336,24 +338,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "tenancy/scoped/list-no-prefix", Feature: Tenancy, Ops: ops("ListObjectsV2"),
-			Desc: "scoped credentials get 403 AccessDenied listing their bucket without a prefix",
-			Run: func(t T, e *Env) {
-				b, _ := tenScoped(t, e)
-				_, err := tenList(t.Context(), e.SDKAs(e.Target.Scoped), b, "")
-				tenDenied(t, "ListObjectsV2 without prefix as scoped", err)
-			},
-		},
-		Case{
-			ID: "tenancy/scoped/list-outside-prefix", Feature: Tenancy, Ops: ops("ListObjectsV2"),
-			Desc: "scoped credentials get 403 AccessDenied listing their bucket with a prefix outside their prefix",
-			Run: func(t T, e *Env) {
-				b, _ := tenScoped(t, e)
-				_, err := tenList(t.Context(), e.SDKAs(e.Target.Scoped), b, "cf-outside-")
-				tenDenied(t, "ListObjectsV2 with an outside prefix as scoped", err)
-			},
-		},
-		Case{
 			ID: "tenancy/scoped/delete-objects-mixed", Feature: Tenancy, Ops: ops("DeleteObjects"),
 			Desc: "DeleteObjects by scoped credentials deletes the key inside the prefix and reports AccessDenied for, and keeps, the key outside",
 			Run: func(t T, e *Env) {
@@ -385,4 +369,21 @@ func init() {
 			},
 		},
 	)
+
+	// Listings of the scoped bucket outside the scoped prefix.
+	for _, c := range []struct{ name, desc, prefix, what string }{
+		{"list-no-prefix", "scoped credentials get 403 AccessDenied listing their bucket without a prefix",
+			"", "ListObjectsV2 without prefix as scoped"},
+		{"list-outside-prefix", "scoped credentials get 403 AccessDenied listing their bucket with a prefix outside their prefix",
+			"cf-outside-", "ListObjectsV2 with an outside prefix as scoped"},
+	} {
+		register(Case{
+			ID: "tenancy/scoped/" + c.name, Feature: Tenancy, Ops: ops("ListObjectsV2"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b, _ := tenScoped(t, e)
+				_, err := tenList(t.Context(), e.SDKAs(e.Target.Scoped), b, c.prefix)
+				tenDenied(t, c.what, err)
+			},
+		})
+	}
 }
