@@ -282,3 +282,56 @@ func crc32b64(s string) string {
 	h.Write([]byte(s))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
+
+// Regression tests for the review's findings.
+func TestReviewRegressions(t *testing.T) {
+	s, _ := newStore(t) // bucket "b" owned by p1
+	ctx := context.Background()
+
+	// A write of another project into an existing bucket is refused at
+	// commit, even when it raced the bucket's creation.
+	if _, err := s.PutObject(ctx, "b", "k", strings.NewReader("x"), storage.PutOptions{Size: 1, Owner: "p2", CreateBucketFor: "p2"}); !errors.Is(err, storage.ErrNotOwner) {
+		t.Fatalf("other project's PUT: %v", err)
+	}
+	if _, err := s.CreateUpload(ctx, "b", "k", storage.UploadOptions{Owner: "p2"}); !errors.Is(err, storage.ErrNotOwner) {
+		t.Fatalf("other project's upload: %v", err)
+	}
+	// A conditional write that is refused creates no bucket.
+	if _, err := s.PutObject(ctx, "ghost", "k", strings.NewReader("x"), storage.PutOptions{Size: 1, CreateBucketFor: "p1", Conditions: storage.Conditions{IfMatch: "0123"}}); !errors.Is(err, storage.ErrNoSuchBucket) {
+		t.Fatalf("If-Match into a missing bucket: %v", err)
+	}
+	if _, err := s.Bucket(ctx, "ghost"); !errors.Is(err, storage.ErrNoSuchBucket) {
+		t.Fatal("a refused conditional write created the bucket")
+	}
+	// Part numbers outside 1..10000 never reach the index.
+	up, _ := s.CreateUpload(ctx, "b", "mp", storage.UploadOptions{Owner: "p1"})
+	p1 := putPart(t, s, "mp", up.ID, 1, "aaaa")
+	if _, err := s.PutPart(ctx, "b", "mp", up.ID, 1<<32+1, strings.NewReader("x"), storage.PartOptions{Size: 1}); !errors.Is(err, storage.ErrInvalidPart) {
+		t.Fatalf("part number 2^32+1: %v", err)
+	}
+	if _, err := s.CompleteUpload(ctx, "b", "mp", up.ID, []storage.CompletedPart{{Number: 1, ETag: p1.ETag}, {Number: 1<<32 + 1, ETag: p1.ETag}}, storage.CompleteOptions{}); !errors.Is(err, storage.ErrInvalidPart) {
+		t.Fatalf("complete naming part 2^32+1: %v", err)
+	}
+	// ListParts with a limit of 0 answers, truncated, without panicking.
+	if l, err := s.ListParts(ctx, "b", "mp", up.ID, 0, 0); err != nil || len(l.Parts) != 0 || !l.Truncated {
+		t.Fatalf("ListParts limit 0: %+v %v", l, err)
+	}
+}
+
+func TestCopyDropsCompositeChecksums(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	up, _ := s.CreateUpload(ctx, "b", "src", storage.UploadOptions{ChecksumAlgorithm: "crc32", ChecksumType: "COMPOSITE"})
+	sums := map[string]string{"crc32": crc32b64("abc")}
+	p, err := s.PutPart(ctx, "b", "src", up.ID, 1, strings.NewReader("abc"), storage.PartOptions{Size: 3, LateChecksums: func() map[string]string { return sums }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CompleteUpload(ctx, "b", "src", up.ID, []storage.CompletedPart{{Number: 1, ETag: p.ETag}}, storage.CompleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.CopyObject(ctx, storage.ObjectRef{Bucket: "b", Key: "src"}, storage.ObjectRef{Bucket: "b", Key: "dst"}, storage.CopyOptions{})
+	if err != nil || len(info.Checksums) != 0 {
+		t.Fatalf("copy of a composite-checksum object: %+v %v", info.Checksums, err)
+	}
+}
