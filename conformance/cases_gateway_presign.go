@@ -25,13 +25,6 @@ import (
 // it expires; changed in any byte it is 403 SignatureDoesNotMatch, used with
 // another method 403 SignatureDoesNotMatch, expired 403 AccessDenied.
 
-// gpNeed skips the case without a control plane (the launched gateway's
-// presign endpoint is part of the control-plane deployment).
-func gpNeed(t T, e *Env) {
-	t.Helper()
-	cpNeed(t, e)
-}
-
 // gpRequest is the body of POST /v1/presign.
 type gpRequest struct {
 	Method    string `json:"method,omitempty"`
@@ -159,7 +152,6 @@ func gpCase(id, desc string, opNames []string, check func(t T, e *Env, bucket st
 	return Case{
 		ID: "gateway-presign/" + id, Feature: GatewayPresign, Ops: opNames, Desc: desc,
 		Run: func(t T, e *Env) {
-			gpNeed(t, e)
 			check(t, e, gpBucket(e))
 		},
 	}
