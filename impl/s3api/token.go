@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"strings"
 
 	"github.com/s3gw/gateway/impl/s3err"
 )
@@ -23,6 +24,11 @@ func (h *Handler) encodeToken(bucket, last string) string {
 // for the same bucket, under any of the token keys.
 func (h *Handler) decodeToken(bucket, token string) (string, error) {
 	bad := s3err.InvalidArgument.With("The continuation token provided is incorrect")
+	// The decoder skips CR and LF even in strict mode; refuse them so that
+	// each position has exactly one token spelling.
+	if strings.ContainsAny(token, "\r\n") {
+		return "", bad
+	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(raw) < tokenMACSize {
 		return "", bad
