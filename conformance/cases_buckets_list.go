@@ -1,0 +1,111 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// bktCreateNamed creates buckets base+suffix for each suffix, in the order
+// given, and removes them when the case ends.
+func bktCreateNamed(t T, e *Env, base string, suffixes ...string) {
+	t.Helper()
+	for _, s := range suffixes {
+		n := base + s
+		e.CleanupBucket(n)
+		_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(n)})
+		mustf(t, err, "CreateBucket %s", n)
+	}
+}
+
+// ListBuckets paging (max-buckets, continuation-token, prefix) is how S3
+// lists accounts with many buckets; a server that ignores the parameters
+// answers every bucket at once, which these cases detect.
+func init() {
+	register(Case{
+		ID: "buckets/list/prefix", Feature: Buckets, Ops: ops("ListBuckets"),
+		Desc: "ListBuckets with prefix lists only the buckets whose names start with it, and echoes <Prefix>",
+		Run: func(t T, e *Env) {
+			base := e.BucketName()
+			bktCreateNamed(t, e, base, "-b", "-a", "x")
+			out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-")})
+			mustf(t, err, "ListBuckets prefix=%s-", base)
+			var got []string
+			for _, b := range out.Buckets {
+				got = append(got, aws.ToString(b.Name))
+			}
+			wantStrings(t, "buckets under the prefix", got, []string{base + "-a", base + "-b"})
+			eq(t, "<Prefix>", aws.ToString(out.Prefix), base+"-")
+			eq(t, "ContinuationToken of a complete listing", aws.ToString(out.ContinuationToken), "")
+
+			none, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-zz")})
+			mustf(t, err, "ListBuckets with a prefix nothing matches")
+			eq(t, "buckets under a prefix nothing matches", len(none.Buckets), 0)
+		},
+	})
+
+	register(Case{
+		ID: "buckets/list/max-buckets/pages", Feature: Buckets, Ops: ops("ListBuckets"),
+		Desc: "ListBuckets with max-buckets=2 over 5 buckets answers pages of 2, 2 and 1 joined by continuation tokens, sorted, none lost or repeated",
+		Run: func(t T, e *Env) {
+			base := e.BucketName()
+			bktCreateNamed(t, e, base, "-3", "-1", "-5", "-2", "-4")
+			in := &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(2)}
+			var got []string
+			var sizes []int
+			for page := 0; ; page++ {
+				if page == 5 {
+					t.Fatalf("ListBuckets still truncated after 5 pages of 2 over 5 buckets: %v", got)
+				}
+				out, err := e.SDK.ListBuckets(e.ctx(), in)
+				mustf(t, err, "ListBuckets page %d", page+1)
+				sizes = append(sizes, len(out.Buckets))
+				for _, b := range out.Buckets {
+					got = append(got, aws.ToString(b.Name))
+				}
+				if aws.ToString(out.ContinuationToken) == "" {
+					break
+				}
+				in.ContinuationToken = out.ContinuationToken
+			}
+			wantStrings(t, "buckets across the pages", got,
+				[]string{base + "-1", base + "-2", base + "-3", base + "-4", base + "-5"})
+			eq(t, "page sizes", fmt.Sprint(sizes), "[2 2 1]")
+		},
+	})
+
+	register(Case{
+		ID: "buckets/list/max-buckets/exact", Feature: Buckets, Ops: ops("ListBuckets"),
+		Desc: "ListBuckets with max-buckets equal to the number of matching buckets answers them all with no continuation token",
+		Run: func(t T, e *Env) {
+			base := e.BucketName()
+			bktCreateNamed(t, e, base, "-a", "-b", "-c")
+			out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(3)})
+			mustf(t, err, "ListBuckets max-buckets=3")
+			eq(t, "buckets listed", len(out.Buckets), 3)
+			eq(t, "ContinuationToken when nothing remains", aws.ToString(out.ContinuationToken), "")
+		},
+	})
+
+	for _, v := range []string{"0", "10001", "-1", "two"} {
+		register(Case{
+			ID: "buckets/list/max-buckets/invalid/" + v, Feature: Buckets, Ops: ops("ListBuckets"),
+			Desc: "ListBuckets with max-buckets=" + v + " (outside 1..10000) fails with 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				resp := e.Request(http.MethodGet, "", "").WithQuery("max-buckets", v).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+			},
+		})
+	}
+
+	register(Case{
+		ID: "buckets/list/continuation-token/forged", Feature: Buckets, Ops: ops("ListBuckets"),
+		Desc: "ListBuckets with a continuation token the server did not issue fails with 400 InvalidArgument",
+		Run: func(t T, e *Env) {
+			resp := e.Request(http.MethodGet, "", "").WithQuery("continuation-token", "bm90LWEtdG9rZW4").Expect()
+			wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+		},
+	})
+}
