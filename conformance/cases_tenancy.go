@@ -327,6 +327,26 @@ func init() {
 			},
 		},
 		Case{
+			ID: "tenancy/scoped/list-buckets", Feature: Tenancy, Ops: ops("ListBuckets"),
+			Desc: "ListBuckets with credentials scoped to one bucket lists that bucket and no other bucket of the project",
+			Run: func(t T, e *Env) {
+				scoped, _ := tenScoped(t, e)
+				other := tenFullBucket(e)
+				out, err := e.SDKAs(e.Target.Scoped).ListBuckets(t.Context(), &s3.ListBucketsInput{})
+				mustf(t, err, "ListBuckets as scoped")
+				var names []string
+				for _, bk := range out.Buckets {
+					names = append(names, aws.ToString(bk.Name))
+				}
+				if slices.Contains(names, other) {
+					t.Fatalf("scoped ListBuckets shows %s, a bucket outside its scope: %q", other, names)
+				}
+				if !slices.Contains(names, scoped) {
+					t.Fatalf("scoped ListBuckets misses its own bucket %s: %q", scoped, names)
+				}
+			},
+		},
+		Case{
 			ID: "tenancy/scoped/list-inside-prefix", Feature: Tenancy, Ops: ops("ListObjectsV2"),
 			Desc: "scoped credentials can list their bucket with a prefix inside their prefix",
 			Run: func(t T, e *Env) {

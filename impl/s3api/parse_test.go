@@ -3,6 +3,7 @@ package s3api
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -297,4 +298,29 @@ func FuzzParseCopySource(f *testing.F) {
 			t.Fatalf("%q accepted with an empty bucket or key", v)
 		}
 	})
+}
+
+func TestReadSmallBody(t *testing.T) {
+	for _, tc := range []struct {
+		size    int
+		declare bool // send Content-Length, else a body of unknown length
+		ok      bool
+	}{
+		{maxSmallBody, true, true},
+		{maxSmallBody, false, true},
+		{maxSmallBody + 1, true, false},
+		{maxSmallBody + 1, false, false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", tc.size)))
+		if !tc.declare {
+			r.ContentLength = -1
+		}
+		body, err := readSmallBody(r)
+		if tc.ok && (err != nil || len(body) != tc.size) {
+			t.Errorf("%d bytes (declared %v): %d bytes, %v; want all of it", tc.size, tc.declare, len(body), err)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("%d bytes (declared %v): accepted, want MalformedXML", tc.size, tc.declare)
+		}
+	}
 }
