@@ -184,6 +184,57 @@ func init() {
 			},
 		},
 		Case{
+			ID: "checksums/sdk-algorithm/without-checksum", Feature: Checksums, Ops: ops("PutObject"),
+			Desc: "a PUT with x-amz-sdk-checksum-algorithm but neither an x-amz-checksum-* header nor a trailer gives 400 InvalidRequest and stores nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				resp := e.Request(http.MethodPut, b, "k").
+					WithHeader("x-amz-sdk-checksum-algorithm", "CRC32").WithBytes(cksData).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "checksums/sdk-algorithm/other-algorithm", Feature: Checksums, Ops: ops("PutObject"),
+			Desc: "a PUT whose x-amz-sdk-checksum-algorithm names another algorithm than its (correct) x-amz-checksum-* header gives 400 InvalidRequest and stores nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				resp := e.Request(http.MethodPut, b, "k").
+					WithHeader("x-amz-sdk-checksum-algorithm", "SHA256").
+					WithHeader("x-amz-checksum-crc32", cksValue("CRC32", cksData)).WithBytes(cksData).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "checksums/sdk-algorithm/lower-case", Feature: Checksums, Ops: ops("PutObject", "HeadObject"),
+			Desc: "x-amz-sdk-checksum-algorithm is case-insensitive: crc32 with a correct x-amz-checksum-crc32 is stored with that checksum",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				want := cksValue("CRC32", cksData)
+				put := e.Request(http.MethodPut, b, "k").WithHeader("x-amz-sdk-checksum-algorithm", "crc32").
+					WithHeader("x-amz-checksum-crc32", want).WithBytes(cksData).Expect()
+				wantStatus(t, put, http.StatusOK)
+				head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+				wantStatus(t, head, http.StatusOK)
+				eq(t, "HeadObject x-amz-checksum-crc32", header(head, "x-amz-checksum-crc32"), want)
+			},
+		},
+		Case{
+			ID: "checksums/sdk-algorithm/upload-part-without-checksum", Feature: Checksums, Ops: ops("UploadPart", "ListParts"),
+			Desc: "an UploadPart with x-amz-sdk-checksum-algorithm but no checksum header or trailer gives 400 InvalidRequest and records no part",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k")
+				resp := mpRawUploadPart(e, b, "k", id, "1").
+					WithHeader("x-amz-sdk-checksum-algorithm", "CRC32").WithBytes(cksData).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+				parts, err := mpListPartsErr(t, e, b, "k", id)
+				mustf(t, err, "ListParts")
+				eq(t, "parts after the refused UploadPart", len(parts.Parts), 0)
+			},
+		},
+		Case{
 			ID: "checksums/header-checksum-stored", Feature: Checksums, Ops: ops("PutObject", "HeadObject"),
 			Desc: "a raw PUT with a correct x-amz-checksum-sha256 header is stored and the value is returned with checksum mode",
 			Run: func(t T, e *Env) {

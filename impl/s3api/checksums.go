@@ -12,7 +12,7 @@ import (
 // checksumExpectations reads which additional checksum a write must compute,
 // and the value to check it against: from an x-amz-checksum-* header, from a
 // trailer declared in x-amz-trailer (known only at the end of the body), or
-// none, when x-amz-sdk-checksum-algorithm only asks for one to be computed.
+// none.
 func checksumExpectations(r *http.Request) ([]checksum.Expectation, error) {
 	var exps []checksum.Expectation
 	for _, alg := range checksum.Algorithms {
@@ -38,12 +38,16 @@ func checksumExpectations(r *http.Request) ([]checksum.Expectation, error) {
 	if len(exps) > 1 {
 		return nil, s3err.InvalidRequest.With("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 	}
-	if len(exps) == 0 {
-		if alg := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); alg != "" {
-			if checksum.New(alg) == nil {
-				return nil, s3err.InvalidRequest.With("Checksum algorithm " + alg + " is not supported.")
-			}
-			exps = append(exps, checksum.Expectation{Alg: strings.ToLower(alg)})
+	// x-amz-sdk-checksum-algorithm announces the checksum the client sends;
+	// S3 refuses it alone or naming another algorithm than the one sent.
+	if alg := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); alg != "" {
+		switch {
+		case checksum.New(alg) == nil:
+			return nil, s3err.InvalidRequest.With("Checksum algorithm " + alg + " is not supported.")
+		case len(exps) == 0:
+			return nil, s3err.InvalidRequest.With("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
+		case exps[0].Alg != strings.ToLower(alg):
+			return nil, s3err.InvalidRequest.With("Value for x-amz-sdk-checksum-algorithm header is invalid.")
 		}
 	}
 	return exps, nil
