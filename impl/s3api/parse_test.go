@@ -42,7 +42,8 @@ func TestParseRange(t *testing.T) {
 		{"items=0-1", size, want{full: true}},
 		{"bytes=-", size, want{full: true}},
 		{"bytes=+1-2", size, want{full: true}},
-		{"bytes=99999999999999999999-", size, want{full: true}},
+		{"bytes=99999999999999999999-", size, want{full: true}},           // 20 digits overflow: ignored
+		{"bytes=0-9223372036854775807", size, want{start: 0, length: 10}}, // 19 digits still parse
 	}
 	for _, c := range cases {
 		r, err := parseRange(c.header, c.size)
@@ -227,7 +228,7 @@ func TestCheckPreconditions(t *testing.T) {
 }
 
 func TestValidBucketName(t *testing.T) {
-	good := []string{"abc", "a-b.c", "123", strings.Repeat("a", 63), "my.bucket.name", "a1-b2"}
+	good := []string{"abc", "a-b.c", "123", strings.Repeat("a", 63), "my.bucket.name", "a1-b2", "z09", "9yz", "0-z"}
 	bad := []string{"ab", strings.Repeat("a", 64), "ABC", "a_b", "-ab", "ab-", ".ab", "ab.", "a..b", "a.-b", "a-.b",
 		"192.168.5.4", "xn--abc", "sthree-abc", "abc-s3alias", "abc--ol-s3", "a b", "abc.mrap", "amzn-s3-demo-x", "abc--x-s3", "abc--table-s3"}
 	for _, n := range good {
