@@ -1020,6 +1020,32 @@ func init() {
 			},
 		},
 		Case{
+			ID: "multipart/checksum/create-answers-algorithm", Feature: Multipart,
+			Ops:  ops("CreateMultipartUpload"),
+			Desc: "CreateMultipartUpload answers the upload's checksum algorithm and type (CRC32 defaults to COMPOSITE, CRC64NVME to FULL_OBJECT), and none for an upload without one",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				for _, c := range []struct {
+					alg          types.ChecksumAlgorithm
+					typ, wantTyp types.ChecksumType
+				}{
+					{types.ChecksumAlgorithmCrc32, "", types.ChecksumTypeComposite},
+					{types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject, types.ChecksumTypeFullObject},
+					{types.ChecksumAlgorithmSha256, types.ChecksumTypeComposite, types.ChecksumTypeComposite},
+					{types.ChecksumAlgorithmCrc64nvme, "", types.ChecksumTypeFullObject},
+					{"", "", ""},
+				} {
+					in := &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k")}
+					mpWithChecksum(c.alg, c.typ)(in)
+					out, err := e.SDK.CreateMultipartUpload(t.Context(), in)
+					mustf(t, err, "CreateMultipartUpload with algorithm %q, type %q", c.alg, c.typ)
+					mpAbortAtEnd(t, e, b, "k", aws.ToString(out.UploadId))
+					eq(t, fmt.Sprintf("ChecksumAlgorithm answered for %q/%q", c.alg, c.typ), out.ChecksumAlgorithm, c.alg)
+					eq(t, fmt.Sprintf("ChecksumType answered for %q/%q", c.alg, c.typ), out.ChecksumType, c.wantTyp)
+				}
+			},
+		},
+		Case{
 			ID: "multipart/checksum/crc32-full-object", Feature: Multipart,
 			Ops:  ops("CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "HeadObject"),
 			Desc: "an upload with CRC32 and ChecksumType FULL_OBJECT completes with the CRC32 of all the object's bytes, which HeadObject returns in checksum mode",

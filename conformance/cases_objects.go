@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -360,6 +362,28 @@ func init() {
 			ID: "objects/put/too-large/streamed", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
 			Desc: "a streamed PUT one byte over the target's limit fails 400 EntityTooLarge and stores nothing",
 			Run:  objTooLarge(false),
+		},
+		Case{
+			ID: "objects/put/at-limit", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
+			Desc: "a streamed PUT of exactly the target's size limit is stored whole (the limit is inclusive)",
+			Run: func(t T, e *Env) {
+				max := e.Target.MaxBodyBytes
+				if max <= 0 {
+					t.Skipf("target declares no max_body_bytes: the size limit is unknown")
+				}
+				b := e.NewBucket()
+				resp, err := objPutStreamed(t, e, b, "at-limit", max, false)
+				mustf(t, err, "PUT of %d bytes (the limit)", max)
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("PUT of %d bytes (the limit): HTTP status = %d, want 200 (body: %q)", max, resp.StatusCode, body)
+				}
+				sum := md5.New()
+				_, _ = io.Copy(sum, &objPatternReader{n: max})
+				eq(t, "ETag", resp.Header.Get("ETag"), `"`+hex.EncodeToString(sum.Sum(nil))+`"`)
+				eq(t, "HeadObject Content-Length", aws.ToInt64(headObject(t, e, b, "at-limit").ContentLength), max)
+			},
 		},
 	)
 

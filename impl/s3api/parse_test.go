@@ -325,3 +325,18 @@ func TestReadSmallBody(t *testing.T) {
 		}
 	}
 }
+
+func TestNewDefaults(t *testing.T) {
+	for _, tc := range []struct{ in, want int }{{0, 10000}, {-1, 10000}, {1, 1}, {10000, 10000}, {10001, 10000}} {
+		if got := New(Options{MaxParts: tc.in}).opts.MaxParts; got != tc.want {
+			t.Errorf("MaxParts %d: got %d, want %d", tc.in, got, tc.want)
+		}
+	}
+	h := New(Options{})
+	if h.opts.Region != "us-east-1" || len(h.opts.TokenKeys) != 1 || len(h.opts.TokenKeys[0]) != 32 {
+		t.Errorf("defaults: region %q, %d token keys", h.opts.Region, len(h.opts.TokenKeys))
+	}
+	if New(Options{Region: "eu-west-1"}).opts.Region != "eu-west-1" {
+		t.Error("an explicit region was replaced")
+	}
+}
