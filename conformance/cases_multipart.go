@@ -844,6 +844,24 @@ func init() {
 		})
 	}
 
+	register(Case{
+		ID: "multipart/upload-part/part-number-10000", Feature: Multipart,
+		Ops:  ops("UploadPart", "ListParts", "CompleteMultipartUpload", "GetObject"),
+		Desc: "part number 10000, the highest S3 allows, is accepted, listed, and completes an object on its own",
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			id := mpCreate(t, e, b, "k")
+			body := []byte("the only part, numbered 10000")
+			etag := mpUploadPart(t, e, b, "k", id, 10000, body)
+			parts := mpPartsListed(t, e, b, "k", id)
+			if len(parts) != 1 || aws.ToInt32(parts[0].PartNumber) != 10000 {
+				t.Fatalf("ListParts after uploading part 10000: %d parts (first %v)", len(parts), parts)
+			}
+			mpComplete(t, e, b, "k", id, []types.CompletedPart{{PartNumber: aws.Int32(10000), ETag: aws.String(etag)}})
+			mpWantBytes(t, "body", e.Get(b, "k"), body)
+		},
+	})
+
 	// Completions S3 refuses with 400, creating nothing.
 	for _, c := range []struct {
 		name, desc, code string
