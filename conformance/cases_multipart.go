@@ -753,6 +753,40 @@ func init() {
 			},
 		},
 		Case{
+			ID: "multipart/upload-part-copy/range-boundaries", Feature: Multipart,
+			Ops:  ops("UploadPartCopy", "ListParts"),
+			Desc: "x-amz-copy-source-range is inclusive at both ends: a one-byte range and one ending at the source's last byte copy exactly, one ending a byte past it answers 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				src := mpData(24, 1000)
+				e.Put(b, "src", src)
+				id := mpCreate(t, e, b, "dst")
+				eq(t, "ETag of bytes=999-999", mpCopyPart(t, e, b, "dst", id, 1, b+"/src", "bytes=999-999"), md5ETag(src[999:]))
+				eq(t, "ETag of bytes=0-999", mpCopyPart(t, e, b, "dst", id, 2, b+"/src", "bytes=0-999"), md5ETag(src))
+				_, err := mpCopyPartErr(t, e, b, "dst", id, 3, b+"/src", "bytes=0-1000")
+				wantCode(t, err, "InvalidArgument", http.StatusBadRequest)
+				eq(t, "parts listed", len(mpPartsListed(t, e, b, "dst", id)), 2)
+			},
+		},
+		Case{
+			ID: "multipart/list-parts/checksum-algorithm", Feature: Multipart, Ops: ops("CreateMultipartUpload", "ListParts"),
+			Desc: "ListParts answers the upload's checksum algorithm and type, and none for an upload created without one",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32, ""} {
+					id := mpCreate(t, e, b, "k", mpWithChecksum(alg, ""))
+					out, err := mpListPartsErr(t, e, b, "k", id)
+					mustf(t, err, "ListParts of an upload with algorithm %q", alg)
+					eq(t, fmt.Sprintf("ListParts ChecksumAlgorithm (created with %q)", alg), out.ChecksumAlgorithm, alg)
+					want := types.ChecksumTypeComposite
+					if alg == "" {
+						want = ""
+					}
+					eq(t, fmt.Sprintf("ListParts ChecksumType (created with %q)", alg), out.ChecksumType, want)
+				}
+			},
+		},
+		Case{
 			ID: "multipart/create/response", Feature: Multipart, Ops: ops("CreateMultipartUpload"),
 			Desc: "POST ?uploads answers 200 with an InitiateMultipartUploadResult naming the bucket, the key and a non-empty UploadId",
 			Run: func(t T, e *Env) {
