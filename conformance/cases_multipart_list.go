@@ -201,6 +201,21 @@ func init() {
 			},
 		},
 		Case{
+			ID: "multipart/list-parts/marker-zero", Feature: Multipart, Ops: ops("ListParts"),
+			Desc: "ListParts with part-number-marker=0 lists from the first part, as without a marker",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k")
+				mpSmallParts(t, e, b, "k", id, 3)
+				out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
+					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String("0"),
+				})
+				mustf(t, err, "ListParts part-number-marker=0")
+				eq(t, "parts listed", len(out.Parts), 3)
+				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
+			},
+		},
+		Case{
 			ID: "multipart/list-uploads/basic", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads lists each upload in progress with its Key, UploadId and Initiated, MaxUploads 1000 by default and not truncated",
 			Run: func(t T, e *Env) {
