@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -833,6 +834,13 @@ func init() {
 				eq(t, "ETag", doc.ETag, mpETag(parts...))
 				if doc.Location == "" {
 					t.Fatalf("no Location in %s", resp.Body().Raw())
+				}
+				// An absolute URL in the scheme the client used: a TLS
+				// endpoint must not hand out an http:// Location.
+				loc, err := url.Parse(doc.Location)
+				ep, _ := url.Parse(e.Target.Endpoint)
+				if err != nil || !loc.IsAbs() || loc.Scheme != ep.Scheme {
+					t.Fatalf("Location %q is not an absolute %s URL", doc.Location, ep.Scheme)
 				}
 			},
 		},
