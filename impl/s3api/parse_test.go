@@ -333,6 +333,9 @@ func TestNewDefaults(t *testing.T) {
 		}
 	}
 	h := New(Options{})
+	if h.log == nil {
+		t.Error("no logger by default")
+	}
 	if h.opts.Region != "us-east-1" || len(h.opts.TokenKeys) != 1 || len(h.opts.TokenKeys[0]) != 32 {
 		t.Errorf("defaults: region %q, %d token keys", h.opts.Region, len(h.opts.TokenKeys))
 	}
