@@ -1,0 +1,113 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Requests whose arguments S3 refuses before doing anything: a location
+// constraint for another region, inconsistent checksum settings of a
+// multipart upload, list limits that are not numbers. Each must leave
+// nothing behind. Sent raw, since the SDK validates some of them itself.
+func init() {
+	register(Case{
+		ID: "buckets/create/location-constraint/other-region", Feature: Buckets, Ops: ops("CreateBucket", "HeadBucket"),
+		Desc: "CreateBucket with a LocationConstraint of another region than the endpoint's fails with 400 IllegalLocationConstraintException and creates nothing",
+		Run: func(t T, e *Env) {
+			other := "eu-west-1"
+			if e.Target.Region == other {
+				other = "us-west-2"
+			}
+			name := e.BucketName()
+			bktRemoveIfCreated(e, name)
+			body := `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>` +
+				other + `</LocationConstraint></CreateBucketConfiguration>`
+			resp := e.Request(http.MethodPut, name, "").WithHeader("Content-Type", "application/xml").
+				WithBytes([]byte(body)).Expect()
+			wantError(t, resp, http.StatusBadRequest, "IllegalLocationConstraintException")
+			eq(t, "bucket exists after the refused CreateBucket", bucketExists(t, e, name), false)
+		},
+	})
+
+	// CreateMultipartUpload checksum settings S3 refuses with 400
+	// InvalidRequest: a type alone, an unknown algorithm or type, and the
+	// combinations S3 does not support (FULL_OBJECT is for CRCs only;
+	// CRC64NVME is FULL_OBJECT only).
+	for _, c := range []struct{ id, alg, typ string }{
+		{"type-without-algorithm", "", "COMPOSITE"},
+		{"unknown-algorithm", "MD5", ""},
+		{"unknown-type", "CRC32", "PARTIAL"},
+		{"full-object-sha256", "SHA256", "FULL_OBJECT"},
+		{"composite-crc64nvme", "CRC64NVME", "COMPOSITE"},
+	} {
+		register(Case{
+			ID: "multipart/create/checksum/" + c.id, Feature: Multipart, Ops: ops("CreateMultipartUpload", "ListMultipartUploads"),
+			Desc: fmt.Sprintf("CreateMultipartUpload with x-amz-checksum-algorithm %q and x-amz-checksum-type %q fails with 400 InvalidRequest and starts no upload", c.alg, c.typ),
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				req := e.Request(http.MethodPost, b, "k").WithQuery("uploads", "")
+				if c.alg != "" {
+					req = req.WithHeader("x-amz-checksum-algorithm", c.alg)
+				}
+				if c.typ != "" {
+					req = req.WithHeader("x-amz-checksum-type", c.typ)
+				}
+				wantError(t, req.Expect(), http.StatusBadRequest, "InvalidRequest")
+				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
+				eq(t, "uploads after the refused create", len(out.Uploads), 0)
+			},
+		})
+	}
+
+	register(Case{
+		ID: "multipart/upload-part/checksum-other-algorithm", Feature: Multipart, Ops: ops("UploadPart", "ListParts"),
+		Desc: "UploadPart with a (correct) x-amz-checksum-sha256 to an upload created for CRC32 fails with 400 InvalidRequest and records no part",
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, ""))
+			body := []byte("a part checksummed with the wrong algorithm")
+			resp := mpRawUploadPart(e, b, "k", id, "1").
+				WithHeader("x-amz-checksum-sha256", cksValue("SHA256", body)).WithBytes(body).Expect()
+			wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+			eq(t, "parts after the refused upload", len(mpPartsListed(t, e, b, "k", id)), 0)
+		},
+	})
+
+	for _, v := range []string{"-1", "ten"} {
+		register(Case{
+			ID: "multipart/list-parts/max-parts-invalid/" + slug(v), Feature: Multipart, Ops: ops("ListParts"),
+			Desc: "ListParts with max-parts=" + v + " fails with 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k")
+				resp := e.Request(http.MethodGet, b, "k").WithQuery("uploadId", id).WithQuery("max-parts", v).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+			},
+		})
+		register(Case{
+			ID: "multipart/list-uploads/max-uploads-invalid/" + slug(v), Feature: Multipart, Ops: ops("ListMultipartUploads"),
+			Desc: "ListMultipartUploads with max-uploads=" + v + " fails with 400 InvalidArgument",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				resp := e.Request(http.MethodGet, b, "").WithQuery("uploads", "").WithQuery("max-uploads", v).Expect()
+				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+			},
+		})
+	}
+
+	register(Case{
+		ID: "checksums/sdk-algorithm/unsupported", Feature: Checksums, Ops: ops("PutObject"),
+		Desc: "a PUT whose x-amz-sdk-checksum-algorithm is not an algorithm S3 supports (MD5) fails with 400 InvalidRequest and stores nothing",
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			resp := e.Request(http.MethodPut, b, "k").WithHeader("x-amz-sdk-checksum-algorithm", "MD5").
+				WithHeader("Content-MD5", contentMD5(cksData)).WithBytes(cksData).Expect()
+			wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+			wantAbsent(t, e, b, "k")
+		},
+	})
+}
