@@ -354,6 +354,34 @@ func init() {
 			},
 		},
 		Case{
+			ID: "sigv4/scheme/unsupported", Feature: SigV4Header, Ops: ops("PutObject"),
+			Desc: "a PUT whose Authorization scheme is unknown (Basic, or a misspelt AWS4-HMAC-SHA25) gives 400 InvalidArgument and stores nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				for _, h := range []string{
+					"Basic dXNlcjpwYXNz",
+					"AWS4-HMAC-SHA25 Credential=" + e.Target.Full.AccessKey + "/20260101/" + e.Target.Region + "/s3/aws4_request, SignedHeaders=host, Signature=00",
+				} {
+					resp := e.Unsigned(http.MethodPut, b, "k").WithHeader("Authorization", h).WithBytes([]byte("x")).Expect()
+					wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+				}
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "sigv4/scheme/sigv2", Feature: SigV4Header, Ops: ops("PutObject"),
+			Desc: "a PUT signed with Signature Version 2 (Authorization: AWS key:signature) is refused (400 InvalidRequest where only SigV4 is accepted, else a 403) and stores nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				resp := e.Unsigned(http.MethodPut, b, "k").
+					WithHeader("Authorization", "AWS "+e.Target.Full.AccessKey+":bm90IGEgc2lnbmF0dXJl").WithBytes([]byte("x")).Expect()
+				if st := resp.Raw().StatusCode; st != http.StatusForbidden {
+					wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+				}
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
 			ID: "sigv4/malformed/no-signature", Feature: SigV4Header, Ops: ops("PutObject"),
 			Desc: "an Authorization header without its Signature component gives 400 AuthorizationHeaderMalformed",
 			Run: func(t T, e *Env) {

@@ -60,7 +60,11 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 			}
 			return p, sigv4.WrapAnonymousBody(r)
 		}
-		return nil, s3err.InvalidRequest.With("The authorization mechanism " + scheme + " is not supported. Please use AWS4-HMAC-SHA256 or a bearer token.")
+		if scheme == "AWS" {
+			// Signature V2: S3 names the mechanism to use instead.
+			return nil, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		}
+		return nil, s3err.InvalidArgument.With("Unsupported Authorization Type")
 	}
 	if c.Presigned != nil && c.Presigned.IsPresigned(r) {
 		p, err := c.Presigned.Principal(r)

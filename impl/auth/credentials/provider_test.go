@@ -3,6 +3,7 @@ package credentials
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -162,5 +163,41 @@ func TestFirstAndStatic(t *testing.T) {
 	}
 	if _, err := l(ctx, "c"); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("c: %v", err)
+	}
+}
+
+// TestCacheBounded fills the cache to its bound: expired entries are dropped
+// first, and if every entry is live the cache starts over, so memory stays
+// bounded whatever keys clients present. The new entry is kept either way.
+func TestCacheBounded(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	up := &upstream{}
+	c := &Cache{Source: up.lookup, TTL: time.Minute, NegativeTTL: time.Second, Now: clk.now}
+	ctx := context.Background()
+	fill := func(expired int) {
+		c.entries = make(map[string]cacheEntry, maxCacheEntries)
+		for i := range maxCacheEntries {
+			exp := clk.now().Add(time.Minute)
+			if i < expired {
+				exp = clk.now().Add(-time.Second)
+			}
+			c.entries[strconv.Itoa(i)] = cacheEntry{expires: exp}
+		}
+	}
+
+	fill(10)
+	if _, err := c.Lookup(ctx, "known"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.entries); n != maxCacheEntries-10+1 {
+		t.Fatalf("%d entries after pruning 10 expired of a full cache, want %d", n, maxCacheEntries-9)
+	}
+
+	fill(0)
+	if _, err := c.Lookup(ctx, "known"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.entries["known"]; !ok || len(c.entries) != 1 {
+		t.Fatalf("full live cache: %d entries after a new key, want just the new one", len(c.entries))
 	}
 }

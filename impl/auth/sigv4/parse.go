@@ -13,7 +13,7 @@ func parseAuthorization(h string) (authInput, error) {
 	var in authInput
 	rest, ok := strings.CutPrefix(h, algorithm)
 	if !ok || (rest != "" && rest[0] != ' ') {
-		return in, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return in, s3err.InvalidArgument.With("Unsupported Authorization Type")
 	}
 	var cred string
 	for rest != "" {

@@ -307,11 +307,11 @@ func TestVerify(t *testing.T) {
 		{"session token", func() *http.Request {
 			return signed(t, "GET", "/s3/b/k", nil, now, func(r *http.Request) { r.Header.Set("X-Amz-Security-Token", "tok") })
 		}, "InvalidToken"},
-		{"sigv2", func() *http.Request {
+		{"scheme without a space", func() *http.Request {
 			r := httptest.NewRequest("GET", "/s3/b/k", nil)
 			r.Header.Set("Authorization", "AWS4-HMAC-SHA256Credential=x")
 			return r
-		}, "InvalidRequest"},
+		}, "InvalidArgument"},
 		{"missing signature", func() *http.Request {
 			r := httptest.NewRequest("GET", "/s3/b/k", nil)
 			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/s3/aws4_request, SignedHeaders=host")

@@ -2,9 +2,11 @@ package tokens
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,5 +86,41 @@ func BenchmarkCachedToken(b *testing.B) {
 		if _, err := v.Principal(r, token, target); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCacheBounded: a full cache drops expired grants first, and starts over
+// when all are live; the new grant is kept either way.
+func TestCacheBounded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cp := &fakeCP{exp: now.Add(time.Hour)}
+	v := &Verifier{Verify: cp.verify, TTL: time.Minute, Now: func() time.Time { return now }}
+	r := httptest.NewRequest("GET", "/", nil)
+	target := auth.Target{Action: auth.Get, Bucket: "b", Key: "x/k"}
+	fill := func(expired int) {
+		v.entries = make(map[[sha256.Size]byte]entry, maxEntries)
+		for i := range maxEntries {
+			until := now.Add(time.Minute)
+			if i < expired {
+				until = now.Add(-time.Second)
+			}
+			v.entries[sha256.Sum256([]byte(strconv.Itoa(i)))] = entry{until: until}
+		}
+	}
+
+	fill(10)
+	if _, err := v.Principal(r, "new", target); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.entries); n != maxEntries-10+1 {
+		t.Fatalf("%d entries after pruning 10 expired of a full cache, want %d", n, maxEntries-9)
+	}
+
+	fill(0)
+	if _, err := v.Principal(r, "newer", target); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v.entries[sha256.Sum256([]byte("newer"))]; !ok || len(v.entries) != 1 {
+		t.Fatalf("full live cache: %d entries after a new grant, want just the new one", len(v.entries))
 	}
 }
