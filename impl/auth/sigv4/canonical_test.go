@@ -151,3 +151,27 @@ func TestVerifyEdges(t *testing.T) {
 	r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256", 1)
 	check("presign with another algorithm", r, "AuthorizationQueryParametersError")
 }
+
+func TestParseAuthorizationRefuses(t *testing.T) {
+	const ok = "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+	if _, err := parseAuthorization(ok); err != nil {
+		t.Fatalf("valid header refused: %v", err)
+	}
+	for _, h := range []string{
+		strings.Replace(ok, "20260101", "2026010x", 1),
+		strings.Replace(ok, "20260101", "x0260101", 1),
+		strings.Replace(ok, "20260101", "2026011", 1),
+		strings.Replace(ok, "Signature=00", "Signature=00, Colour=red", 1),
+		strings.Replace(ok, "Credential=", "Credentials=", 1),
+		strings.Replace(ok, "SignedHeaders=host, ", "", 1),
+		strings.Replace(ok, ", Signature=00", "", 1),
+		strings.Replace(ok, "AK/20260101/us-east-1/s3/aws4_request", "AK/20260101/us-east-1/s3", 1),
+		strings.Replace(ok, "AK/20260101/us-east-1/s3/aws4_request", "AK/20260101/us-east-1/s3/aws4_request/x", 1),
+		strings.Replace(ok, "us-east-1", "", 1),
+	} {
+		_, err := parseAuthorization(h)
+		if e, isS3 := s3err.As(err); !isS3 || e.Code != "AuthorizationHeaderMalformed" {
+			t.Errorf("%q: %v, want AuthorizationHeaderMalformed", h, err)
+		}
+	}
+}
