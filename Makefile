@@ -91,6 +91,8 @@ bench:
 ## mutants: mutation testing (gremlins) of the packages that implement S3
 ## semantics and authentication, killed by their unit tests plus the
 ## conformance suite run in-process. Slow (hours); not part of `make test`.
+## -count=1: gremlins times each mutant against its coverage run, which must
+## not come from the test cache, or every mutant times out.
 MUTANT_PKGS ?= ./impl/checksum ./impl/presign ./impl/auth ./impl/storage/fs ./impl/s3api
 GREMLINS ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 mutants:
@@ -98,7 +100,7 @@ mutants:
 	@for p in $(MUTANT_PKGS); do \
 	  out=.tmp/mutants/$$(echo $$p | tr / _ | sed 's/^\._//'); \
 	  echo "mutants: $$p"; \
-	  $(GREMLINS) unleash --tags mutation --workers 1 --timeout-coefficient 5 -o $$out.json $$p > $$out.log 2>&1; \
+	  GOFLAGS=-count=1 $(GREMLINS) unleash --tags mutation --workers 1 --timeout-coefficient 5 -o $$out.json $$p > $$out.log 2>&1; \
 	  grep -E "^(Killed|Test efficacy|Mutator coverage)" $$out.log; \
 	done
 
