@@ -89,6 +89,24 @@ func init() {
 		},
 	})
 
+	register(Case{
+		ID: "buckets/list/max-buckets/bounds", Feature: Buckets, Ops: ops("ListBuckets"),
+		Desc: "ListBuckets accepts max-buckets at both ends of 1..10000: 1 answers one bucket and a token, 10000 answers them all",
+		Run: func(t T, e *Env) {
+			base := e.BucketName()
+			bktCreateNamed(t, e, base, "-a", "-b")
+			one, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(1)})
+			mustf(t, err, "ListBuckets max-buckets=1")
+			eq(t, "buckets with max-buckets=1", len(one.Buckets), 1)
+			if aws.ToString(one.ContinuationToken) == "" {
+				t.Fatalf("max-buckets=1 over 2 buckets answered no continuation token")
+			}
+			all, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(10000)})
+			mustf(t, err, "ListBuckets max-buckets=10000")
+			eq(t, "buckets with max-buckets=10000", len(all.Buckets), 2)
+		},
+	})
+
 	for _, v := range []string{"0", "10001", "-1", "two"} {
 		register(Case{
 			ID: "buckets/list/max-buckets/invalid/" + v, Feature: Buckets, Ops: ops("ListBuckets"),
