@@ -64,7 +64,7 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 			// Signature V2: S3 names the mechanism to use instead.
 			return nil, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 		}
-		return nil, s3err.InvalidArgument.With("Unsupported Authorization Type")
+		return nil, sigv4.ErrUnsupportedAuthorization
 	}
 	if c.Presigned != nil && c.Presigned.IsPresigned(r) {
 		p, err := c.Presigned.Principal(r)

@@ -13,7 +13,7 @@ func parseAuthorization(h string) (authInput, error) {
 	var in authInput
 	rest, ok := strings.CutPrefix(h, algorithm)
 	if !ok || (rest != "" && rest[0] != ' ') {
-		return in, s3err.InvalidArgument.With("Unsupported Authorization Type")
+		return in, ErrUnsupportedAuthorization
 	}
 	var cred string
 	for rest != "" {

@@ -204,6 +204,10 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Result, error) {
 	return res, v.check(r, &in, rec, payload, true, res)
 }
 
+// ErrUnsupportedAuthorization is S3's answer to an Authorization header in a
+// scheme it does not know (anything but SigV4, a bearer token or SigV2).
+var ErrUnsupportedAuthorization = s3err.InvalidArgument.With("Unsupported Authorization Type")
+
 var (
 	errSessionToken = &s3err.Error{Code: "InvalidToken", Status: http.StatusBadRequest,
 		Message: "Session tokens (X-Amz-Security-Token) are not supported by this gateway; sign with a long-term access key."}
