@@ -99,15 +99,4 @@ func init() {
 		})
 	}
 
-	register(Case{
-		ID: "checksums/sdk-algorithm/unsupported", Feature: Checksums, Ops: ops("PutObject"),
-		Desc: "a PUT whose x-amz-sdk-checksum-algorithm is not an algorithm S3 supports (MD5) fails with 400 InvalidRequest and stores nothing",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			resp := e.Request(http.MethodPut, b, "k").WithHeader("x-amz-sdk-checksum-algorithm", "MD5").
-				WithHeader("Content-MD5", contentMD5(cksData)).WithBytes(cksData).Expect()
-			wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-			wantAbsent(t, e, b, "k")
-		},
-	})
 }

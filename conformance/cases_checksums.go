@@ -184,29 +184,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "checksums/sdk-algorithm/without-checksum", Feature: Checksums, Ops: ops("PutObject"),
-			Desc: "a PUT with x-amz-sdk-checksum-algorithm but neither an x-amz-checksum-* header nor a trailer gives 400 InvalidRequest and stores nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := e.Request(http.MethodPut, b, "k").
-					WithHeader("x-amz-sdk-checksum-algorithm", "CRC32").WithBytes(cksData).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
-			ID: "checksums/sdk-algorithm/other-algorithm", Feature: Checksums, Ops: ops("PutObject"),
-			Desc: "a PUT whose x-amz-sdk-checksum-algorithm names another algorithm than its (correct) x-amz-checksum-* header gives 400 InvalidRequest and stores nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := e.Request(http.MethodPut, b, "k").
-					WithHeader("x-amz-sdk-checksum-algorithm", "SHA256").
-					WithHeader("x-amz-checksum-crc32", cksValue("CRC32", cksData)).WithBytes(cksData).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-				wantAbsent(t, e, b, "k")
-			},
-		},
-		Case{
 			ID: "checksums/sdk-algorithm/lower-case", Feature: Checksums, Ops: ops("PutObject", "HeadObject"),
 			Desc: "x-amz-sdk-checksum-algorithm is case-insensitive: crc32 with a correct x-amz-checksum-crc32 is stored with that checksum",
 			Run: func(t T, e *Env) {
@@ -274,4 +251,33 @@ func init() {
 			},
 		},
 	)
+
+	// x-amz-sdk-checksum-algorithm announces the checksum a PUT carries; S3
+	// refuses the PUT when it names no supported algorithm, when no checksum
+	// comes with it, or when the checksum sent is of another algorithm.
+	for _, c := range []struct {
+		id, desc string
+		headers  []string // name, value pairs
+	}{
+		{"unsupported", "names an algorithm S3 does not support (MD5)",
+			[]string{"x-amz-sdk-checksum-algorithm", "MD5", "Content-MD5", contentMD5(cksData)}},
+		{"without-checksum", "comes with neither an x-amz-checksum-* header nor a trailer",
+			[]string{"x-amz-sdk-checksum-algorithm", "CRC32"}},
+		{"other-algorithm", "names SHA256 while the (correct) checksum sent is a CRC32",
+			[]string{"x-amz-sdk-checksum-algorithm", "SHA256", "x-amz-checksum-crc32", cksValue("CRC32", cksData)}},
+	} {
+		register(Case{
+			ID: "checksums/sdk-algorithm/" + c.id, Feature: Checksums, Ops: ops("PutObject"),
+			Desc: "a PUT whose x-amz-sdk-checksum-algorithm " + c.desc + " gives 400 InvalidRequest and stores nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				req := e.Request(http.MethodPut, b, "k")
+				for i := 0; i < len(c.headers); i += 2 {
+					req = req.WithHeader(c.headers[i], c.headers[i+1])
+				}
+				wantError(t, req.WithBytes(cksData).Expect(), http.StatusBadRequest, "InvalidRequest")
+				wantAbsent(t, e, b, "k")
+			},
+		})
+	}
 }

@@ -186,36 +186,6 @@ func init() {
 			},
 		},
 		Case{
-			ID: "multipart/list-parts/marker-past-last", Feature: Multipart, Ops: ops("ListParts"),
-			Desc: "ListParts with a part-number-marker at or past the last part lists no parts and is not truncated",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				mpSmallParts(t, e, b, "k", id, 3)
-				out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String("3"),
-				})
-				mustf(t, err, "ListParts")
-				eq(t, "parts listed", len(out.Parts), 0)
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
-		},
-		Case{
-			ID: "multipart/list-parts/marker-zero", Feature: Multipart, Ops: ops("ListParts"),
-			Desc: "ListParts with part-number-marker=0 lists from the first part, as without a marker",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				mpSmallParts(t, e, b, "k", id, 3)
-				out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String("0"),
-				})
-				mustf(t, err, "ListParts part-number-marker=0")
-				eq(t, "parts listed", len(out.Parts), 3)
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
-		},
-		Case{
 			ID: "multipart/list-uploads/basic", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads lists each upload in progress with its Key, UploadId and Initiated, MaxUploads 1000 by default and not truncated",
 			Run: func(t T, e *Env) {
@@ -326,4 +296,29 @@ func init() {
 		mpPageCase(1),
 		mpPageCase(2),
 	)
+
+	// part-number-marker over an upload of parts 1..3: 0 lists from the
+	// first part, the last part or beyond lists nothing; neither truncates.
+	for _, c := range []struct {
+		id, marker, desc string
+		parts            int
+	}{
+		{"marker-zero", "0", "ListParts with part-number-marker=0 lists from the first part, as without a marker", 3},
+		{"marker-past-last", "3", "ListParts with a part-number-marker at or past the last part lists no parts and is not truncated", 0},
+	} {
+		register(Case{
+			ID: "multipart/list-parts/" + c.id, Feature: Multipart, Ops: ops("ListParts"), Desc: c.desc,
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				id := mpCreate(t, e, b, "k")
+				mpSmallParts(t, e, b, "k", id, 3)
+				out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
+					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String(c.marker),
+				})
+				mustf(t, err, "ListParts part-number-marker=%s", c.marker)
+				eq(t, "parts listed", len(out.Parts), c.parts)
+				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
+			},
+		})
+	}
 }

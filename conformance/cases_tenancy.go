@@ -27,6 +27,18 @@ func tenNeed(t T, set string, c Credentials) {
 	}
 }
 
+// tenBucketNames lists the buckets client c sees (as who, for messages).
+func tenBucketNames(t T, c *s3.Client, who string) []string {
+	t.Helper()
+	out, err := c.ListBuckets(t.Context(), &s3.ListBucketsInput{})
+	mustf(t, err, "ListBuckets as %s", who)
+	names := make([]string, len(out.Buckets))
+	for i, bk := range out.Buckets {
+		names[i] = aws.ToString(bk.Name)
+	}
+	return names
+}
+
 // tenDenied fails the case unless err is S3's 403 AccessDenied.
 func tenDenied(t T, what string, err error) {
 	t.Helper()
@@ -238,12 +250,7 @@ func init() {
 				mine := e.NewBucket()
 				other := e.SDKAs(e.Target.Other)
 				theirs := tenOtherBucket(t, e, other)
-				out, err := other.ListBuckets(t.Context(), &s3.ListBucketsInput{})
-				mustf(t, err, "ListBuckets as the other project")
-				var names []string
-				for _, bk := range out.Buckets {
-					names = append(names, aws.ToString(bk.Name))
-				}
+				names := tenBucketNames(t, other, "the other project")
 				if slices.Contains(names, mine) {
 					t.Fatalf("the other project's ListBuckets shows %s, a bucket of the Full project: %q", mine, names)
 				}
@@ -332,12 +339,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				scoped, _ := tenScoped(t, e)
 				other := tenFullBucket(e)
-				out, err := e.SDKAs(e.Target.Scoped).ListBuckets(t.Context(), &s3.ListBucketsInput{})
-				mustf(t, err, "ListBuckets as scoped")
-				var names []string
-				for _, bk := range out.Buckets {
-					names = append(names, aws.ToString(bk.Name))
-				}
+				names := tenBucketNames(t, e.SDKAs(e.Target.Scoped), "scoped")
 				if slices.Contains(names, other) {
 					t.Fatalf("scoped ListBuckets shows %s, a bucket outside its scope: %q", other, names)
 				}
