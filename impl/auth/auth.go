@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Action is the class of operation a credential can be scoped to. Every S3
@@ -44,6 +45,13 @@ type Principal struct {
 	// Method names how the principal authenticated, for logs and metrics:
 	// "sigv4", "presigned", "token", "gateway-presign" or "anonymous".
 	Method string
+	// TokenID identifies the bearer token that authenticated the principal
+	// without revealing it (a prefix of its SHA-256), for binding what the
+	// token mints to it; empty for other methods.
+	TokenID string
+	// Expires, when not zero, is when the credential itself stops being
+	// valid (a token's expiry): nothing it mints may outlive it.
+	Expires time.Time
 }
 
 // Target is what a request asks to do: its action, bucket and key (for a

@@ -11,6 +11,7 @@ package tokens
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -89,7 +90,8 @@ func (v *Verifier) Principal(r *http.Request, token string, target auth.Target) 
 		}
 		return nil, errUnavailable
 	}
-	p := &auth.Principal{Project: g.ProjectID, Bucket: g.Bucket, Prefix: g.Prefix, Method: "token"}
+	p := &auth.Principal{Project: g.ProjectID, Bucket: g.Bucket, Prefix: g.Prefix, Method: "token",
+		TokenID: hex.EncodeToString(id[:16]), Expires: g.ExpiresAt}
 	p.Actions = make([]auth.Action, len(g.Ops))
 	for i, op := range g.Ops {
 		p.Actions[i] = auth.Action(op)
