@@ -41,6 +41,7 @@ func ContainerEnv(controlPlaneURL, token string) map[string]string {
 	env := map[string]string{
 		"SIGV4_CREDENTIALS_JSON": credentialsJSON(),
 		"LOG_FORMAT":             "text",
+		"PRESIGN_SECRET":         PresignSecret,
 	}
 	if controlPlaneURL != "" {
 		env["CONTROL_PLANE_URL"] = controlPlaneURL

@@ -44,6 +44,10 @@ const (
 	scopedPrefix = "allowed/"
 )
 
+// PresignSecret is the PRESIGN_SECRET of launched gateways: gateway
+// presigned URLs are off without one.
+const PresignSecret = "conformance-presign-secret"
+
 // credentialsJSON is SIGV4_CREDENTIALS_JSON for the keys above.
 func credentialsJSON() string { return CredentialsJSON() }
 
@@ -177,6 +181,7 @@ func (g *Gateway) start(bin string) error {
 		"LOG_FORMAT":             "text",
 		"SIGV4_PROVIDER":         "env",
 		"SIGV4_CREDENTIALS_JSON": credentialsJSON(),
+		"PRESIGN_SECRET":         PresignSecret,
 	}
 	if cp := g.opts.ControlPlane; cp != nil {
 		env["CONTROL_PLANE_URL"] = cp.URL

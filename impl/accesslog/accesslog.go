@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// Entry is what is known about a request; handlers fill in Op, Project and
-// Bucket.
+// Entry is what is known about a request; handlers fill in Op, Project,
+// Bucket and, when they refuse it, Code.
 type Entry struct {
 	RequestID string
 	Method    string
@@ -25,10 +25,13 @@ type Entry struct {
 	Project   string
 	Bucket    string
 	Status    int
-	BytesIn   int64
-	BytesOut  int64
-	Start     time.Time
-	Duration  time.Duration
+	// Code is the S3 error code of a refused request (every 4xx and 5xx
+	// the gateway decides), empty for a success.
+	Code     string
+	BytesIn  int64
+	BytesOut int64
+	Start    time.Time
+	Duration time.Duration
 }
 
 type ctxKey struct{}
@@ -93,6 +96,7 @@ func finish(log *slog.Logger, r *http.Request, e *Entry, sinks []func(*Entry)) {
 		slog.String("project", e.Project),
 		slog.String("bucket", e.Bucket),
 		slog.Int("status", e.Status),
+		slog.String("code", e.Code),
 		slog.Int64("bytes_in", e.BytesIn),
 		slog.Int64("bytes_out", e.BytesOut),
 		slog.Float64("duration_ms", float64(e.Duration.Microseconds())/1000),

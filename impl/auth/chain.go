@@ -34,12 +34,50 @@ type PresignVerifier interface {
 	Principal(r *http.Request) (*Principal, error)
 }
 
+// errTwoMechanisms is S3's answer to a request that authenticates twice: an
+// Authorization header and a presigned query together.
+var errTwoMechanisms = s3err.InvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
+	WithDetails(s3err.Detail{Name: "ArgumentName", Value: "Authorization"})
+
+// queryAuthenticated reports whether the query carries presigned-URL
+// credentials: SigV4's, SigV2's or the gateway's own.
+func (c *Chain) queryAuthenticated(r *http.Request) bool {
+	q := r.URL.RawQuery
+	if q == "" {
+		return false
+	}
+	for _, name := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "Signature"} {
+		if hasParam(q, name) {
+			return true
+		}
+	}
+	return c.Presigned != nil && c.Presigned.IsPresigned(r)
+}
+
+// hasParam reports whether the raw query has a parameter named name.
+func hasParam(raw, name string) bool {
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		k, _, _ := strings.Cut(part, "=")
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Authenticate implements Authenticator.
 func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error) {
+	if auths := r.Header.Values("Authorization"); len(auths) > 1 {
+		return nil, s3err.InvalidArgument.With("Only one Authorization header is allowed.")
+	} else if len(auths) == 1 && c.queryAuthenticated(r) {
+		return nil, errTwoMechanisms
+	}
 	if sigv4.IsSigV4(r) {
 		res, err := c.SigV4.Verify(r)
 		if err != nil {
-			return nil, lookupFailure(err)
+			return nil, LookupFailure(err)
 		}
 		if err := res.WrapBody(r); err != nil {
 			return nil, err
@@ -82,9 +120,9 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 	return anonymous(), nil
 }
 
-// lookupFailure turns a failure to resolve a key (the control plane being
+// LookupFailure turns a failure to resolve a key (the control plane being
 // unreachable) into a retryable 503 rather than a 500.
-func lookupFailure(err error) error {
+func LookupFailure(err error) error {
 	if _, ok := s3err.As(err); ok {
 		return err
 	}

@@ -59,10 +59,26 @@ type Config struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	PprofAddr   string
+	// PublicBaseURL is where clients reach the gateway ("https://host"),
+	// for minted URLs; empty means the request's Host.
+	PublicBaseURL string
+	// Connection budget: see package server.
+	MaxHeaderBytes    int
+	MaxConnections    int
+	ReadHeaderTimeout time.Duration
+	BodyIdleTimeout   time.Duration
+	WriteIdleTimeout  time.Duration
+	KeepAliveTimeout  time.Duration
+	// MinFreeBytes is the free space below which storage is not ready.
+	MinFreeBytes int64
+	// LookupRate bounds control-plane calls per second for uncached
+	// credentials.
+	LookupRate   int
+	MetricsToken string
 }
 
-// DefaultPresignSecret is the predecessor's development default; readiness
-// warns while it is in use.
+// DefaultPresignSecret was the predecessor's default. It is public, so it is
+// no longer a default; readiness warns if a deployment still sets it.
 const DefaultPresignSecret = "dev-presign-secret"
 
 // Error names the setting that stopped start-up. Values of secret settings
@@ -123,9 +139,12 @@ var settings = []setting{
 		}},
 	{name: "REQUIRE_AUTH", def: "true", doc: "refuse unauthenticated requests; false serves everyone as an anonymous development principal",
 		set: func(c *Config, v string) (err error) { c.RequireAuth, err = parseBool(v); return }},
-	{name: "PRESIGN_SECRET", def: DefaultPresignSecret, secret: true, doc: "secret(s) for gateway presigned URLs, comma-separated: the first signs, all verify",
+	{name: "PRESIGN_SECRET", def: "", secret: true, doc: "secret(s) for gateway presigned URLs, comma-separated: the first signs, all verify; empty turns gateway presigned URLs off",
 		set: func(c *Config, v string) error {
 			c.PresignSecrets = nil
+			if v == "" {
+				return nil
+			}
 			for _, s := range strings.Split(v, ",") {
 				if s = strings.TrimSpace(s); s != "" {
 					c.PresignSecrets = append(c.PresignSecrets, s)
@@ -134,6 +153,20 @@ var settings = []setting{
 			if len(c.PresignSecrets) == 0 {
 				return errors.New("no secret given")
 			}
+			return nil
+		}},
+	{name: "PUBLIC_BASE_URL", def: "", doc: "scheme and host clients reach the gateway at (e.g. https://s3.example.com), for the URLs POST /v1/presign mints; empty: the request's Host header",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				c.PublicBaseURL = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+				strings.TrimRight(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("want an http(s) URL with a host and no path, e.g. https://s3.example.com")
+			}
+			c.PublicBaseURL = u.Scheme + "://" + u.Host
 			return nil
 		}},
 	{name: "MAX_BODY_BYTES", def: "268435456", doc: "largest request body (a PUT or a part) in bytes",
@@ -257,6 +290,53 @@ var settings = []setting{
 		}},
 	{name: "PPROF_ADDR", def: "", doc: "address of an opt-in net/http/pprof listener, e.g. 127.0.0.1:6060 (empty: off)",
 		set: func(c *Config, v string) error { c.PprofAddr = v; return nil }},
+	{name: "MAX_HEADER_BYTES", def: "16384", doc: "largest request line and headers together, in bytes (S3 allows 8 KiB of headers; the rest is room for long presigned URLs)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 4096 || n > 1<<20 {
+				return errors.New("want a size in bytes from 4096 to 1048576")
+			}
+			c.MaxHeaderBytes = n
+			return nil
+		}},
+	{name: "MAX_CONNECTIONS", def: "auto", doc: "most client connections open at once; beyond it a new connection is answered 503 SlowDown and closed (auto: sized from the file-descriptor limit and memory)",
+		set: func(c *Config, v string) error {
+			if v == "auto" {
+				c.MaxConnections = autoMaxConnections()
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return errors.New("want auto or a positive whole number")
+			}
+			c.MaxConnections = n
+			return nil
+		}},
+	{name: "READ_HEADER_TIMEOUT_SECONDS", def: "15", doc: "time a client has to send a request's line and headers (and, over TLS, its handshake)",
+		set: func(c *Config, v string) (err error) { c.ReadHeaderTimeout, err = parseSeconds(v); return }},
+	{name: "BODY_IDLE_TIMEOUT_SECONDS", def: "60", doc: "longest pause while a request body arrives; a stalled upload gets 400 RequestTimeout and its connection is closed",
+		set: func(c *Config, v string) (err error) { c.BodyIdleTimeout, err = parseSeconds(v); return }},
+	{name: "WRITE_IDLE_TIMEOUT_SECONDS", def: "60", doc: "longest a response may wait on a client that does not read it (per 1 MiB sent); then the connection is cut",
+		set: func(c *Config, v string) (err error) { c.WriteIdleTimeout, err = parseSeconds(v); return }},
+	{name: "KEEPALIVE_TIMEOUT_SECONDS", def: "120", doc: "how long an idle keep-alive connection is kept open",
+		set: func(c *Config, v string) (err error) { c.KeepAliveTimeout, err = parseSeconds(v); return }},
+	{name: "S3_MIN_FREE_BYTES", def: "268435456", doc: "free space the storage directories need; below it /readyz answers 503 (0: no check)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return errors.New("want a size in bytes (0 turns the check off)")
+			}
+			c.MinFreeBytes = n
+			return nil
+		}},
+	{name: "CONTROL_PLANE_LOOKUP_RATE", def: "200", doc: "most control-plane calls per second for access keys and tokens not in the cache; beyond it such requests get 503 SlowDown",
+		set: func(c *Config, v string) error {
+			n, err := parsePositive(v)
+			c.LookupRate = int(min(n, 1<<20))
+			return err
+		}},
+	{name: "METRICS_TOKEN", def: "", secret: true, doc: "bearer token /metrics requires (empty: /metrics is open)",
+		set: func(c *Config, v string) error { c.MetricsToken = v; return nil }},
 	{name: "LOG_FORMAT", def: "json", doc: "log format: json or text",
 		set: func(c *Config, v string) error {
 			if v != "json" && v != "text" {
@@ -374,6 +454,15 @@ func parsePositive(v string) (int64, error) {
 	return n, nil
 }
 
+// parseSeconds reads a positive whole number of seconds.
+func parseSeconds(v string) (time.Duration, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > 86400 {
+		return 0, errors.New("want a whole number of seconds from 1 to 86400")
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
 func nonEmpty(v string) (string, error) {
 	if v == "" {
 		return "", errors.New("must not be empty")
@@ -438,8 +527,11 @@ func (c *Config) Warnings() []string {
 	if !c.RequireAuth {
 		w = append(w, "REQUIRE_AUTH=false: requests without credentials are served as an anonymous development principal")
 	}
-	if c.PresignSecrets[0] == DefaultPresignSecret {
-		w = append(w, "PRESIGN_SECRET is the public development default")
+	switch {
+	case len(c.PresignSecrets) == 0:
+		w = append(w, "PRESIGN_SECRET is not set: gateway presigned URLs (POST /v1/presign) are off")
+	case c.PresignSecrets[0] == DefaultPresignSecret:
+		w = append(w, "PRESIGN_SECRET is the predecessor's public development default: anyone can forge gateway presigned URLs")
 	}
 	if !c.Fsync {
 		w = append(w, "S3_FSYNC=false: acknowledged writes can be lost in a crash")

@@ -24,7 +24,7 @@ func TestDefaultsMatchThePredecessor(t *testing.T) {
 		{"PORT", c.Port, 9009},
 		{"CONTROL_PLANE_URL", c.ControlPlaneURL, "http://127.0.0.1:8080"},
 		{"REQUIRE_AUTH", c.RequireAuth, true},
-		{"PRESIGN_SECRET", c.PresignSecrets[0], "dev-presign-secret"},
+		{"PRESIGN_SECRET", len(c.PresignSecrets), 0},
 		{"MAX_BODY_BYTES", c.MaxBodyBytes, int64(268435456)},
 		{"S3_DATA_DIR", c.DataDir, ".tmp/s3-gateway/data"},
 		{"S3_META_FILE", c.MetaFile, ".tmp/s3-gateway/metadata.json"},

@@ -176,8 +176,21 @@ func (c *Client) SendUsage(ctx context.Context, events []UsageEvent) error {
 	return nil
 }
 
-// Ping checks that the control plane answers HTTP at all (GET /healthz;
-// any status counts), for readiness.
+// StatusError is a control-plane answer with an unexpected HTTP status.
+type StatusError struct {
+	Endpoint string
+	Status   int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%v: %s answered HTTP %d", ErrUnavailable, e.Endpoint, e.Status)
+}
+
+// Unwrap makes a StatusError an ErrUnavailable.
+func (e *StatusError) Unwrap() error { return ErrUnavailable }
+
+// Ping checks that the control plane is healthy (GET /healthz answers 2xx),
+// for readiness: a 404 or a 500 is as unhealthy as no answer.
 func (c *Client) Ping(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/healthz", nil)
 	if err != nil {
@@ -185,8 +198,12 @@ func (c *Client) Ping(ctx context.Context) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return &StatusError{Endpoint: "/healthz", Status: resp.StatusCode}
+	}
 	return nil
 }

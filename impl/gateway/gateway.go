@@ -9,13 +9,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
+	"path/filepath"
 	"strconv"
-	"strings"
+	"syscall"
 	"time"
 
 	"github.com/s3gw/gateway/impl/accesslog"
@@ -72,13 +73,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	cp := controlplane.New(cfg.ControlPlaneURL, cfg.InternalAPIToken)
 	cp.Observe = m.ObserveControlPlane
 	m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
-	g.probe = &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second}
+	g.probe = &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second, Name: "control plane", Logger: log}
 
 	keys := keyLookup(cfg, cp, m)
 	tokenVerifier := &tokens.Verifier{Verify: cp.VerifyToken, TTL: cfg.TokenCacheTTL}
 	m.CounterFunc("token_cache_hits_total", "Bearer-token checks answered from the cache.", func() float64 { return float64(tokenVerifier.Hits.Load()) })
 	m.CounterFunc("token_cache_misses_total", "Bearer-token checks that asked the control plane.", func() float64 { return float64(tokenVerifier.Misses.Load()) })
-	signer := &presign.Signer{Secrets: cfg.PresignSecrets, Prefix: cfg.PathPrefix}
+	signer := &presign.Signer{Secrets: cfg.PresignSecrets, Prefix: cfg.PathPrefix, Keys: keys}
 	authn := &auth.Chain{
 		SigV4:       &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
 		Tokens:      tokenVerifier,
@@ -113,26 +114,41 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 		Logger:            log,
 	})
 	presignHandler := &presign.Handler{
-		Auth: authn, Signer: signer, Prefix: cfg.PathPrefix, Logger: log,
+		Auth: authn, Signer: signer, Prefix: cfg.PathPrefix, BaseURL: cfg.PublicBaseURL, Logger: log,
 		BucketOwner: func(r *http.Request, bucket string) (string, error) {
 			b, err := store.Bucket(r.Context(), bucket)
 			return b.Owner, err
 		},
 	}
+	disk := &readiness.DiskSpace{Min: cfg.MinFreeBytes, MinVar: "S3_MIN_FREE_BYTES", Dirs: []readiness.Dir{
+		{Var: "S3_DATA_DIR", Path: cfg.DataDir},
+		{Var: "S3_MULTIPART_DIR", Path: cfg.MultipartDir},
+		{Var: "S3_META_FILE", Path: filepath.Dir(cfg.MetaFile)},
+	}}
 	g.server = server.New(server.Options{
 		TLS:     tlsConfig,
 		S3:      api,
 		Prefix:  cfg.PathPrefix,
-		Storage: store,
+		Storage: readiness.All{store, disk},
 		Routes: map[string]http.Handler{
 			"/v1/presign": presignHandler,
-			"/metrics":    m.Handler(),
+			"/metrics":    m.Handler(cfg.MetricsToken),
 		},
 		Warnings:        g.warnings,
 		AccessSinks:     sinks,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          log,
+		Limits: server.Limits{
+			MaxHeaderBytes:    cfg.MaxHeaderBytes,
+			MaxConnections:    cfg.MaxConnections,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			BodyIdleTimeout:   cfg.BodyIdleTimeout,
+			WriteIdleTimeout:  cfg.WriteIdleTimeout,
+			KeepAliveTimeout:  cfg.KeepAliveTimeout,
+		},
 	})
+	m.GaugeFunc("connections_open", "Client connections open now (counted when MAX_CONNECTIONS applies).", func() float64 { return float64(g.server.OpenConnections()) })
+	m.CounterFunc("connections_refused_total", "Connections answered 503 SlowDown at the MAX_CONNECTIONS cap.", func() float64 { return float64(g.server.RefusedConnections()) })
 	return g, nil
 }
 
@@ -140,7 +156,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 func (g *Gateway) warnings() []string {
 	w := g.cfg.Warnings()
 	if err := g.probe.Err(); err != nil {
-		w = append(w, "the control plane is unreachable: "+redact(err.Error(), g.cfg.ControlPlaneURL))
+		w = append(w, "the control plane is unhealthy: "+describe(err)+" (the gateway log has the details)")
 	}
 	if g.recorder != nil {
 		if n := g.recorder.Lost(); n > 0 {
@@ -157,6 +173,9 @@ func (g *Gateway) Handler() http.Handler { return g.server.Handler() }
 // It also runs the background work: the control-plane probe and, when
 // configured, the pprof listener.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	for _, w := range g.cfg.Warnings() {
+		g.log.Warn("not production ready: " + w)
+	}
 	go g.probe.Run(ctx)
 	if g.cfg.PprofAddr != "" {
 		go g.servePprof(ctx)
@@ -264,11 +283,19 @@ func tokenKeys(secrets []string) [][]byte {
 	return keys
 }
 
-// redact removes userinfo a URL might carry from a message about it.
-func redact(msg, rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		return msg
+// describe summarises a failed control-plane probe for /readyz, which
+// anyone may read: the cause, never the control plane's address.
+func describe(err error) string {
+	var se *controlplane.StatusError
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		return "it answered HTTP " + strconv.Itoa(se.Status)
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "it did not answer in time"
 	}
-	return strings.ReplaceAll(msg, u.User.String()+"@", "")
+	return "it could not be reached"
 }

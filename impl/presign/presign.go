@@ -1,8 +1,15 @@
 // Package presign makes and checks the gateway's own presigned URLs, minted
 // by POST /v1/presign for a caller who may do the operation: a URL carries
-// its method, expiry and project, and an HMAC over all of it and the exact
-// path and query, with PRESIGN_SECRET. The first secret signs and every one
-// verifies, so secrets rotate without breaking URLs in flight.
+// its method, expiry, project and the credential that minted it, and an HMAC
+// over all of it and the exact path and query, with PRESIGN_SECRET. The first
+// secret signs and every one verifies, so secrets rotate without breaking
+// URLs in flight. Without a secret the feature is off: nothing is minted and
+// every such URL is refused.
+//
+// A URL lives no longer than its credential: one minted with a bearer token
+// expires with the token, and one minted with an access key stops working
+// once the key no longer resolves (checked through the key cache, so a valid
+// URL costs no control-plane call).
 package presign
 
 import (
@@ -11,6 +18,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,16 +30,26 @@ import (
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/auth/credentials"
 	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
 )
 
 // Query parameters of a gateway presigned URL; the signature comes last.
 const (
-	paramExpires   = "X-Gw-Expires"
-	paramMethod    = "X-Gw-Method"
-	paramProject   = "X-Gw-Project"
-	paramSignature = "X-Gw-Signature"
+	paramExpires    = "X-Gw-Expires"
+	paramMethod     = "X-Gw-Method"
+	paramProject    = "X-Gw-Project"
+	paramCredential = "X-Gw-Credential"
+	paramSignature  = "X-Gw-Signature"
+)
+
+// Credential prefixes of X-Gw-Credential: an access key, or a bearer token's
+// id (a hash prefix, never the token).
+const (
+	credKey   = "key:"
+	credToken = "token:"
 )
 
 // MaxExpiry is the longest validity of a presigned URL.
@@ -44,11 +62,20 @@ var actions = map[string]auth.Action{
 
 // Signer signs and verifies URLs. It implements auth.PresignVerifier.
 type Signer struct {
+	// Secrets sign (the first) and verify (all); none turns URLs off.
 	Secrets []string
 	// Prefix is the S3 API's mount point, to read a URL's bucket and key.
 	Prefix string
-	Now    func() time.Time
+	// Keys resolves the access key that minted a URL; nil refuses URLs
+	// minted by access keys.
+	Keys credentials.Lookup
+	Now  func() time.Time
 }
+
+// Enabled reports whether the gateway has a secret to sign URLs with.
+func (s *Signer) Enabled() bool { return len(s.Secrets) > 0 }
+
+var errDisabled = s3err.AccessDenied.With("Gateway presigned URLs are disabled on this gateway (PRESIGN_SECRET is not set).")
 
 func (s *Signer) now() time.Time {
 	if s.Now != nil {
@@ -64,12 +91,14 @@ func mac(secret, method, escapedPath, query string) []byte {
 }
 
 // Sign returns the URL for method on u (whose path is the object's), valid
-// until expires, for project.
-func (s *Signer) Sign(u *url.URL, method, project string, expires time.Time) string {
+// until expires, for project, naming the credential that minted it. The
+// Signer must be Enabled.
+func (s *Signer) Sign(u *url.URL, method, project, credential string, expires time.Time) string {
 	q := url.Values{}
 	q.Set(paramExpires, strconv.FormatInt(expires.Unix(), 10))
 	q.Set(paramMethod, method)
 	q.Set(paramProject, project)
+	q.Set(paramCredential, credential)
 	query := q.Encode()
 	sig := mac(s.Secrets[0], method, u.EscapedPath(), query)
 	out := *u
@@ -85,6 +114,9 @@ func (s *Signer) IsPresigned(r *http.Request) bool {
 // Principal verifies a presigned request and returns who minted it, allowed
 // only the URL's one action (the signature pins the path).
 func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
+	if !s.Enabled() {
+		return nil, errDisabled
+	}
 	raw := r.URL.RawQuery
 	i := strings.LastIndex(raw, "&"+paramSignature+"=")
 	if i < 0 {
@@ -125,8 +157,39 @@ func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
 	if !ok {
 		return nil, s3err.AccessDenied.With("The gateway presigned URL does not name an object.")
 	}
-	return &auth.Principal{Project: q.Get(paramProject), Bucket: bucket, Prefix: key,
-		Actions: []auth.Action{action}, Method: "gateway-presign"}, nil
+	p := &auth.Principal{Project: q.Get(paramProject), Bucket: bucket, Prefix: key,
+		Actions: []auth.Action{action}, Method: "gateway-presign"}
+	if err := s.checkCredential(r, q.Get(paramCredential), p, action, bucket, key); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkCredential refuses a URL whose minting credential no longer allows
+// what the URL does. A token's URL carries the token's expiry as its own
+// (capped when minted); an access key must still resolve, to the same
+// project, with a scope that still covers the URL.
+func (s *Signer) checkCredential(r *http.Request, cred string, p *auth.Principal, action auth.Action, bucket, key string) error {
+	switch {
+	case strings.HasPrefix(cred, credToken) && len(cred) > len(credToken):
+		p.TokenID = cred[len(credToken):]
+		return nil
+	case strings.HasPrefix(cred, credKey) && len(cred) > len(credKey) && s.Keys != nil:
+		ak := cred[len(credKey):]
+		rec, err := s.Keys(r.Context(), ak)
+		if errors.Is(err, credentials.ErrUnknownKey) {
+			return s3err.AccessDenied.With("The access key that minted this presigned URL no longer exists.")
+		}
+		if err != nil {
+			return auth.LookupFailure(err)
+		}
+		if rec.ProjectID != p.Project || !auth.FromRecord(rec).Allows(action, bucket, key) {
+			return s3err.AccessDenied.With("The access key that minted this presigned URL no longer allows it.")
+		}
+		p.AccessKey = ak
+		return nil
+	}
+	return s3err.AccessDenied.With("The presigned URL does not name the credential that minted it; mint it again.")
 }
 
 // objectOf reads the bucket and key of an escaped object path.
@@ -147,8 +210,12 @@ type Handler struct {
 	Signer *Signer
 	// Prefix is the S3 API's mount point, for the URLs' paths.
 	Prefix string
-	// BucketOwner returns a bucket's owning project, or an error when the
-	// bucket does not exist (a PUT may then still create it).
+	// BaseURL, when set ("https://s3.example.com"), is the scheme and host
+	// of minted URLs; otherwise the request's own are used.
+	BaseURL string
+	// BucketOwner returns a bucket's owning project, or an error wrapping
+	// storage.ErrNoSuchBucket when the bucket does not exist (a PUT may then
+	// still create it). Any other error refuses the request.
 	BucketOwner func(r *http.Request, bucket string) (string, error)
 	Logger      *slog.Logger
 }
@@ -169,8 +236,23 @@ type presignResponse struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := accesslog.FromContext(r.Context())
 	entry.Op = "Presign"
+	writeError := func(w http.ResponseWriter, status int, code, msg string) {
+		entry.Code = code
+		writeJSON(w, status, map[string]string{"error": code, "message": msg})
+	}
+	writeS3Error := func(w http.ResponseWriter, err error) {
+		e, ok := s3err.As(err)
+		if !ok {
+			e = s3err.InternalError.With("could not mint the URL")
+		}
+		writeError(w, e.Status, e.Code, e.Message)
+	}
 	if r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use POST")
+		return
+	}
+	if !h.Signer.Enabled() {
+		writeError(w, http.StatusNotImplemented, "NotImplemented", "gateway presigned URLs are off: PRESIGN_SECRET is not set on this gateway")
 		return
 	}
 	// The body names the target the caller must be authenticated for, so
@@ -221,29 +303,50 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "AccessDenied", "the caller may not "+string(action)+" "+req.Bucket+"/"+req.Key)
 		return
 	}
-	if owner, err := h.BucketOwner(r, req.Bucket); err == nil && owner != p.Project {
+	owner, err := h.BucketOwner(r, req.Bucket)
+	switch {
+	case errors.Is(err, storage.ErrNoSuchBucket):
+	case err != nil:
+		// Fail closed: without the owner, the bucket may be another's.
+		h.log().Warn("presign: bucket owner lookup failed", "request_id", entry.RequestID, "err", err)
+		writeS3Error(w, s3err.ServiceUnavailable.With("The bucket's owner could not be checked right now; retry shortly."))
+		return
+	case owner != p.Project:
 		writeError(w, http.StatusForbidden, "AccessDenied", "the bucket belongs to another project")
 		return
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	expires := h.Signer.now().Add(time.Duration(req.ExpiresIn) * time.Second).Truncate(time.Second)
-	u := &url.URL{Scheme: scheme, Host: r.Host, Path: h.Prefix + "/" + req.Bucket + "/" + req.Key}
-	writeJSON(w, http.StatusOK, presignResponse{URL: h.Signer.Sign(u, req.Method, p.Project, expires), Method: req.Method, ExpiresAt: expires.UTC()})
-}
-
-func writeS3Error(w http.ResponseWriter, err error) {
-	if e, ok := s3err.As(err); ok {
-		writeError(w, e.Status, e.Code, e.Message)
+	var cred string
+	switch {
+	case p.AccessKey != "":
+		cred = credKey + p.AccessKey
+	case p.TokenID != "":
+		cred = credToken + p.TokenID
+	default:
+		writeError(w, http.StatusForbidden, "AccessDenied", "only access keys and bearer tokens mint presigned URLs")
 		return
 	}
-	writeError(w, http.StatusInternalServerError, "InternalError", "could not mint the URL")
+	expires := h.Signer.now().Add(time.Duration(req.ExpiresIn) * time.Second)
+	if !p.Expires.IsZero() && p.Expires.Before(expires) {
+		expires = p.Expires // a URL never outlives the token that minted it
+	}
+	expires = expires.Truncate(time.Second)
+	u := &url.URL{Path: h.Prefix + "/" + req.Bucket + "/" + req.Key}
+	if base, err := url.Parse(h.BaseURL); h.BaseURL != "" && err == nil {
+		u.Scheme, u.Host = base.Scheme, base.Host
+	} else {
+		u.Scheme, u.Host = "http", r.Host
+		if r.TLS != nil {
+			u.Scheme = "https"
+		}
+	}
+	writeJSON(w, http.StatusOK, presignResponse{URL: h.Signer.Sign(u, req.Method, p.Project, cred, expires), Method: req.Method, ExpiresAt: expires.UTC()})
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": code, "message": msg})
+func (h *Handler) log() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

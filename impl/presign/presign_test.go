@@ -16,7 +16,7 @@ func TestSignAndVerify(t *testing.T) {
 	old := &Signer{Secrets: []string{"old"}, Prefix: "/s3", Now: clock}
 	rotated := &Signer{Secrets: []string{"new", "old"}, Prefix: "/s3", Now: clock}
 	u := &url.URL{Scheme: "http", Host: "gw", Path: "/s3/b/a key+/é"}
-	minted := old.Sign(u, "GET", "p1", now.Add(time.Hour))
+	minted := old.Sign(u, "GET", "p1", "token:abc", now.Add(time.Hour))
 
 	check := func(s *Signer, method, raw, code string) {
 		t.Helper()
@@ -37,7 +37,7 @@ func TestSignAndVerify(t *testing.T) {
 	}
 	check(old, "GET", minted, "")
 	check(rotated, "GET", minted, "") // minted before the rotation, still valid
-	fresh := rotated.Sign(u, "GET", "p1", now.Add(time.Hour))
+	fresh := rotated.Sign(u, "GET", "p1", "token:abc", now.Add(time.Hour))
 	check(rotated, "GET", fresh, "")
 	check(old, "GET", fresh, "SignatureDoesNotMatch") // signed with the new secret
 	check(old, "HEAD", minted, "SignatureDoesNotMatch")

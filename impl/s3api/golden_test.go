@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/s3gw/gateway/impl/s3err"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under fixtures/golden/s3api")
@@ -18,8 +20,10 @@ func TestGoldenXML(t *testing.T) {
 	v1Marker, count := "", 2
 	own := &owner{ID: "prj_demo", DisplayName: "prj_demo"}
 	docs := map[string]any{
-		"error.xml": errorBody{Code: "NoSuchKey", Message: "The specified key does not exist.", Key: "a/b",
+		"error.xml": s3err.Document{Code: "NoSuchKey", Message: "The specified key does not exist.", Key: "a/b",
 			Resource: "/s3/bkt/a/b", RequestID: "4442587FB7D0A2F9", HostID: "4442587FB7D0A2F9"},
+		"error-details.xml": s3err.RequestHeaderSectionTooLarge.WithDetails(s3err.Detail{Name: "MaxSizeAllowed", Value: "8192"}).
+			Document("/s3/bkt/a/b", "4442587FB7D0A2F9"),
 		"list-v2.xml": listBucketResult{Xmlns: xmlns, Name: "bkt", Prefix: "a/", KeyCount: &count, MaxKeys: 2,
 			Delimiter: "/", IsTruncated: true, ContinuationToken: "tok1", NextContinuationToken: "tok2",
 			Contents:       []objectEntry{{Key: "a/x", LastModified: isoTime(mod), ETag: quote("0cc175b9c0f1b6a831c399e269772661"), Size: 1, StorageClass: "STANDARD"}},

@@ -8,6 +8,8 @@ package s3api
 
 import (
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -159,15 +161,23 @@ func (h *Handler) authorize(rq *request, action auth.Action, bucket, key string)
 }
 
 // checkOwner refuses a principal whose project does not own the bucket. A
-// missing bucket passes: the operation itself reports it.
+// missing bucket passes: the operation itself reports it. It fails closed:
+// when the owner cannot be read, nothing is served.
 func (h *Handler) checkOwner(rq *request, bucket string) error {
 	p := rq.principal
 	if p.Anonymous || bucket == "" {
 		return nil
 	}
 	b, err := h.opts.Backend.Bucket(rq.r.Context(), bucket)
-	if err == nil && b.Owner != p.Project {
+	switch {
+	case errors.Is(err, storage.ErrNoSuchBucket):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%w (reading the owner of bucket %q: %w)", errOwnerUnknown, bucket, err)
+	case b.Owner != p.Project:
 		return s3err.AccessDenied
 	}
 	return nil
 }
+
+var errOwnerUnknown = s3err.ServiceUnavailable.With("The bucket's owner could not be checked right now; retry shortly.")

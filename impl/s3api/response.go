@@ -5,25 +5,15 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 
+	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
 )
 
 const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
-
-// errorBody is S3's error document.
-type errorBody struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string   `xml:"Code"`
-	Message    string   `xml:"Message"`
-	Key        string   `xml:"Key,omitempty"`
-	BucketName string   `xml:"BucketName,omitempty"`
-	Resource   string   `xml:"Resource"`
-	RequestID  string   `xml:"RequestId"`
-	HostID     string   `xml:"HostId"`
-}
 
 // toAPIError maps any error a handler returns to the S3 error to send.
 func toAPIError(err error) (*s3err.Error, bool) {
@@ -61,7 +51,8 @@ func toAPIError(err error) (*s3err.Error, bool) {
 		return s3err.EntityTooSmall, true
 	case errors.Is(err, storage.ErrClosed):
 		return s3err.ServiceUnavailable.With("The server is shutting down."), true
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, os.ErrDeadlineExceeded):
+		// The client went away, or stopped sending its body.
 		return s3err.RequestTimeout, true
 	}
 	return s3err.InternalError, false
@@ -74,6 +65,9 @@ func (h *Handler) writeError(rq *request, err error) {
 		h.log.Error("internal error", "request_id", rq.id, "op", rq.opName(), "err", err)
 	} else if e.Status >= 500 {
 		h.log.Warn("request failed", "request_id", rq.id, "op", rq.opName(), "code", e.Code, "err", err)
+	}
+	if e.Status >= 400 {
+		accesslog.FromContext(rq.r.Context()).Code = e.Code
 	}
 	if e.Status == http.StatusNotModified {
 		// A 304 is not an error document: it keeps the validators
@@ -91,13 +85,7 @@ func (h *Handler) writeError(rq *request, err error) {
 		rq.w.WriteHeader(e.Status)
 		return
 	}
-	body := errorBody{
-		Code:      e.Code,
-		Message:   e.Message,
-		Resource:  rq.r.URL.Path,
-		RequestID: rq.id,
-		HostID:    rq.id,
-	}
+	body := e.Document(rq.r.URL.Path, rq.id)
 	switch e.Code {
 	case s3err.NoSuchKey.Code:
 		body.Key = rq.key

@@ -6,17 +6,23 @@
 package s3err
 
 import (
+	"encoding/xml"
 	"errors"
 	"net/http"
 )
 
 // Error is an S3 API error: a code name, the HTTP status S3 uses for it and a
-// human-readable message.
+// human-readable message, and the extra elements some codes carry.
 type Error struct {
 	Code    string
 	Status  int
 	Message string
+	Details []Detail
 }
+
+// Detail is an extra element of an error document, by which S3 names the
+// offending argument or the limit crossed (ArgumentName, MaxSizeAllowed).
+type Detail struct{ Name, Value string }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
@@ -26,6 +32,49 @@ func (e *Error) With(msg string) *Error {
 	c := *e
 	c.Message = msg
 	return &c
+}
+
+// WithDetails returns a copy of e that also carries the given elements.
+func (e *Error) WithDetails(d ...Detail) *Error {
+	c := *e
+	c.Details = append(append([]Detail(nil), e.Details...), d...)
+	return &c
+}
+
+// Document is S3's error document.
+type Document struct {
+	XMLName    xml.Name  `xml:"Error"`
+	Code       string    `xml:"Code"`
+	Message    string    `xml:"Message"`
+	Key        string    `xml:"Key,omitempty"`
+	BucketName string    `xml:"BucketName,omitempty"`
+	Details    []element `xml:""`
+	Resource   string    `xml:"Resource"`
+	RequestID  string    `xml:"RequestId"`
+	HostID     string    `xml:"HostId"`
+}
+
+type element struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// Document returns e's error document for a request to resource.
+func (e *Error) Document(resource, requestID string) Document {
+	d := Document{Code: e.Code, Message: e.Message, Resource: resource, RequestID: requestID, HostID: requestID}
+	for _, x := range e.Details {
+		d.Details = append(d.Details, element{XMLName: xml.Name{Local: x.Name}, Value: x.Value})
+	}
+	return d
+}
+
+// Marshal returns the document with its XML declaration.
+func (d Document) Marshal() []byte {
+	out, err := xml.Marshal(d)
+	if err != nil { // only strings: cannot fail
+		panic("s3err: encode error document: " + err.Error())
+	}
+	return append([]byte(xml.Header), out...)
 }
 
 // As reports whether err is or wraps an *Error and returns it.
@@ -71,7 +120,9 @@ var (
 	NotImplemented                    = def("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
 	NotModified                       = def("NotModified", http.StatusNotModified, "Not Modified")
 	PreconditionFailed                = def("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
-	RequestTimeout                    = def("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	RequestTimeout                    = def("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.")
+	RequestHeaderSectionTooLarge      = def("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
+	SlowDown                          = def("SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	ServiceUnavailable                = def("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	SignatureDoesNotMatch             = def("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	InvalidAccessKeyID                = def("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")

@@ -7,27 +7,56 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/s3err"
 )
 
-// Timeouts that keep a slow or stalled client from holding a connection.
-const (
-	readHeaderTimeout = 15 * time.Second
-	idleTimeout       = 120 * time.Second
-	// bodyIdleTimeout ends a request whose body stops arriving. It is
-	// renewed by every read, so a large upload at any steady rate is fine.
-	bodyIdleTimeout = 60 * time.Second
-)
+// Limits bound what one client can hold: time, header bytes and, together,
+// connections. Zero fields take the defaults in the README.
+type Limits struct {
+	// MaxHeaderBytes bounds the request line and headers together.
+	MaxHeaderBytes int
+	// MaxConnections caps open client connections; a connection beyond it
+	// is answered 503 SlowDown and closed. Zero means no cap.
+	MaxConnections int
+	// ReadHeaderTimeout bounds the TLS handshake, request line and headers.
+	ReadHeaderTimeout time.Duration
+	// BodyIdleTimeout bounds each wait for request body bytes; it is renewed
+	// by every read, so a steady upload at any rate is fine.
+	BodyIdleTimeout time.Duration
+	// WriteIdleTimeout bounds each wait for the client to take response
+	// bytes (per write, and per writeSegment of a file sent).
+	WriteIdleTimeout time.Duration
+	// KeepAliveTimeout bounds the wait for the next request.
+	KeepAliveTimeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = 16 << 10
+	}
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = 15 * time.Second
+	}
+	if l.BodyIdleTimeout <= 0 {
+		l.BodyIdleTimeout = 60 * time.Second
+	}
+	if l.WriteIdleTimeout <= 0 {
+		l.WriteIdleTimeout = 60 * time.Second
+	}
+	if l.KeepAliveTimeout <= 0 {
+		l.KeepAliveTimeout = 120 * time.Second
+	}
+	return l
+}
 
 // OwnEndpoints are the paths the gateway serves itself. When the S3 API is
 // mounted at the root, these names cannot be buckets.
@@ -55,12 +84,15 @@ type Options struct {
 	AccessSinks []func(*accesslog.Entry)
 	// TLS, when set, makes Serve speak HTTPS.
 	TLS *tls.Config
+	// Limits bound each client's time and bytes.
+	Limits Limits
 }
 
 // Server is the gateway's HTTP server.
 type Server struct {
 	opts    Options
 	handler http.Handler
+	conns   connStats
 }
 
 // New returns a Server.
@@ -71,8 +103,9 @@ func New(opts Options) *Server {
 	if opts.Warnings == nil {
 		opts.Warnings = func() []string { return nil }
 	}
+	opts.Limits = opts.Limits.withDefaults()
 	s := &Server{opts: opts}
-	s.handler = accesslog.Middleware(opts.Logger, http.HandlerFunc(s.route), opts.AccessSinks...)
+	s.handler = s.guard(accesslog.Middleware(opts.Logger, http.HandlerFunc(s.route), opts.AccessSinks...))
 	return s
 }
 
@@ -80,6 +113,11 @@ func New(opts Options) *Server {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if max := s.opts.Limits.MaxHeaderBytes; headerSize(r) > max {
+		s.refuse(w, r, s3err.RequestHeaderSectionTooLarge.WithDetails(
+			s3err.Detail{Name: "MaxSizeAllowed", Value: strconv.Itoa(max)}))
+		return
+	}
 	path := r.URL.Path
 	switch path {
 	case "/healthz":
@@ -97,9 +135,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.opts.Prefix
 	if p == "" || path == p || strings.HasPrefix(path, p+"/") {
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &idleBody{ReadCloser: r.Body, rc: http.NewResponseController(w)}
-		}
 		s.opts.S3.ServeHTTP(w, r)
 		return
 	}
@@ -142,34 +177,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// idleBody renews the connection's read deadline before every read of a
-// request body, so a client that stops sending is cut off after
-// bodyIdleTimeout while a slow but steady one is not.
-type idleBody struct {
-	io.ReadCloser
-	rc *http.ResponseController
-}
-
-func (b *idleBody) Read(p []byte) (int, error) {
-	_ = b.rc.SetReadDeadline(time.Now().Add(bodyIdleTimeout))
-	n, err := b.ReadCloser.Read(p)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		err = fmt.Errorf("request body stalled for %v: %w", bodyIdleTimeout, err)
-	}
-	return n, err
-}
-
 // Serve serves on ln until ctx is done, then stops accepting connections
 // and waits up to the shutdown timeout for in-flight requests; connections
 // still busy after that are closed. It returns nil after a clean drain.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	lim := s.opts.Limits
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		IdleTimeout:       lim.KeepAliveTimeout,
+		// Up to twice the limit reaches the guard, which answers S3's
+		// RequestHeaderSectionTooLarge; beyond that net/http's own 431.
+		MaxHeaderBytes: 2 * lim.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if lim.MaxConnections > 0 {
+		ln = s.limitListener(ln, lim.MaxConnections)
 	}
 	if s.opts.TLS != nil {
 		ln = tls.NewListener(ln, s.opts.TLS)

@@ -36,6 +36,7 @@ func RunSuite(t *testing.T, features ...conformance.Feature) {
 		"SIGV4_CREDENTIALS_JSON": launch.CredentialsJSON(),
 		"CONTROL_PLANE_URL":      cp.URL,
 		"INTERNAL_API_TOKEN":     token,
+		"PRESIGN_SECRET":         launch.PresignSecret,
 	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, "")
 	if err != nil {
