@@ -130,7 +130,7 @@ func TestControlPlaneFaults(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&ready)
 		resp.Body.Close()
 		joined := strings.Join(ready.ReadinessWarnings, "\n")
-		if strings.Contains(joined, "usage events were dropped") && strings.Contains(joined, "unreachable") {
+		if strings.Contains(joined, "usage events were dropped") && strings.Contains(joined, "control plane is unhealthy") {
 			break
 		}
 		if time.Now().After(deadline) {

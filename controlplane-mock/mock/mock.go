@@ -115,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/admin/calls", s.getCalls)
 	mux.Handle("POST /v1/sigv4/resolve", s.guard(s.resolve))
 	mux.Handle("POST /v1/keys", s.guard(s.createKey))
+	mux.Handle("DELETE /v1/keys/{access_key}", s.guard(s.deleteKey))
 	mux.Handle("POST /v1/macaroons", s.guard(s.mint))
 	mux.Handle("POST /v1/macaroons/verify", s.guard(s.verify))
 	mux.Handle("POST /v1/usage", s.guard(s.ingestUsage))
@@ -196,6 +197,21 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	s.keys[rec.AccessKey] = rec
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]string{"access_key": rec.AccessKey})
+}
+
+// deleteKey removes a key (DELETE /v1/keys/{access_key}), as revoking it
+// would: it resolves no more.
+func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) {
+	ak := r.PathValue("access_key")
+	s.mu.Lock()
+	_, ok := s.keys[ak]
+	delete(s.keys, ak)
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"reason": "unknown access key"})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) mint(w http.ResponseWriter, r *http.Request) {
