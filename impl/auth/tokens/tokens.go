@@ -137,7 +137,7 @@ func (v *Verifier) Principal(r *http.Request, token string, target auth.Target) 
 	if token == "" {
 		return nil, errInvalid
 	}
-	id := sha256.Sum256([]byte(token))
+	id := hash(token)
 	ctx := r.Context()
 	// A check loops only to ask again after a refusal of another target;
 	// missed keeps it from being counted twice.
@@ -184,6 +184,16 @@ func (v *Verifier) Principal(r *http.Request, token string, target auth.Target) 
 		}
 		return f.p, f.err
 	}
+}
+
+// hash is the token's cache key. Tokens of usual length are copied to the
+// stack rather than converted, which would allocate on every check.
+func hash(token string) [sha256.Size]byte {
+	var buf [512]byte
+	if len(token) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], token...))
+	}
+	return sha256.Sum256([]byte(token))
 }
 
 // claimRefresh reports whether a hit at now on an entry whose next refresh

@@ -525,3 +525,12 @@ func benchVerifier(b *testing.B) (*Verifier, *http.Request, string) {
 	}
 	return v, r, token
 }
+
+func TestHash(t *testing.T) {
+	for _, n := range []int{1, 144, 512, 513, 4096} {
+		token := strings.Repeat("t", n)
+		if hash(token) != sha256.Sum256([]byte(token)) {
+			t.Errorf("hash of a %d-byte token is not its SHA-256", n)
+		}
+	}
+}
