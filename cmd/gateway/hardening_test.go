@@ -427,3 +427,169 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// Strangers cannot turn requests into control-plane load: 2 000 requests
+// signed with random access keys and 500 with random bearer tokens cost at
+// most CONTROL_PLANE_LOOKUP_RATE calls a second (the rest are answered 503
+// SlowDown), and the keys and tokens refused once are answered from the
+// cache when they come again.
+func TestStrangersCostBoundedControlPlaneCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the gateway and the control plane; skipped in -short mode")
+	}
+	cp, err := launch.StartControlPlane(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Stop()
+	const rate = 50
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{
+		"CONTROL_PLANE_LOOKUP_RATE": fmt.Sprint(rate), "SIGV4_CACHE_TTL_MS": "60000", "USAGE_REPORTING": "false",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Kill()
+	calls := func() (keys, tokens int) {
+		var c map[string]int
+		cpJSON(t, cp, http.MethodGet, "/v1/admin/calls", nil, &c)
+		return c["/v1/sigv4/resolve"], c["/v1/macaroons/verify"]
+	}
+	send := func(n int, req func(i int) *http.Request) map[int]int {
+		statuses := make(chan int, n)
+		sem := make(chan struct{}, 32)
+		for i := 0; i < n; i++ {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				resp, err := http.DefaultClient.Do(req(i))
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		out := map[int]int{}
+		for i := 0; i < n; i++ {
+			out[<-statuses]++
+		}
+		return out
+	}
+	keyReq := func(i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, g.Endpoint+"/s3/stranger/k", nil)
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: fmt.Sprintf("STRANGER%08d", i), SecretAccessKey: "x"},
+			req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now().UTC())
+		return req
+	}
+	tokenReq := func(i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, g.Endpoint+"/s3/stranger/k", nil)
+		req.Header.Set("Authorization", fmt.Sprintf("Bearer forged-token-%d", i))
+		return req
+	}
+	k0, t0 := calls()
+	start := time.Now()
+	byStatus := send(2000, keyReq)
+	tokStatus := send(500, tokenReq)
+	elapsed := time.Since(start)
+	k1, t1 := calls()
+	budget := int(rate*elapsed.Seconds()) + rate + 1 // the burst, and one second's rounding
+	t.Logf("2000 random keys: %v; 500 random tokens: %v; %d resolve and %d verify calls in %v (budget %d)",
+		byStatus, tokStatus, k1-k0, t1-t0, elapsed.Round(time.Millisecond), budget)
+	if n := (k1 - k0) + (t1 - t0); n > budget {
+		t.Fatalf("%d control-plane calls for strangers in %v, over the budget of %d", n, elapsed, budget)
+	}
+	if byStatus[http.StatusForbidden]+byStatus[http.StatusServiceUnavailable] != 2000 || tokStatus[http.StatusBadRequest]+tokStatus[http.StatusServiceUnavailable] != 500 {
+		t.Fatalf("strangers got other answers than refusals and SlowDown: keys %v tokens %v", byStatus, tokStatus)
+	}
+
+	// Refused once, answered from the cache after: the first 20 keys and
+	// tokens (refused by the control plane, not throttled) cost nothing again.
+	time.Sleep(time.Second) // let the budget refill
+	k2, t2 := calls()
+	for i := 0; i < 20; i++ {
+		send(1, func(int) *http.Request { return keyReq(3000 + i) })
+		send(1, func(int) *http.Request { return tokenReq(3000 + i) })
+	}
+	k3, t3 := calls()
+	send(20, func(i int) *http.Request { return keyReq(3000 + i) })
+	send(20, func(i int) *http.Request { return tokenReq(3000 + i) })
+	k4, t4 := calls()
+	if k3-k2 != 20 || t3-t2 != 20 || k4 != k3 || t4 != t3 {
+		t.Fatalf("refused keys and tokens asked again: first pass %d/%d calls, second pass %d/%d, want 20/20 then 0/0", k3-k2, t3-t2, k4-k3, t4-t3)
+	}
+}
+
+// A control plane slowed to hundreds of milliseconds never slows requests
+// whose key or token is cached: entries are refreshed in the background
+// before they expire.
+func TestSlowControlPlaneNeverSlowsCachedCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the gateway and the control plane; skipped in -short mode")
+	}
+	cp, err := launch.StartControlPlane(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Stop()
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{
+		"SIGV4_CACHE_TTL_MS": "3000", "MACAROON_CACHE_TTL_MS": "3000",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Kill()
+	target := g.Target()
+	client := conformance.NewSDKClient(target, target.ControlPlaneKey)
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("slowcp")}); err != nil {
+		t.Fatal(err)
+	}
+	var minted struct{ Token string }
+	if code := cpJSON(t, cp, http.MethodPost, "/v1/macaroons", map[string]any{"project_id": "conformance", "ttl_seconds": 600}, &minted); code != 200 {
+		t.Fatalf("mint: %d", code)
+	}
+	put := func() error {
+		_, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("slowcp"), Key: aws.String("k"), Body: strings.NewReader("data")})
+		return err
+	}
+	get := func() error {
+		req, _ := http.NewRequest(http.MethodGet, target.S3URL()+"/slowcp/k", nil)
+		req.Header.Set("Authorization", "Bearer "+minted.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	if err := put(); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	setFaults(t, cp, `{"latency_ms": 400}`)
+	var slowest time.Duration
+	for end := time.Now().Add(8 * time.Second); time.Now().Before(end); {
+		for _, op := range []func() error{put, get} {
+			start := time.Now()
+			if err := op(); err != nil {
+				t.Fatal(err)
+			}
+			slowest = max(slowest, time.Since(start))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("slowest request with a cached key or token over 8 s (2.7 TTLs) of a 400 ms control plane: %v", slowest)
+	if slowest > 300*time.Millisecond {
+		t.Fatalf("a request with cached credentials took %v while the control plane took 400 ms", slowest)
+	}
+}

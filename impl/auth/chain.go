@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -125,6 +126,9 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 func LookupFailure(err error) error {
 	if _, ok := s3err.As(err); ok {
 		return err
+	}
+	if errors.Is(err, credentials.ErrThrottled) {
+		return s3err.SlowDown
 	}
 	return s3err.ServiceUnavailable.With("The access key could not be resolved right now; retry shortly.")
 }

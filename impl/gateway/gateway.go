@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/auth/credentials"
@@ -75,10 +77,16 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
 	g.probe = &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second, Name: "control plane", Logger: log}
 
-	keys := keyLookup(cfg, cp, m)
-	tokenVerifier := &tokens.Verifier{Verify: cp.VerifyToken, TTL: cfg.TokenCacheTTL}
+	// One budget of control-plane calls for credentials nobody has shown
+	// before, shared by keys and tokens: strangers cannot turn requests
+	// into control-plane load beyond it.
+	limiter := rate.NewLimiter(rate.Limit(cfg.LookupRate), cfg.LookupRate)
+	keys := keyLookup(cfg, cp, m, limiter)
+	tokenVerifier := &tokens.Verifier{Verify: cp.VerifyToken, TTL: cfg.TokenCacheTTL, Limiter: limiter}
 	m.CounterFunc("token_cache_hits_total", "Bearer-token checks answered from the cache.", func() float64 { return float64(tokenVerifier.Hits.Load()) })
+	m.CounterFunc("token_cache_refusals_total", "Bearer-token checks answered from the cache with a refusal.", func() float64 { return float64(tokenVerifier.NegativeHits.Load()) })
 	m.CounterFunc("token_cache_misses_total", "Bearer-token checks that asked the control plane.", func() float64 { return float64(tokenVerifier.Misses.Load()) })
+	m.CounterFunc("token_cache_throttled_total", "Bearer-token checks refused SlowDown by CONTROL_PLANE_LOOKUP_RATE.", func() float64 { return float64(tokenVerifier.Throttled.Load()) })
 	signer := &presign.Signer{Secrets: cfg.PresignSecrets, Prefix: cfg.PathPrefix, Keys: keys}
 	authn := &auth.Chain{
 		SigV4:       &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
@@ -237,7 +245,7 @@ func loadTLS(cfg *config.Config) (*tls.Config, error) {
 
 // keyLookup builds the access-key provider SIGV4_PROVIDER names: the local
 // credentials, the control plane behind a cache, or both (local first).
-func keyLookup(cfg *config.Config, cp *controlplane.Client, m *metrics.Metrics) credentials.Lookup {
+func keyLookup(cfg *config.Config, cp *controlplane.Client, m *metrics.Metrics, limiter *rate.Limiter) credentials.Lookup {
 	local := credentials.Static(cfg.Credentials)
 	if cfg.SigV4Provider == "env" {
 		return local
@@ -246,9 +254,12 @@ func keyLookup(cfg *config.Config, cp *controlplane.Client, m *metrics.Metrics) 
 		Source:      cp.ResolveKey,
 		TTL:         cfg.SigV4CacheTTL,
 		NegativeTTL: min(cfg.SigV4CacheTTL, 5*time.Second),
+		Limiter:     limiter,
 	}
 	m.CounterFunc("key_cache_hits_total", "Access-key lookups answered from the cache.", func() float64 { return float64(cache.Hits.Load()) })
+	m.CounterFunc("key_cache_unknown_total", "Access-key lookups answered from the cache as unknown keys.", func() float64 { return float64(cache.NegativeHits.Load()) })
 	m.CounterFunc("key_cache_misses_total", "Access-key lookups that asked the control plane.", func() float64 { return float64(cache.Misses.Load()) })
+	m.CounterFunc("key_cache_throttled_total", "Access-key lookups refused SlowDown by CONTROL_PLANE_LOOKUP_RATE.", func() float64 { return float64(cache.Throttled.Load()) })
 	if cfg.SigV4Provider == "control-plane" {
 		return cache.Lookup
 	}

@@ -63,9 +63,10 @@ type Cache struct {
 	// Timeout bounds one upstream call (0: 5s).
 	Timeout time.Duration
 	Now     func() time.Time
-	// Size bounds the number of keys cached, known or unknown (0: 100000);
-	// the least recently used goes first.
-	Size int
+	// Size bounds the number of known keys cached (0: 100000),
+	// NegativeSize that of unknown ones (0: 10000), each least recently used
+	// first. Apart, a flood of unknown keys cannot push out the keys in use.
+	Size, NegativeSize int
 	// Limiter, when set, meters the upstream calls of misses and refreshes,
 	// and may be shared with other caches. A miss it refuses fails at once
 	// with ErrThrottled; a refresh it refuses is skipped. Misses that wait
@@ -74,6 +75,7 @@ type Cache struct {
 
 	initOnce sync.Once
 	entries  *lru.Cache[string, *cacheEntry]
+	unknown  *lru.Cache[string, *cacheEntry]
 
 	// mu guards inflight only; it is never held during an upstream call,
 	// and hits do not take it.
@@ -102,8 +104,11 @@ type flight struct {
 	err  error
 }
 
-// defaultSize bounds a cache whose Size is not set.
-const defaultSize = 100000
+// Default bounds of the caches of known and of unknown keys.
+const (
+	defaultSize         = 100000
+	defaultNegativeSize = 10000
+)
 
 func (c *Cache) now() time.Time {
 	if c.Now != nil {
@@ -112,21 +117,49 @@ func (c *Cache) now() time.Time {
 	return time.Now()
 }
 
-func (c *Cache) lru() *lru.Cache[string, *cacheEntry] {
+func (c *Cache) init() {
 	c.initOnce.Do(func() {
-		size := c.Size
+		size, neg := c.Size, c.NegativeSize
 		if size <= 0 {
 			size = defaultSize
 		}
-		c.entries, _ = lru.New[string, *cacheEntry](size) // fails only for size <= 0
+		if neg <= 0 {
+			neg = defaultNegativeSize
+		}
+		// New fails only for a size <= 0.
+		c.entries, _ = lru.New[string, *cacheEntry](size)
+		c.unknown, _ = lru.New[string, *cacheEntry](neg)
 	})
-	return c.entries
+}
+
+// cached returns the live entry of a key, known or unknown.
+func (c *Cache) cached(ak string, now time.Time) (*cacheEntry, bool) {
+	c.init()
+	if e, ok := c.entries.Get(ak); ok && now.Before(e.expires) {
+		return e, true
+	}
+	if e, ok := c.unknown.Get(ak); ok && now.Before(e.expires) {
+		return e, true
+	}
+	return nil, false
+}
+
+// store caches a known or an unknown key, replacing the other.
+func (c *Cache) store(ak string, e *cacheEntry) {
+	c.init()
+	if e.rec != nil {
+		c.entries.Add(ak, e)
+		c.unknown.Remove(ak)
+		return
+	}
+	c.unknown.Add(ak, e)
+	c.entries.Remove(ak)
 }
 
 // Lookup returns the cached record, or asks the source.
 func (c *Cache) Lookup(ctx context.Context, ak string) (*Record, error) {
 	now := c.now()
-	if e, ok := c.lru().Get(ak); ok && now.Before(e.expires) {
+	if e, ok := c.cached(ak, now); ok {
 		c.Hits.Add(1)
 		if e.rec == nil {
 			c.NegativeHits.Add(1)
@@ -214,9 +247,9 @@ func (c *Cache) fetch(ctx context.Context, ak string, f *flight) {
 	case err == nil:
 		e := &cacheEntry{rec: rec, expires: now.Add(c.TTL)}
 		e.refresh.Store(refreshAt(now, c.TTL))
-		c.lru().Add(ak, e)
+		c.store(ak, e)
 	case errors.Is(err, ErrUnknownKey):
-		c.lru().Add(ak, &cacheEntry{expires: now.Add(c.NegativeTTL)})
+		c.store(ak, &cacheEntry{expires: now.Add(c.NegativeTTL)})
 	default:
 		c.Errors.Add(1)
 	}

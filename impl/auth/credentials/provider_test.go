@@ -222,11 +222,12 @@ func TestFirstAndStatic(t *testing.T) {
 	}
 }
 
-// TestCacheLRU: the cache holds at most Size keys and evicts the least
-// recently used; an evicted key is asked for again.
+// TestCacheLRU: the cache holds at most Size known keys and NegativeSize
+// unknown ones, and evicts the least recently used; an evicted key is asked
+// for again; a flood of unknown keys never evicts a known one.
 func TestCacheLRU(t *testing.T) {
 	up := &upstream{}
-	c := &Cache{Source: up.lookup, TTL: time.Minute, NegativeTTL: time.Minute, Size: 3}
+	c := &Cache{Source: up.lookup, TTL: time.Minute, NegativeTTL: time.Minute, Size: 3, NegativeSize: 2}
 	ctx := context.Background()
 	for _, ak := range []string{"known-1", "known-2", "known-3", "known-1", "known-4", "nope-5"} {
 		if _, err := c.Lookup(ctx, ak); err != nil && !errors.Is(err, ErrUnknownKey) {
@@ -236,20 +237,38 @@ func TestCacheLRU(t *testing.T) {
 	if n := up.calls.Load(); n != 5 {
 		t.Fatalf("%d upstream calls for 5 keys, want 5", n)
 	}
-	if n := c.lru().Len(); n != 3 {
-		t.Fatalf("%d entries, want 3", n)
+	if n := c.entries.Len(); n != 3 {
+		t.Fatalf("%d known entries, want 3", n)
 	}
-	// known-1 was used after known-2 and known-3, which went first.
-	for ak, want := range map[string]bool{"known-1": true, "known-2": false, "known-3": false, "known-4": true, "nope-5": true} {
-		if got := c.lru().Contains(ak); got != want {
+	// known-1 was used after known-2, which went first.
+	for ak, want := range map[string]bool{"known-1": true, "known-2": false, "known-3": true, "known-4": true} {
+		if got := c.entries.Contains(ak); got != want {
 			t.Errorf("%s cached: %v, want %v", ak, got, want)
 		}
+	}
+	if !c.unknown.Contains("nope-5") {
+		t.Errorf("unknown key not cached")
 	}
 	if _, err := c.Lookup(ctx, "known-2"); err != nil {
 		t.Fatal(err)
 	}
 	if n := up.calls.Load(); n != 6 {
 		t.Fatalf("evicted key: %d upstream calls, want 6", n)
+	}
+	for i := 0; i < 50; i++ {
+		c.Lookup(ctx, "nope-flood-"+strconv.Itoa(i))
+	}
+	before := up.calls.Load()
+	for _, ak := range []string{"known-1", "known-2", "known-4"} {
+		if _, err := c.Lookup(ctx, ak); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := up.calls.Load() - before; n != 0 {
+		t.Fatalf("after a flood of unknown keys, %d known keys were asked for again", n)
+	}
+	if n := c.unknown.Len(); n != 2 {
+		t.Fatalf("%d unknown entries, want NegativeSize 2", n)
 	}
 }
 

@@ -50,9 +50,10 @@ type Verifier struct {
 	// Timeout bounds one control-plane call (0: 5s).
 	Timeout time.Duration
 	Now     func() time.Time
-	// Size bounds the number of tokens cached, granted or refused
-	// (0: 100000); the least recently used goes first.
-	Size int
+	// Size bounds the number of grants cached (0: 100000), NegativeSize
+	// that of refusals (0: 10000), each least recently used first. Apart,
+	// a flood of refused tokens cannot push out the grants in use.
+	Size, NegativeSize int
 	// Limiter, when set, meters the control-plane calls of misses and
 	// refreshes, and may be shared with other caches. A miss it refuses
 	// fails at once with SlowDown; a refresh it refuses is skipped. Checks
@@ -61,6 +62,7 @@ type Verifier struct {
 
 	initOnce sync.Once
 	entries  *lru.Cache[[sha256.Size]byte, *entry]
+	refusals *lru.Cache[[sha256.Size]byte, *entry]
 
 	// mu guards inflight only; it is never held during a control-plane
 	// call, and hits do not take it.
@@ -96,8 +98,11 @@ type flight struct {
 	forbidden bool
 }
 
-// defaultSize bounds a cache whose Size is not set.
-const defaultSize = 100000
+// Default bounds of the caches of grants and of refusals.
+const (
+	defaultSize         = 100000
+	defaultNegativeSize = 10000
+)
 
 func (v *Verifier) now() time.Time {
 	if v.Now != nil {
@@ -106,15 +111,43 @@ func (v *Verifier) now() time.Time {
 	return time.Now()
 }
 
-func (v *Verifier) cache() *lru.Cache[[sha256.Size]byte, *entry] {
+func (v *Verifier) init() {
 	v.initOnce.Do(func() {
-		size := v.Size
+		size, neg := v.Size, v.NegativeSize
 		if size <= 0 {
 			size = defaultSize
 		}
-		v.entries, _ = lru.New[[sha256.Size]byte, *entry](size) // fails only for size <= 0
+		if neg <= 0 {
+			neg = defaultNegativeSize
+		}
+		// New fails only for a size <= 0.
+		v.entries, _ = lru.New[[sha256.Size]byte, *entry](size)
+		v.refusals, _ = lru.New[[sha256.Size]byte, *entry](neg)
 	})
-	return v.entries
+}
+
+// cached returns the live grant or refusal of a token.
+func (v *Verifier) cached(id [sha256.Size]byte, now time.Time) (*entry, bool) {
+	v.init()
+	if e, ok := v.entries.Get(id); ok && now.Before(e.until) {
+		return e, true
+	}
+	if e, ok := v.refusals.Get(id); ok && now.Before(e.until) {
+		return e, true
+	}
+	return nil, false
+}
+
+// store caches a grant or a refusal, replacing the other.
+func (v *Verifier) store(id [sha256.Size]byte, e *entry) {
+	v.init()
+	if e.p != nil {
+		v.entries.Add(id, e)
+		v.refusals.Remove(id)
+		return
+	}
+	v.refusals.Add(id, e)
+	v.entries.Remove(id)
 }
 
 func (v *Verifier) negativeTTL() time.Duration {
@@ -143,7 +176,7 @@ func (v *Verifier) Principal(r *http.Request, token string, target auth.Target) 
 	// missed keeps it from being counted twice.
 	for missed := false; ; missed = true {
 		now := v.now()
-		if e, ok := v.cache().Get(id); ok && now.Before(e.until) {
+		if e, ok := v.cached(id, now); ok {
 			if !missed {
 				v.Hits.Add(1)
 			}
@@ -248,7 +281,7 @@ func (v *Verifier) fetch(ctx context.Context, id [sha256.Size]byte, token string
 	switch {
 	case err == nil:
 		f.p = principal(g, id)
-		v.cache().Add(id, v.grantEntry(f.p, now))
+		v.store(id, v.grantEntry(f.p, now))
 	case errors.As(err, &te) && te.Status == http.StatusForbidden:
 		f.err = s3err.AccessDenied.With("The token does not allow this request: " + te.Reason)
 		f.forbidden = true
@@ -258,7 +291,7 @@ func (v *Verifier) fetch(ctx context.Context, id [sha256.Size]byte, token string
 			e = errExpired
 		}
 		f.err = e
-		v.cache().Add(id, &entry{err: e, until: now.Add(v.negativeTTL())})
+		v.store(id, &entry{err: e, until: now.Add(v.negativeTTL())})
 	default:
 		f.err = errUnavailable
 	}

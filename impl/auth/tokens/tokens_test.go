@@ -300,11 +300,12 @@ func TestForbiddenNotShared(t *testing.T) {
 	}
 }
 
-// TestCacheLRU: the cache holds at most Size tokens and evicts the least
-// recently used; an evicted token is verified again.
+// TestCacheLRU: the cache holds at most Size grants and NegativeSize
+// refusals, and evicts the least recently used; an evicted token is verified
+// again; a flood of refused tokens never evicts a grant.
 func TestCacheLRU(t *testing.T) {
 	cp := &fakeCP{exp: time.Now().Add(time.Hour)}
-	v := &Verifier{Verify: cp.verify, TTL: time.Minute, Size: 3}
+	v := &Verifier{Verify: cp.verify, TTL: time.Minute, Size: 3, NegativeSize: 2}
 	r := httptest.NewRequest("GET", "/", nil)
 	for _, tok := range []string{"t1", "t2", "t3", "t1", "t4", "refused5"} {
 		v.Principal(r, tok, inside)
@@ -312,19 +313,37 @@ func TestCacheLRU(t *testing.T) {
 	if n := cp.calls.Load(); n != 5 {
 		t.Fatalf("%d control-plane calls for 5 tokens, want 5", n)
 	}
-	if n := v.cache().Len(); n != 3 {
-		t.Fatalf("%d entries, want 3", n)
+	if n := v.entries.Len(); n != 3 {
+		t.Fatalf("%d grants, want 3", n)
 	}
-	for tok, want := range map[string]bool{"t1": true, "t2": false, "t3": false, "t4": true, "refused5": true} {
-		if got := v.cache().Contains(sha256.Sum256([]byte(tok))); got != want {
+	for tok, want := range map[string]bool{"t1": true, "t2": false, "t3": true, "t4": true} {
+		if got := v.entries.Contains(sha256.Sum256([]byte(tok))); got != want {
 			t.Errorf("%s cached: %v, want %v", tok, got, want)
 		}
+	}
+	if !v.refusals.Contains(sha256.Sum256([]byte("refused5"))) {
+		t.Errorf("refusal not cached")
 	}
 	if _, err := v.Principal(r, "t2", inside); err != nil {
 		t.Fatal(err)
 	}
 	if n := cp.calls.Load(); n != 6 {
 		t.Fatalf("evicted token: %d control-plane calls, want 6", n)
+	}
+	for i := 0; i < 50; i++ {
+		v.Principal(r, "refused-flood-"+strconv.Itoa(i), inside)
+	}
+	before := cp.calls.Load()
+	for _, tok := range []string{"t1", "t2", "t4"} {
+		if _, err := v.Principal(r, tok, inside); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cp.calls.Load() - before; n != 0 {
+		t.Fatalf("after a flood of refused tokens, %d grants were verified again", n)
+	}
+	if n := v.refusals.Len(); n != 2 {
+		t.Fatalf("%d refusals cached, want NegativeSize 2", n)
 	}
 }
 
