@@ -12,13 +12,14 @@ build:
 	$(GO) build -o bin/gateway ./cmd/gateway
 
 ## dev: run the mock control plane and the gateway on :9009, wired together,
-## with the demo credentials from fixtures/dev and a freshly minted demo token
-## (Ctrl-C stops both).
+## with the demo credentials from fixtures/dev, a freshly minted demo token and
+## a presign secret of its own (random, kept in DEV_DIR) (Ctrl-C stops both).
 DEV_TOKEN ?= dev-internal-token
 dev:
 	@mkdir -p $(DEV_DIR)
 	@$(GO) build -o $(DEV_DIR)/gateway ./cmd/gateway
 	@$(GO) build -o $(DEV_DIR)/controlplane-mock ./controlplane-mock
+	@test -s $(DEV_DIR)/presign.secret || od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > $(DEV_DIR)/presign.secret
 	@INTERNAL_API_TOKEN=$(DEV_TOKEN) $(DEV_DIR)/controlplane-mock -addr 127.0.0.1:8080 \
 	    -seed fixtures/controlplane/seed.toml -root-key-file $(DEV_DIR)/root.key 2> $(DEV_DIR)/controlplane.log & mock=$$!; \
 	  trap 'kill $$mock 2>/dev/null' EXIT INT TERM; \
@@ -31,6 +32,7 @@ dev:
 	  S3_DATA_DIR=$(DEV_DIR)/data S3_META_FILE=$(DEV_DIR)/index.db S3_MULTIPART_DIR=$(DEV_DIR)/multipart \
 	  SIGV4_PROVIDER=hybrid SIGV4_CREDENTIALS_FILE=fixtures/dev/credentials.json \
 	  CONTROL_PLANE_URL=http://127.0.0.1:8080 INTERNAL_API_TOKEN=$(DEV_TOKEN) LOG_FORMAT=text \
+	  PRESIGN_SECRET=$$(cat $(DEV_DIR)/presign.secret) \
 	  $(DEV_DIR)/gateway
 
 ## test: formatting, vet, every test with the race detector (the conformance
