@@ -381,6 +381,24 @@ func init() {
 				out := gpDecode(t, gpPostBearer(e, tok, gpBody(t, req)), req)
 				presignDo(t, e, http.MethodGet, out.URL, nil).Status(http.StatusOK).Body().IsEqual("full's object")
 			}),
+		gpCase("auth/bearer-token-expiry-cap",
+			"a URL minted with a bearer token expires with the token: expires_at is capped at the token's expiry and the URL is refused with 403 AccessDenied once it has passed",
+			ops("Presign", "GetObject"), func(t T, e *Env, b string) {
+				macNeed(t, e)
+				tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.Project, Bucket: b, Ops: []string{"get"}, TTLSeconds: 3})
+				minted := time.Now()
+				req := gpRequest{Method: http.MethodGet, Bucket: b, Key: "k", ExpiresIn: 7 * 24 * 3600}
+				out := gpDecode(t, gpPostBearer(e, tok, gpBody(t, req)), req)
+				if limit := minted.Add(4 * time.Second); out.ExpiresAt.After(limit) {
+					t.Fatalf("expires_at = %v: the URL outlives the 3-second token that minted it", out.ExpiresAt)
+				}
+				presignDo(t, e, http.MethodGet, out.URL, nil).Status(http.StatusOK)
+				time.Sleep(time.Until(out.ExpiresAt.Add(1100 * time.Millisecond)))
+				doc := wantError(t, presignDo(t, e, http.MethodGet, out.URL, nil), http.StatusForbidden, "AccessDenied")
+				if !strings.Contains(strings.ToLower(doc.Message), "expired") {
+					t.Fatalf("error message %q does not say the URL expired", doc.Message)
+				}
+			}),
 		gpCase("auth/bearer-token-outside-caveats",
 			"a bearer token without the put op cannot mint a PUT URL: 403 and a JSON error, and no URL",
 			ops("Presign"), func(t T, e *Env, b string) {

@@ -182,9 +182,12 @@ func TestAbuse(t *testing.T) {
 
 	worst := map[string]time.Duration{}
 	count := map[string]int{}
+	held := map[string]int{}
 	for r := range results {
 		if r.err != nil {
-			t.Errorf("%s socket: %v", r.kind, r.err)
+			if held[r.kind]++; held[r.kind] == 1 {
+				t.Errorf("a %s socket was never closed by the server: %v", r.kind, r.err)
+			}
 			continue
 		}
 		count[r.kind]++
@@ -202,6 +205,9 @@ func TestAbuse(t *testing.T) {
 		count["header-dribbler"], worst["header-dribbler"].Round(time.Millisecond))
 	t.Logf("gateway peak RSS %.1f MiB (limit %d MiB)", float64(rss)/(1<<20), abuseRSSLimit>>20)
 
+	for kind, n := range held {
+		t.Errorf("%d %s sockets were still open %v after their deadline", n, kind, 30*time.Second)
+	}
 	if len(failures) > 0 {
 		t.Errorf("%d signed requests failed under attack, first: %v", len(failures), failures[0])
 	}
