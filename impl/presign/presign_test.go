@@ -1,13 +1,18 @@
 package presign
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
 )
 
 func TestSignAndVerify(t *testing.T) {
@@ -48,4 +53,36 @@ func TestSignAndVerify(t *testing.T) {
 	check(old, "GET", strings.Replace(minted, sig, strings.Repeat("0", len(sig)), 1), "SignatureDoesNotMatch")
 	now = now.Add(2 * time.Hour)
 	check(old, "GET", minted, "AccessDenied")
+}
+
+// The presign handler fails closed too: a bucket whose owner cannot be read
+// gets no URL (503); a bucket that does not exist yet may (a PUT creates it).
+func TestHandlerOwnerLookupFailsClosed(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		err    error
+		status int
+	}{
+		{"unreadable owner", errors.New("index: input/output error"), http.StatusServiceUnavailable},
+		{"no such bucket", fmt.Errorf("lookup: %w", storage.ErrNoSuchBucket), http.StatusOK},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := &Handler{
+				Signer: &Signer{Secrets: []string{"s"}, Prefix: "/s3"},
+				Prefix: "/s3",
+				Auth: auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
+					return &auth.Principal{Project: "p", AccessKey: "AK"}, nil
+				}),
+				BucketOwner: func(*http.Request, string) (string, error) { return "", c.err },
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("POST", "/v1/presign", strings.NewReader(`{"method":"PUT","bucket":"bkt","key":"k","expires_in":60}`)))
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
+			}
+			if c.status != http.StatusOK && strings.Contains(w.Body.String(), "url") {
+				t.Fatalf("a URL was minted: %s", w.Body)
+			}
+		})
+	}
 }
