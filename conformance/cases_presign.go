@@ -90,6 +90,26 @@ func presignFlipHex(s string) string {
 	return s[:len(s)-1] + string(repl)
 }
 
+// Amazon S3 refuses a request that authenticates twice, with an
+// Authorization header (of any scheme) and presigned query parameters, with
+// 400 InvalidArgument naming the header and echoing its value. Real answers:
+// catalyst/moodle-tool_objectfs#303 (a SigV4 header on a presigned URL, the
+// whole document), PostgresApp/PostgresApp#267 (a non-AWS token),
+// atlassian/terraform-provider-artifactory#87 (Basic), zulip/zulip#30235,
+// Azure/Azure-DataFactory#390 (HTTP 400).
+const presignTwoMechanismsMessage = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
+	"Signature query string parameter or the Authorization header should be specified"
+
+// wantTwoMechanisms fails the case unless resp is S3's refusal of a request
+// that sent the Authorization header auth and presigned query parameters.
+func wantTwoMechanisms(t T, resp *httpexpect.Response, auth string) {
+	t.Helper()
+	doc := wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	eq(t, "error <Message>", doc.Message, presignTwoMechanismsMessage)
+	wantElem(t, doc, "ArgumentName", "Authorization")
+	wantElem(t, doc, "ArgumentValue", auth)
+}
+
 // presignRefusedCase stores k1 and k2 in a new bucket and checks that a
 // GET of the URL that url makes for that bucket answers the S3 error.
 func presignRefusedCase(id, desc string, status int, code string, url func(t T, e *Env, bucket string) string) Case {
@@ -194,6 +214,25 @@ func init() {
 				u := presignSDKGet(t, e, b, "k")
 				wantError(t, presignDo(t, e, http.MethodPut, u, []byte("overwritten")), http.StatusForbidden, "SignatureDoesNotMatch")
 				eq(t, "stored body", string(e.Get(b, "k")), "original")
+			},
+		},
+		Case{
+			ID: "presign/with-authorization-header", Feature: SigV4Presign, Ops: ops("GetObject"),
+			Desc: "a presigned GetObject URL sent with an Authorization header too (SigV4 or Basic) gives 400 InvalidArgument naming the header",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "presigned content")
+				u := presignSDKGet(t, e, b, "k")
+				for _, scheme := range []string{"sigv4", "basic"} {
+					req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+					mustf(t, err, "build GET %s", u)
+					if scheme == "sigv4" {
+						sigv4Sign(t, e, req, nil, sigv4Opts{})
+					} else {
+						req.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
+					}
+					wantTwoMechanisms(t, sigv4Send(t, e, req), req.Header.Get("Authorization"))
+				}
 			},
 		},
 		presignTamperCase("signature", "a presigned URL with one digit of X-Amz-Signature changed gives 403 SignatureDoesNotMatch",
