@@ -357,7 +357,10 @@ func (c *chunkedReader) crlf() error {
 // x-amz-content-sha256 (an anonymous client may still send aws-chunked
 // bodies with trailers, or a digest to check).
 func WrapAnonymousBody(r *http.Request) error {
-	p := r.Header.Get("X-Amz-Content-Sha256")
+	p, err := singleHeader(r.Header, "X-Amz-Content-Sha256", "x-amz-content-sha256")
+	if err != nil {
+		return err
+	}
 	switch {
 	case p == "" || p == UnsignedPayload:
 		return nil
