@@ -393,6 +393,8 @@ func FuzzChunkedReader(f *testing.F) {
 	f.Add([]byte("0\r\n\r\n"))
 	f.Add([]byte("ffffffffffffffff\r\n"))
 	f.Add([]byte("3\r\nab"))
+	f.Add([]byte("1\r\na\r\n1\r\nb\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n")) // a short chunk before another
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n"))           // no blank line after the trailer
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPut, "/b/k", bytes.NewReader(body))
 		r.Header.Set("X-Amz-Content-Sha256", StreamingUnsignedTrailer)
