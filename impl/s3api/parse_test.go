@@ -343,3 +343,65 @@ func TestNewDefaults(t *testing.T) {
 		t.Error("an explicit region was replaced")
 	}
 }
+
+// TestBodySize: a write's length comes from x-amz-decoded-content-length
+// for an aws-chunked payload (framed by Content-Length or chunked), else
+// from Content-Length; plain chunked bodies are 501 and bodies of unknown
+// length (no header at all, or HTTP/2 without content-length) 411.
+func TestBodySize(t *testing.T) {
+	const streaming = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	for _, c := range []struct {
+		name          string
+		contentLength string // "" for no header (HTTP/2), "-" for none at all (HTTP/1.1)
+		chunked       bool
+		sha, decoded  string
+		want          int64
+		code          string
+	}{
+		{"content-length", "5", false, "UNSIGNED-PAYLOAD", "", 5, ""},
+		{"content-length 0", "0", false, "", "", 0, ""},
+		{"decoded length ignored without streaming", "5", false, "UNSIGNED-PAYLOAD", "3", 5, ""},
+		{"no length", "-", false, "UNSIGNED-PAYLOAD", "", 0, "MissingContentLength"},
+		{"no length over HTTP/2", "", false, "UNSIGNED-PAYLOAD", "", 0, "MissingContentLength"},
+		{"chunked", "", true, "UNSIGNED-PAYLOAD", "", 0, "NotImplemented"},
+		{"chunked with a decoded length but no streaming payload", "", true, "UNSIGNED-PAYLOAD", "5", 0, "NotImplemented"},
+		{"streaming, chunked", "", true, streaming, "5", 5, ""},
+		{"streaming, content-length", "40", false, streaming, "5", 5, ""},
+		{"streaming, no decoded length", "40", false, streaming, "", 0, "MissingContentLength"},
+		{"streaming, chunked, no decoded length", "", true, streaming, "", 0, "MissingContentLength"},
+		{"streaming, decoded length not a number", "40", false, streaming, "five", 0, "MissingContentLength"},
+		{"streaming, signed decoded length", "40", false, streaming, "+5", 0, "MissingContentLength"},
+		{"streaming, negative decoded length", "40", false, streaming, "-5", 0, "MissingContentLength"},
+	} {
+		r := httptest.NewRequest(http.MethodPut, "/s3/b/k", strings.NewReader("x"))
+		r.Header.Del("Content-Length")
+		r.ContentLength = -1
+		switch c.contentLength {
+		case "":
+		case "-":
+			r.ContentLength = 0 // what net/http reports for HTTP/1.1
+		default:
+			r.Header.Set("Content-Length", c.contentLength)
+			fmt.Sscan(c.contentLength, &r.ContentLength)
+		}
+		if c.chunked {
+			r.TransferEncoding = []string{"chunked"}
+		}
+		if c.sha != "" {
+			r.Header.Set("X-Amz-Content-Sha256", c.sha)
+		}
+		if c.decoded != "" {
+			r.Header.Set("X-Amz-Decoded-Content-Length", c.decoded)
+		}
+		n, err := bodySize(r)
+		e, _ := s3err.As(err)
+		switch {
+		case c.code == "" && (err != nil || n != c.want):
+			t.Errorf("%s: %d, %v; want %d", c.name, n, err, c.want)
+		case c.code != "" && (e == nil || e.Code != c.code):
+			t.Errorf("%s: %d, %v; want %s", c.name, n, err, c.code)
+		case c.code == "NotImplemented" && (len(e.Details) != 1 || e.Details[0] != s3err.Detail{Name: "Header", Value: "Transfer-Encoding"}):
+			t.Errorf("%s: details %v, want Header Transfer-Encoding", c.name, e.Details)
+		}
+	}
+}

@@ -192,6 +192,21 @@ func TestUnsignedTrailer(t *testing.T) {
 }
 
 func TestDigestPayload(t *testing.T) {
+	// An empty body is checked when read, like any other.
+	for _, body := range []io.ReadCloser{nil, http.NoBody} {
+		r := httptest.NewRequest(http.MethodPut, "/b/k", nil)
+		r.Body = body
+		if err := (&Result{PayloadHash: strings.Repeat("0", 64)}).WrapBody(r); err != nil {
+			t.Fatalf("empty body with another digest refused before it is read: %v", err)
+		}
+		if _, err := io.ReadAll(r.Body); !errors.Is(err, s3err.XAmzContentSHA256Mismatch) {
+			t.Errorf("empty body with another digest read: %v, want XAmzContentSHA256Mismatch", err)
+		}
+		r.Body = body
+		if err := (&Result{PayloadHash: emptySHA256}).WrapBody(r); err != nil || r.Body != body {
+			t.Errorf("empty body with its digest: %v, body %T replaced", err, r.Body)
+		}
+	}
 	sum := sha256.Sum256([]byte("hello"))
 	for _, c := range []struct {
 		body, hash string
