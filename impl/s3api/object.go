@@ -380,6 +380,16 @@ func parseCopySource(v string) (storage.ObjectRef, error) {
 	return storage.ObjectRef{Bucket: bucket, Key: key}, nil
 }
 
+// maxCopySource is the most S3 copies in one request: CopyObject's source,
+// or the bytes UploadPartCopy copies into a part.
+const maxCopySource = 5 << 30
+
+// errCopyTooLarge is S3's refusal of a larger copy (rclone/rclone#2375 and
+// hashicorp/terraform-provider-aws#38102 for CopyObject,
+// awslabs/amazon-s3-tar-tool#26 for UploadPartCopy; the ErrorResponses page
+// lists it under InvalidRequest).
+var errCopyTooLarge = s3err.InvalidRequest.With("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+
 func (h *Handler) copyObject(rq *request) error {
 	if err := checkKey(rq.key); err != nil {
 		return err
@@ -414,6 +424,9 @@ func (h *Handler) copyObject(rq *request) error {
 	info, err := h.opts.Backend.CopyObject(rq.r.Context(), src, storage.ObjectRef{Bucket: rq.bucket, Key: rq.key}, storage.CopyOptions{
 		Metadata: meta,
 		SourceCheck: func(si storage.ObjectInfo) error {
+			if si.Size > maxCopySource {
+				return errCopyTooLarge
+			}
 			if meta != nil {
 				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
 			}
