@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
@@ -109,11 +110,39 @@ func TestSplitPath(t *testing.T) {
 		{"/other", "/s3", "", "", true},
 		{"/b/k", "", "b", "k", false},
 		{"/", "", "", "", false},
+		// An empty first segment is not the service (ListBuckets).
+		{"/s3//b/k", "/s3", "", "", true},
+		{"/s3//", "/s3", "", "", true},
+		{"/s3//b", "/s3", "", "", true},
+		{"//b/k", "", "", "", true},
+		{"//", "", "", "", true},
 	}
 	for _, c := range cases {
 		b, k, err := splitPath(c.path, c.prefix)
 		if (err != nil) != c.bad || b != c.bucket || k != c.key {
 			t.Errorf("splitPath(%q, %q) = %q, %q, %v", c.path, c.prefix, b, k, err)
+		}
+		if e, _ := s3err.As(err); c.bad && c.path != "/s3x/b" && c.path != "/other" && (e == nil || e.Code != "InvalidURI") {
+			t.Errorf("splitPath(%q, %q): %v, want InvalidURI", c.path, c.prefix, err)
+		}
+	}
+}
+
+// TestEmptyFirstSegment: GET /s3//bucket/key is refused with 400
+// InvalidURI before authentication or any storage call, never routed as
+// ListBuckets (gateway-only: S3's answer is not known).
+func TestEmptyFirstSegment(t *testing.T) {
+	h := New(Options{Prefix: "/s3", Auth: auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
+		t.Fatal("a request with an empty first path segment reached authentication")
+		return nil, nil
+	})})
+	for _, path := range []string{"/s3//b/k", "/s3//", "/s3//b"} {
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodHead} {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+			if w.Code != http.StatusBadRequest || (method != http.MethodHead && !strings.Contains(w.Body.String(), "<Code>InvalidURI</Code>")) {
+				t.Errorf("%s %s: %d %s, want 400 InvalidURI", method, path, w.Code, w.Body.String())
+			}
 		}
 	}
 }
