@@ -34,6 +34,32 @@ type errorDoc struct {
 	RequestID  string   `xml:"RequestId"`
 	BucketName string   `xml:"BucketName"`
 	Key        string   `xml:"Key"`
+	// Extra holds the other elements, by which some codes name an argument
+	// or a limit (ArgumentName, Header, Chunk).
+	Extra []errorElem `xml:",any"`
+}
+
+// errorElem is one extra element of an error document.
+type errorElem struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// elem returns the text of the extra element name, "" when absent.
+func (d errorDoc) elem(name string) string {
+	for _, x := range d.Extra {
+		if x.XMLName.Local == name {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// wantElem fails the case unless the error document has the extra element
+// name with text want.
+func wantElem(t T, doc errorDoc, name, want string) {
+	t.Helper()
+	eq(t, "error <"+name+">", doc.elem(name), want)
 }
 
 // decodeError reads body as an S3 <Error> document, failing the case when it

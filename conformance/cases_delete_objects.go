@@ -58,8 +58,88 @@ func delObjsRaw(e *Env, bucket, body string) *httpexpect.Response {
 		WithBytes([]byte(body)).Expect()
 }
 
+// delObjsSigned posts a raw DeleteObjects body signed in the Authorization
+// header with payload hash payload ("" for the body's SHA-256) and the
+// headers hdr (name, value pairs), and no Content-MD5 unless hdr has one.
+func delObjsSigned(t T, e *Env, bucket string, body []byte, payload string, hdr ...string) *httpexpect.Response {
+	t.Helper()
+	req := sigv4Request(t, e, http.MethodPost, bucket, "", "delete=", body)
+	req.Header.Set("Content-Type", "application/xml")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	sigv4Sign(t, e, req, body, sigv4Opts{payload: payload})
+	return sigv4Send(t, e, req)
+}
+
+// delObjsBody is a Delete document naming the keys.
+func delObjsBody(keys ...string) []byte {
+	var b strings.Builder
+	b.WriteString(`<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
+	for _, k := range keys {
+		b.WriteString("<Object><Key>" + k + "</Key></Object>")
+	}
+	b.WriteString("</Delete>")
+	return []byte(b.String())
+}
+
+// S3 requires DeleteObjects to carry Content-MD5 or an x-amz-checksum-*
+// value (x-amz-content-sha256 does not count), and checks the one it gets:
+// openstack/swift test/s3api/test_input_errors.py, a suite run against AWS
+// (test_no_md5_good_sha_no_crc_header_multi_delete,
+// test_no_md5_unsigned_no_crc_header_multi_delete,
+// test_no_md5_unsigned_good_crc_header_multi_delete,
+// test_no_md5_unsigned_bad_crc_header_multi_delete).
+const delObjsMissingDigest = "Missing required header for this request: Content-MD5 OR x-amz-checksum-*"
+
 func init() {
 	delOps := ops("PutObject", "DeleteObjects")
+	register(
+		Case{
+			ID: "objects/delete-objects/no-content-md5", Feature: Objects, Ops: delOps,
+			Desc: "DeleteObjects without Content-MD5 or an x-amz-checksum-* value (payload signed or UNSIGNED-PAYLOAD) gives 400 InvalidRequest and deletes nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				putKeys(e, b, "k")
+				for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
+					resp := delObjsSigned(t, e, b, delObjsBody("k"), payload)
+					doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+					eq(t, "error <Message>", doc.Message, delObjsMissingDigest)
+				}
+				eq(t, "k still exists", objectExists(t, e, b, "k"), true)
+			},
+		},
+	)
+	for _, a := range cksAlgorithms {
+		register(Case{
+			ID: "checksums/" + strings.ToLower(a.name) + "/delete-objects", Feature: Checksums, Ops: delOps,
+			Desc: "DeleteObjects with " + cksHeader(a.name) + " and no Content-MD5 deletes the keys",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				putKeys(e, b, "a", "b", "keep")
+				body := delObjsBody("a", "b")
+				resp := delObjsSigned(t, e, b, body, "UNSIGNED-PAYLOAD", cksHeader(a.name), cksValue(a.name, body))
+				wantStatus(t, resp, http.StatusOK)
+				wantStrings(t, "keys left", listedKeys(t, e, b), []string{"keep"})
+			},
+		})
+	}
+	register(
+		Case{
+			ID: "checksums/crc32/delete-objects-mismatch", Feature: Checksums, Ops: delOps,
+			Desc: "DeleteObjects whose x-amz-checksum-crc32 does not match the body gives 400 BadDigest naming CRC32 and deletes nothing",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				putKeys(e, b, "k")
+				for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
+					resp := delObjsSigned(t, e, b, delObjsBody("k"), payload, "x-amz-checksum-crc32", cksValue("CRC32", []byte("not the body")))
+					doc := wantError(t, resp, http.StatusBadRequest, "BadDigest")
+					eq(t, "error <Message>", doc.Message, "The CRC32 you specified did not match the calculated checksum.")
+				}
+				eq(t, "k still exists", objectExists(t, e, b, "k"), true)
+			},
+		},
+	)
 	register(
 		Case{
 			ID: "objects/delete-objects/quiet", Feature: Objects, Ops: delOps,

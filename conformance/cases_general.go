@@ -230,6 +230,29 @@ func init() {
 	})
 
 	register(Case{
+		ID: "general/path/empty-first-segment", Feature: Buckets, Ops: ops("ListBuckets", "GetObject"),
+		Desc: "GET of a path whose first segment is empty (//bucket/key) is never answered as ListBuckets",
+		Run: func(t T, e *Env) {
+			// What S3 answers is not known: no captured answer exists, and
+			// old scripts fetching https://s3.amazonaws.com//bucket/key
+			// suggest it serves the object. Either way it is not a list of
+			// the caller's buckets, which a server that drops the empty
+			// segment as the bucket name would send.
+			b := e.NewBucket()
+			e.PutString(b, "k", "data")
+			req := sigv4Request(t, e, http.MethodGet, "", "", "", nil)
+			req.URL.Path = strings.TrimSuffix(req.URL.Path, "/") + "//" + b + "/k"
+			req.URL.RawPath = ""
+			sigv4Sign(t, e, req, nil, sigv4Opts{})
+			resp := sigv4Send(t, e, req)
+			body := resp.Body().Raw()
+			if root := genRootElement(body); root == "ListAllMyBucketsResult" || strings.Contains(body, "<Name>"+b+"</Name>") {
+				t.Fatalf("GET %s was answered as ListBuckets (status %d): %s", req.URL.Path, resp.Raw().StatusCode, quoteIfString(body))
+			}
+		},
+	})
+
+	register(Case{
 		ID: "general/bucket-name/case-sensitive", Feature: Buckets, Ops: ops("GetObject", "ListObjectsV2"),
 		Desc: "a bucket is not reachable by its name in upper case: requests get 404 NoSuchBucket or 400 InvalidBucketName",
 		Run: func(t T, e *Env) {

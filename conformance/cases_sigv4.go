@@ -210,6 +210,19 @@ func init() {
 				wantBody(t, sigv4Send(t, e, get), http.StatusOK, "signed body")
 			},
 		},
+		Case{
+			ID: "sigv4/header/with-presign-query", Feature: SigV4Header, Ops: ops("GetObject"),
+			Desc: "a request signed in the Authorization header whose query also has X-Amz-Algorithm gives 400 InvalidArgument naming the header",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				e.PutString(b, "k", "content")
+				// The query is signed with the rest: only the second
+				// mechanism is wrong (see presignTwoMechanismsMessage).
+				req := sigv4Request(t, e, http.MethodGet, b, "k", "X-Amz-Algorithm=AWS4-HMAC-SHA256", nil)
+				sigv4Sign(t, e, req, nil, sigv4Opts{})
+				wantTwoMechanisms(t, sigv4Send(t, e, req), req.Header.Get("Authorization"))
+			},
+		},
 		sigv4SkewCase("sigv4/skew/past-inside", "a request dated just inside the tolerated skew in the past is accepted",
 			func(s time.Duration) time.Duration { return -s + 30*time.Second }, true),
 		sigv4SkewCase("sigv4/skew/past-outside", "a request dated beyond the tolerated skew in the past is refused with 403 RequestTimeTooSkewed",

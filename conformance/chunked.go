@@ -137,9 +137,27 @@ func splitAWSChunked(mode string, data []byte, chunkSize int, trailers []awsTrai
 	if chunkSize <= 0 {
 		panic("splitAWSChunked: chunk size must be positive")
 	}
-	b := &awsChunkedBody{Mode: mode, Final: awsChunk{Data: []byte{}}}
+	var sizes []int
 	for off := 0; off < len(data); off += chunkSize {
-		b.Chunks = append(b.Chunks, awsChunk{Data: data[off:min(off+chunkSize, len(data))]})
+		sizes = append(sizes, min(chunkSize, len(data)-off))
+	}
+	return splitAWSChunkedSizes(mode, data, sizes, trailers)
+}
+
+// splitAWSChunkedSizes splits data into data chunks of the given sizes,
+// which must add up to len(data), unsigned.
+func splitAWSChunkedSizes(mode string, data []byte, sizes []int, trailers []awsTrailer) *awsChunkedBody {
+	b := &awsChunkedBody{Mode: mode, Final: awsChunk{Data: []byte{}}}
+	off := 0
+	for _, n := range sizes {
+		if n <= 0 || off+n > len(data) {
+			panic("splitAWSChunkedSizes: chunk sizes must be positive and within the data")
+		}
+		b.Chunks = append(b.Chunks, awsChunk{Data: data[off : off+n]})
+		off += n
+	}
+	if off != len(data) {
+		panic("splitAWSChunkedSizes: chunk sizes do not add up to the data")
 	}
 	if streamingHasTrailer(mode) {
 		b.Trailers = trailers

@@ -36,9 +36,14 @@ type PresignVerifier interface {
 }
 
 // errTwoMechanisms is S3's answer to a request that authenticates twice: an
-// Authorization header and a presigned query together.
+// Authorization header and a presigned query together. S3 names the header
+// and echoes its value (twoMechanisms adds it).
 var errTwoMechanisms = s3err.InvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
 	WithDetails(s3err.Detail{Name: "ArgumentName", Value: "Authorization"})
+
+func twoMechanisms(authorization string) error {
+	return errTwoMechanisms.WithDetails(s3err.Detail{Name: "ArgumentValue", Value: authorization})
+}
 
 // queryAuthenticated reports whether the query carries presigned-URL
 // credentials: SigV4's, SigV2's or the gateway's own.
@@ -73,7 +78,7 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 	if auths := r.Header.Values("Authorization"); len(auths) > 1 {
 		return nil, s3err.InvalidArgument.With("Only one Authorization header is allowed.")
 	} else if len(auths) == 1 && c.queryAuthenticated(r) {
-		return nil, errTwoMechanisms
+		return nil, twoMechanisms(auths[0])
 	}
 	if sigv4.IsSigV4(r) {
 		res, err := c.SigV4.Verify(r)

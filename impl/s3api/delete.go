@@ -3,28 +3,47 @@ package s3api
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/base64"
 	"encoding/xml"
+	"io"
 	"net/http"
 
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
 // maxDeleteKeys is S3's limit on keys per DeleteObjects request.
 const maxDeleteKeys = 1000
 
+// errMissingDigest is S3's answer to a DeleteObjects with neither
+// Content-MD5 nor an x-amz-checksum-* value (as a header or a declared
+// trailer); x-amz-content-sha256 does not count.
+var errMissingDigest = s3err.InvalidRequest.With("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+
 func (h *Handler) deleteObjects(rq *request) error {
-	body, err := readSmallBody(rq.r)
+	r := rq.r
+	wantMD5, err := contentMD5(r.Header)
 	if err != nil {
 		return err
 	}
-	if v := rq.r.Header.Get("Content-MD5"); v != "" {
-		want, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(want) != md5.Size {
-			return s3err.InvalidDigest
-		}
-		if sum := md5.Sum(body); !bytes.Equal(sum[:], want) {
+	exps, err := checksumExpectations(r)
+	if err != nil {
+		return err
+	}
+	if wantMD5 == nil && len(exps) == 0 {
+		return errMissingDigest
+	}
+	if len(exps) > 0 {
+		// Checked as the body is read to its end, like an upload's.
+		r = r.WithContext(r.Context())
+		r.Body = io.NopCloser(checksum.NewReader(rq.r.Body, exps))
+	}
+	body, err := readSmallBody(r)
+	if err != nil {
+		return err
+	}
+	if wantMD5 != nil {
+		if sum := md5.Sum(body); !bytes.Equal(sum[:], wantMD5) {
 			return s3err.BadDigest
 		}
 	}

@@ -140,6 +140,11 @@ func splitPath(escaped, prefix string) (bucket, key string, err error) {
 		return "", "", s3err.InvalidRequest.With("The request path is outside the S3 API.")
 	}
 	rest = strings.TrimPrefix(rest, "/")
+	if rest != "" && rest[0] == '/' {
+		// An empty bucket segment followed by more path (//bucket/key)
+		// names no resource; without this it would be ListBuckets.
+		return "", "", s3err.InvalidURI
+	}
 	rawBucket, rawKey, _ := strings.Cut(rest, "/")
 	if bucket, err = url.PathUnescape(rawBucket); err != nil {
 		return "", "", s3err.InvalidURI

@@ -197,6 +197,9 @@ func (h *Handler) uploadPartCopy(rq *request) error {
 			return err
 		}
 	}
+	if length > maxCopySource {
+		return errCopyTooLarge
+	}
 	if length > min(h.opts.MaxBodyBytes, maxPartSize) {
 		return s3err.EntityTooLarge
 	}

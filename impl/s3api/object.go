@@ -104,16 +104,31 @@ func contentMD5(hdr http.Header) ([]byte, error) {
 	return sum, nil
 }
 
-// bodySize returns the decoded length of a request body: the
-// x-amz-decoded-content-length of an aws-chunked body, else Content-Length
-// (-1 when unknown).
+// errChunkedBody is S3's answer to a body sent with Transfer-Encoding:
+// chunked that is not an aws-chunked payload (Automattic/knox#43,
+// chilts/awssum#30: Server: AmazonS3).
+var errChunkedBody = s3err.NotImplemented.With("A header you provided implies functionality that is not implemented").
+	WithDetails(s3err.Detail{Name: "Header", Value: "Transfer-Encoding"})
+
+// bodySize returns the decoded length of a write's body, which S3 needs up
+// front: an aws-chunked payload's x-amz-decoded-content-length (its own
+// framing may be Content-Length or Transfer-Encoding: chunked), else
+// Content-Length. Without it the answer is 411 MissingContentLength, as
+// S3's for a missing or non-numeric decoded length and for a body sent with
+// neither Content-Length nor Transfer-Encoding (openstack/swift
+// test/s3api/test_input_errors.py, run against AWS).
 func bodySize(r *http.Request) (int64, error) {
-	if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return 0, s3err.InvalidArgument.With("Invalid x-amz-decoded-content-length.")
+	if strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		if n, ok := parseDigits(r.Header.Get("X-Amz-Decoded-Content-Length")); ok {
+			return n, nil
 		}
-		return n, nil
+		return 0, s3err.MissingContentLength
+	}
+	if len(r.TransferEncoding) > 0 {
+		return 0, errChunkedBody
+	}
+	if r.ContentLength < 0 || len(r.Header["Content-Length"]) == 0 {
+		return 0, s3err.MissingContentLength
 	}
 	return r.ContentLength, nil
 }
@@ -365,6 +380,16 @@ func parseCopySource(v string) (storage.ObjectRef, error) {
 	return storage.ObjectRef{Bucket: bucket, Key: key}, nil
 }
 
+// maxCopySource is the most S3 copies in one request: CopyObject's source,
+// or the bytes UploadPartCopy copies into a part.
+const maxCopySource = 5 << 30
+
+// errCopyTooLarge is S3's refusal of a larger copy (rclone/rclone#2375 and
+// hashicorp/terraform-provider-aws#38102 for CopyObject,
+// awslabs/amazon-s3-tar-tool#26 for UploadPartCopy; the ErrorResponses page
+// lists it under InvalidRequest).
+var errCopyTooLarge = s3err.InvalidRequest.With("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+
 func (h *Handler) copyObject(rq *request) error {
 	if err := checkKey(rq.key); err != nil {
 		return err
@@ -399,6 +424,9 @@ func (h *Handler) copyObject(rq *request) error {
 	info, err := h.opts.Backend.CopyObject(rq.r.Context(), src, storage.ObjectRef{Bucket: rq.bucket, Key: rq.key}, storage.CopyOptions{
 		Metadata: meta,
 		SourceCheck: func(si storage.ObjectInfo) error {
+			if si.Size > maxCopySource {
+				return errCopyTooLarge
+			}
 			if meta != nil {
 				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
@@ -109,11 +110,39 @@ func TestSplitPath(t *testing.T) {
 		{"/other", "/s3", "", "", true},
 		{"/b/k", "", "b", "k", false},
 		{"/", "", "", "", false},
+		// An empty first segment is not the service (ListBuckets).
+		{"/s3//b/k", "/s3", "", "", true},
+		{"/s3//", "/s3", "", "", true},
+		{"/s3//b", "/s3", "", "", true},
+		{"//b/k", "", "", "", true},
+		{"//", "", "", "", true},
 	}
 	for _, c := range cases {
 		b, k, err := splitPath(c.path, c.prefix)
 		if (err != nil) != c.bad || b != c.bucket || k != c.key {
 			t.Errorf("splitPath(%q, %q) = %q, %q, %v", c.path, c.prefix, b, k, err)
+		}
+		if e, _ := s3err.As(err); c.bad && c.path != "/s3x/b" && c.path != "/other" && (e == nil || e.Code != "InvalidURI") {
+			t.Errorf("splitPath(%q, %q): %v, want InvalidURI", c.path, c.prefix, err)
+		}
+	}
+}
+
+// TestEmptyFirstSegment: GET /s3//bucket/key is refused with 400
+// InvalidURI before authentication or any storage call, never routed as
+// ListBuckets (gateway-only: S3's answer is not known).
+func TestEmptyFirstSegment(t *testing.T) {
+	h := New(Options{Prefix: "/s3", Auth: auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
+		t.Fatal("a request with an empty first path segment reached authentication")
+		return nil, nil
+	})})
+	for _, path := range []string{"/s3//b/k", "/s3//", "/s3//b"} {
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodHead} {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+			if w.Code != http.StatusBadRequest || (method != http.MethodHead && !strings.Contains(w.Body.String(), "<Code>InvalidURI</Code>")) {
+				t.Errorf("%s %s: %d %s, want 400 InvalidURI", method, path, w.Code, w.Body.String())
+			}
 		}
 	}
 }
@@ -341,5 +370,67 @@ func TestNewDefaults(t *testing.T) {
 	}
 	if New(Options{Region: "eu-west-1"}).opts.Region != "eu-west-1" {
 		t.Error("an explicit region was replaced")
+	}
+}
+
+// TestBodySize: a write's length comes from x-amz-decoded-content-length
+// for an aws-chunked payload (framed by Content-Length or chunked), else
+// from Content-Length; plain chunked bodies are 501 and bodies of unknown
+// length (no header at all, or HTTP/2 without content-length) 411.
+func TestBodySize(t *testing.T) {
+	const streaming = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	for _, c := range []struct {
+		name          string
+		contentLength string // "" for no header (HTTP/2), "-" for none at all (HTTP/1.1)
+		chunked       bool
+		sha, decoded  string
+		want          int64
+		code          string
+	}{
+		{"content-length", "5", false, "UNSIGNED-PAYLOAD", "", 5, ""},
+		{"content-length 0", "0", false, "", "", 0, ""},
+		{"decoded length ignored without streaming", "5", false, "UNSIGNED-PAYLOAD", "3", 5, ""},
+		{"no length", "-", false, "UNSIGNED-PAYLOAD", "", 0, "MissingContentLength"},
+		{"no length over HTTP/2", "", false, "UNSIGNED-PAYLOAD", "", 0, "MissingContentLength"},
+		{"chunked", "", true, "UNSIGNED-PAYLOAD", "", 0, "NotImplemented"},
+		{"chunked with a decoded length but no streaming payload", "", true, "UNSIGNED-PAYLOAD", "5", 0, "NotImplemented"},
+		{"streaming, chunked", "", true, streaming, "5", 5, ""},
+		{"streaming, content-length", "40", false, streaming, "5", 5, ""},
+		{"streaming, no decoded length", "40", false, streaming, "", 0, "MissingContentLength"},
+		{"streaming, chunked, no decoded length", "", true, streaming, "", 0, "MissingContentLength"},
+		{"streaming, decoded length not a number", "40", false, streaming, "five", 0, "MissingContentLength"},
+		{"streaming, signed decoded length", "40", false, streaming, "+5", 0, "MissingContentLength"},
+		{"streaming, negative decoded length", "40", false, streaming, "-5", 0, "MissingContentLength"},
+	} {
+		r := httptest.NewRequest(http.MethodPut, "/s3/b/k", strings.NewReader("x"))
+		r.Header.Del("Content-Length")
+		r.ContentLength = -1
+		switch c.contentLength {
+		case "":
+		case "-":
+			r.ContentLength = 0 // what net/http reports for HTTP/1.1
+		default:
+			r.Header.Set("Content-Length", c.contentLength)
+			fmt.Sscan(c.contentLength, &r.ContentLength)
+		}
+		if c.chunked {
+			r.TransferEncoding = []string{"chunked"}
+		}
+		if c.sha != "" {
+			r.Header.Set("X-Amz-Content-Sha256", c.sha)
+		}
+		if c.decoded != "" {
+			r.Header.Set("X-Amz-Decoded-Content-Length", c.decoded)
+		}
+		n, err := bodySize(r)
+		e, _ := s3err.As(err)
+		switch {
+		case c.code == "" && (err != nil || n != c.want):
+			t.Errorf("%s: %d, %v; want %d", c.name, n, err, c.want)
+		case c.code != "" && (e == nil || e.Code != c.code):
+			t.Errorf("%s: %d, %v; want %s", c.name, n, err, c.code)
+		case c.code == "NotImplemented" && (len(e.Details) != 1 || e.Details[0] != s3err.Detail{Name: "Header", Value: "Transfer-Encoding"}):
+			t.Errorf("%s: details %v, want Header Transfer-Encoding", c.name, e.Details)
+		}
 	}
 }

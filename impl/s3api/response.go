@@ -76,6 +76,11 @@ func (h *Handler) writeError(rq *request, err error) {
 		return
 	}
 	hdr := rq.w.Header()
+	if e.Code == s3err.MissingContentLength.Code {
+		// A body sent with neither Content-Length nor Transfer-Encoding
+		// is not delimited: net/http would read it as the next request.
+		hdr.Set("Connection", "close")
+	}
 	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
 		if e.Code != s3err.InvalidRange.Code || k != "Content-Range" {
 			hdr.Del(k)

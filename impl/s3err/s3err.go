@@ -102,6 +102,7 @@ var (
 	IncompleteBody                    = def("IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	InternalError                     = def("InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.")
 	InvalidArgument                   = def("InvalidArgument", http.StatusBadRequest, "Invalid Argument")
+	InvalidChunkSizeError             = def("InvalidChunkSizeError", http.StatusForbidden, "Only the last chunk is allowed to have a size less than 8192 bytes")
 	InvalidBucketName                 = def("InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.")
 	InvalidDigest                     = def("InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.")
 	InvalidPart                       = def("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.")

@@ -152,8 +152,18 @@ func (v *Verifier) verifyHeader(r *http.Request, h string) (*Result, error) {
 	return res, v.check(r, &in, rec, payload, false, res)
 }
 
+// presignParams are the query parameters of SigV4 query authentication.
+var presignParams = [...]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"}
+
 func (v *Verifier) verifyQuery(r *http.Request) (*Result, error) {
 	q := r.URL.Query()
+	// One value each: the signature check and the rest of the gateway must
+	// not read different ones.
+	for _, name := range presignParams {
+		if len(q[name]) > 1 {
+			return nil, s3err.AuthorizationQueryParametersError.With(name + " must be given only once.")
+		}
+	}
 	if q.Get("X-Amz-Security-Token") != "" {
 		return nil, errSessionToken
 	}
@@ -175,12 +185,9 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Result, error) {
 	if err != nil {
 		return nil, s3err.AuthorizationQueryParametersError.With("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
-	exp, err := strconv.Atoi(expires)
-	if err != nil || exp < 0 {
-		return nil, s3err.AuthorizationQueryParametersError.With("X-Amz-Expires should be a number")
-	}
-	if exp > MaxPresignExpiry {
-		return nil, s3err.AuthorizationQueryParametersError.With("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+	exp, err := parseExpires(expires)
+	if err != nil {
+		return nil, err
 	}
 	if in.date != amz[:8] {
 		return nil, s3err.AuthorizationQueryParametersError.With("Invalid credential date. Date is not the same as X-Amz-Date.")
@@ -204,6 +211,49 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Result, error) {
 	return res, v.check(r, &in, rec, payload, true, res)
 }
 
+// parseExpires reads X-Amz-Expires: decimal digits, at most a week. The
+// messages are S3's (kitware-resonant/cookiecutter-resonant#369 for 21600.0,
+// fog/fog#3528 for a negative value, bryanjos/aws_auth#31 for over a week);
+// refusing a sign or spaces is the gateway's own strictness.
+func parseExpires(v string) (int64, error) {
+	digits, negative := strings.CutPrefix(v, "-")
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || !allDigits(digits) {
+		return 0, s3err.AuthorizationQueryParametersError.With("X-Amz-Expires should be a number")
+	}
+	if negative {
+		return 0, s3err.AuthorizationQueryParametersError.With("X-Amz-Expires must be non-negative")
+	}
+	if n > MaxPresignExpiry {
+		return 0, s3err.AuthorizationQueryParametersError.With("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
+	}
+	return n, nil
+}
+
+// allDigits reports whether s is one or more ASCII digits (ParseInt also
+// takes a sign).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// singleHeader returns the value of a header the signature depends on,
+// refusing it given twice: the canonical request would join the values
+// while the rest of the verifier reads one.
+func singleHeader(h http.Header, key, lower string) (string, error) {
+	switch vs := h[key]; len(vs) {
+	case 0:
+		return "", nil
+	case 1:
+		return vs[0], nil
+	}
+	return "", s3err.InvalidArgument.With("Only one " + lower + " header is allowed.")
+}
+
 // ErrUnsupportedAuthorization is S3's answer to an Authorization header in a
 // scheme it does not know (anything but SigV4, a bearer token or SigV2).
 var ErrUnsupportedAuthorization = s3err.InvalidArgument.With("Unsupported Authorization Type")
@@ -217,14 +267,21 @@ var (
 // requestTime reads x-amz-date, or else Date, returning the time and its
 // x-amz-date form.
 func requestTime(r *http.Request) (time.Time, string, error) {
-	if v := r.Header.Get("X-Amz-Date"); v != "" {
+	v, err := singleHeader(r.Header, "X-Amz-Date", "x-amz-date")
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	if v != "" {
 		t, err := time.Parse(amzDate, v)
 		if err != nil {
 			return time.Time{}, "", s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 		}
 		return t, v, nil
 	}
-	if v := r.Header.Get("Date"); v != "" {
+	if v, err = singleHeader(r.Header, "Date", "date"); err != nil {
+		return time.Time{}, "", err
+	}
+	if v != "" {
 		if t, err := http.ParseTime(v); err == nil {
 			return t, t.UTC().Format(amzDate), nil
 		}
@@ -267,7 +324,10 @@ func (v *Verifier) hashOf(r *http.Request, presigned bool) (string, error) {
 	if v.payloadHash != nil {
 		return v.payloadHash(r, presigned)
 	}
-	h := r.Header.Get("X-Amz-Content-Sha256")
+	h, err := singleHeader(r.Header, "X-Amz-Content-Sha256", "x-amz-content-sha256")
+	if err != nil {
+		return "", err
+	}
 	if presigned {
 		if q := r.URL.Query().Get("X-Amz-Content-Sha256"); q != "" {
 			h = q

@@ -192,6 +192,21 @@ func TestUnsignedTrailer(t *testing.T) {
 }
 
 func TestDigestPayload(t *testing.T) {
+	// An empty body is checked when read, like any other.
+	for _, body := range []io.ReadCloser{nil, http.NoBody} {
+		r := httptest.NewRequest(http.MethodPut, "/b/k", nil)
+		r.Body = body
+		if err := (&Result{PayloadHash: strings.Repeat("0", 64)}).WrapBody(r); err != nil {
+			t.Fatalf("empty body with another digest refused before it is read: %v", err)
+		}
+		if _, err := io.ReadAll(r.Body); !errors.Is(err, s3err.XAmzContentSHA256Mismatch) {
+			t.Errorf("empty body with another digest read: %v, want XAmzContentSHA256Mismatch", err)
+		}
+		r.Body = body
+		if err := (&Result{PayloadHash: emptySHA256}).WrapBody(r); err != nil || r.Body != body {
+			t.Errorf("empty body with its digest: %v, body %T replaced", err, r.Body)
+		}
+	}
 	sum := sha256.Sum256([]byte("hello"))
 	for _, c := range []struct {
 		body, hash string
@@ -393,6 +408,8 @@ func FuzzChunkedReader(f *testing.F) {
 	f.Add([]byte("0\r\n\r\n"))
 	f.Add([]byte("ffffffffffffffff\r\n"))
 	f.Add([]byte("3\r\nab"))
+	f.Add([]byte("1\r\na\r\n1\r\nb\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n")) // a short chunk before another
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n"))           // no blank line after the trailer
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPut, "/b/k", bytes.NewReader(body))
 		r.Header.Set("X-Amz-Content-Sha256", StreamingUnsignedTrailer)

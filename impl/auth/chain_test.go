@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/s3gw/gateway/impl/s3err"
+)
+
+// refusingTokens fails the test if a token reaches verification.
+type refusingTokens struct{ t *testing.T }
+
+func (v refusingTokens) Principal(*http.Request, string, Target) (*Principal, error) {
+	v.t.Fatal("a token was verified although the request must be refused first")
+	return nil, nil
+}
+
+// gwPresign recognises the gateway's presigned URLs by X-Gw-Signature, as
+// impl/presign does, and fails the test if one is verified.
+type gwPresign struct{ t *testing.T }
+
+func (p gwPresign) IsPresigned(r *http.Request) bool {
+	return strings.Contains(r.URL.RawQuery, "X-Gw-Signature=")
+}
+
+func (p gwPresign) Principal(*http.Request) (*Principal, error) {
+	p.t.Fatal("a gateway presigned URL was verified although the request must be refused first")
+	return nil, nil
+}
+
+// TestChainRefusesTwoCredentials checks that a request carrying two sets of
+// credentials is refused before any of them is verified (the chain has no
+// SigV4 verifier here: reaching it would panic).
+func TestChainRefusesTwoCredentials(t *testing.T) {
+	c := &Chain{Tokens: refusingTokens{t}, Presigned: gwPresign{t}, RequireAuth: true}
+	const sigv4Header = "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+	cases := []struct {
+		name    string
+		query   string
+		headers []string // Authorization values
+		message string   // "" for S3's two-mechanisms answer
+	}{
+		{"two Authorization headers", "", []string{"Bearer a", "Bearer b"}, "Only one Authorization header is allowed."},
+		{"two SigV4 Authorization headers", "", []string{sigv4Header, sigv4Header}, "Only one Authorization header is allowed."},
+		{"bearer token and gateway presigned URL", "X-Gw-Expires=1&X-Gw-Signature=abc", []string{"Bearer tok"}, ""},
+		{"bearer token and SigV4 presigned query", "X-Amz-Algorithm=AWS4-HMAC-SHA256", []string{"Bearer tok"}, ""},
+		{"SigV4 header and SigV4 presigned query", "X-Amz-Credential=AK%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", []string{sigv4Header}, ""},
+		{"SigV4 header and X-Amz-Signature", "X-Amz-Signature=00", []string{sigv4Header}, ""},
+		{"Basic header and SigV2 presigned query", "AWSAccessKeyId=AK&Expires=1&Signature=abc", []string{"Basic dXNlcjpwYXNz"}, ""},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest(http.MethodGet, "/s3/b/k", nil)
+		r.URL.RawQuery = tc.query
+		for _, h := range tc.headers {
+			r.Header.Add("Authorization", h)
+		}
+		_, err := c.Authenticate(r, Target{Action: Get, Bucket: "b", Key: "k"})
+		e, ok := s3err.As(err)
+		if !ok || e.Code != "InvalidArgument" || e.Status != http.StatusBadRequest {
+			t.Errorf("%s: %v, want 400 InvalidArgument", tc.name, err)
+			continue
+		}
+		if tc.message != "" {
+			if e.Message != tc.message || len(e.Details) != 0 {
+				t.Errorf("%s: %q %v, want %q", tc.name, e.Message, e.Details, tc.message)
+			}
+			continue
+		}
+		want := []s3err.Detail{{Name: "ArgumentName", Value: "Authorization"}, {Name: "ArgumentValue", Value: tc.headers[0]}}
+		if !strings.HasPrefix(e.Message, "Only one auth mechanism allowed;") || len(e.Details) != 2 || e.Details[0] != want[0] || e.Details[1] != want[1] {
+			t.Errorf("%s: %q %v, want S3's two-mechanisms answer with %v", tc.name, e.Message, e.Details, want)
+		}
+	}
+	// The shared error is never changed by a refusal.
+	if len(errTwoMechanisms.Details) != 1 {
+		t.Fatalf("errTwoMechanisms gained details: %v", errTwoMechanisms.Details)
+	}
+}
