@@ -41,7 +41,13 @@ type PresignVerifier interface {
 var errTwoMechanisms = s3err.InvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
 	WithDetails(s3err.Detail{Name: "ArgumentName", Value: "Authorization"})
 
+// twoMechanisms is errTwoMechanisms naming the header as S3 does, but only
+// a SigV4 one: a bearer token is a secret, not to be echoed into responses
+// that clients and proxies log.
 func twoMechanisms(authorization string) error {
+	if !strings.HasPrefix(authorization, "AWS4-HMAC-SHA256") {
+		return errTwoMechanisms
+	}
 	return errTwoMechanisms.WithDetails(s3err.Detail{Name: "ArgumentValue", Value: authorization})
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,8 +69,13 @@ func TestChainRefusesTwoCredentials(t *testing.T) {
 			}
 			continue
 		}
-		want := []s3err.Detail{{Name: "ArgumentName", Value: "Authorization"}, {Name: "ArgumentValue", Value: tc.headers[0]}}
-		if !strings.HasPrefix(e.Message, "Only one auth mechanism allowed;") || len(e.Details) != 2 || e.Details[0] != want[0] || e.Details[1] != want[1] {
+		// The header is echoed as S3 does, unless it may hold a secret
+		// (anything but SigV4, whose signature is no secret).
+		want := []s3err.Detail{{Name: "ArgumentName", Value: "Authorization"}}
+		if strings.HasPrefix(tc.headers[0], "AWS4-HMAC-SHA256") {
+			want = append(want, s3err.Detail{Name: "ArgumentValue", Value: tc.headers[0]})
+		}
+		if !strings.HasPrefix(e.Message, "Only one auth mechanism allowed;") || !slices.Equal(e.Details, want) {
 			t.Errorf("%s: %q %v, want S3's two-mechanisms answer with %v", tc.name, e.Message, e.Details, want)
 		}
 	}

@@ -6,12 +6,26 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/s3err"
 )
+
+// After an answer to a request whose body was not read, what is left of the
+// body may keep arriving for drainLinger, each read waiting drainIdle at
+// most, up to drainMax bytes; then the connection closes. A client still
+// sending then reads its answer instead of a connection reset; one that
+// sends nothing is cut after drainIdle.
+const (
+	drainLinger = time.Second
+	drainIdle   = 250 * time.Millisecond
+	drainMax    = 256 << 10
+)
+
+var drainBufs = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
 
 // writeSegment is how much of a file body is handed to the kernel under one
 // write deadline: a client must take at least this much per
@@ -27,8 +41,9 @@ const writeSegment = 1 << 20
 //     its own body and knows, after the handler, whether bytes remain;
 //   - a response sent before the body was read to its end (an error decided
 //     from the headers, a stalled or refused upload) says Connection: close,
-//     so the answer goes out at once and nothing more is read: the client is
-//     not made to send, nor the server to drain, a body nobody wants;
+//     so the answer goes out at once; the connection closes once the rest of
+//     the body stops arriving (within drainLinger), and no 100 Continue
+//     invites a body nobody wants;
 //   - each body read renews a read deadline of BodyIdleTimeout, and each
 //     response write a write deadline of WriteIdleTimeout.
 func (s *Server) guard(next http.Handler) http.Handler {
@@ -45,10 +60,14 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(gw, inner)
 		if !gw.consumed() {
-			// The answer said Connection: close; expire the read deadline
-			// so that net/http's post-handler drain of the body returns at
-			// once instead of waiting on the client.
-			_ = rc.SetReadDeadline(time.Now())
+			// The answer says Connection: close: send it now, take what
+			// is left of the body for a moment, then let net/http close
+			// without waiting on the client.
+			_ = rc.Flush()
+			gw.body.drain(r.Header.Get("Expect") != "")
+			if !gw.consumed() {
+				_ = rc.SetReadDeadline(time.Now())
+			}
 		}
 		gw.renew(true) // the final flush happens after we return
 	})
@@ -91,16 +110,18 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *s3err.Error) 
 
 // guardedBody is the request body the handlers read.
 type guardedBody struct {
-	src  io.ReadCloser
-	rc   *http.ResponseController
-	idle time.Duration
-	eof  atomic.Bool
+	src     io.ReadCloser
+	rc      *http.ResponseController
+	idle    time.Duration
+	eof     atomic.Bool
+	started bool // the handler read from it (and so had a 100 Continue sent)
 }
 
 func (b *guardedBody) Read(p []byte) (int, error) {
 	if b.eof.Load() {
 		return 0, io.EOF
 	}
+	b.started = true
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	n, err := b.src.Read(p)
 	switch {
@@ -116,6 +137,36 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 }
 
 func (b *guardedBody) Close() error { return b.src.Close() }
+
+// drain reads and drops the rest of a body after its answer was sent, within
+// drainLinger, drainIdle and drainMax. A client that asked to be invited
+// (Expect: 100-continue) and was not is sending nothing: reading would only
+// invite it.
+func (b *guardedBody) drain(expectContinue bool) {
+	if b.eof.Load() || expectContinue && !b.started {
+		return
+	}
+	bp := drainBufs.Get().(*[]byte)
+	defer drainBufs.Put(bp)
+	end := time.Now().Add(drainLinger)
+	for total := 0; total <= drainMax; {
+		next := time.Now().Add(drainIdle)
+		if next.After(end) {
+			next = end
+		}
+		_ = b.rc.SetReadDeadline(next)
+		n, err := b.src.Read(*bp)
+		total += n
+		if err == io.EOF {
+			b.eof.Store(true)
+			_ = b.rc.SetReadDeadline(time.Time{})
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
 
 func isTimeout(err error) bool {
 	t, ok := err.(interface{ Timeout() bool })
