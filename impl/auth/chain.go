@@ -41,11 +41,11 @@ type PresignVerifier interface {
 var errTwoMechanisms = s3err.InvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
 	WithDetails(s3err.Detail{Name: "ArgumentName", Value: "Authorization"})
 
-// twoMechanisms is errTwoMechanisms naming the header as S3 does, but only
-// a SigV4 one: a bearer token is a secret, not to be echoed into responses
-// that clients and proxies log.
+// twoMechanisms is errTwoMechanisms echoing the header as S3 does, except a
+// bearer token: the gateway's own credential, long-lived, not to be copied
+// into responses that clients and proxies log.
 func twoMechanisms(authorization string) error {
-	if !strings.HasPrefix(authorization, "AWS4-HMAC-SHA256") {
+	if scheme, _, _ := strings.Cut(authorization, " "); strings.EqualFold(scheme, "Bearer") {
 		return errTwoMechanisms
 	}
 	return errTwoMechanisms.WithDetails(s3err.Detail{Name: "ArgumentValue", Value: authorization})
