@@ -79,7 +79,8 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		}
 	}
 	log.Info("gateway listening", "addr", addr, "tls", cfg.TLSCertFile != "", "s3_prefix", cfg.PathPrefix+"/",
-		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redactedURL(cfg.ControlPlaneURL))
+		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redactedURL(cfg.ControlPlaneURL),
+		"max_connections", cfg.MaxConnections, "presigned_urls", len(cfg.PresignSecrets) > 0)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -138,6 +138,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.opts.S3.ServeHTTP(w, r)
 		return
 	}
+	accesslog.FromContext(r.Context()).Code = "NotFound"
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": "not found", "path": path})
 }
 
