@@ -50,16 +50,7 @@ func TestControlPlaneFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the gateway and the control plane; skipped in -short mode")
 	}
-	cp, err := launch.StartControlPlane(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Stop()
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Kill()
+	g, cp := startWithControlPlane(t, nil)
 	target := g.Target()
 	client := s3.NewFromConfig(aws.Config{
 		Region:      target.Region,

@@ -157,6 +157,23 @@ func TestConnectionsAreNotHeld(t *testing.T) {
 	}
 }
 
+// startWithControlPlane starts the mock control plane and a gateway using
+// it, with env added; both stop when the test ends.
+func startWithControlPlane(t *testing.T, env map[string]string) (*launch.Gateway, *launch.ControlPlane) {
+	t.Helper()
+	cp, err := launch.StartControlPlane(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Stop() })
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Kill)
+	return g, cp
+}
+
 // readyz reads /readyz.
 func readyz(t *testing.T, endpoint string) (int, map[string]any) {
 	t.Helper()
@@ -258,16 +275,7 @@ func TestPresignedURLDiesWithItsKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the gateway and the control plane; skipped in -short mode")
 	}
-	cp, err := launch.StartControlPlane(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Stop()
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{"SIGV4_CACHE_TTL_MS": "1000"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Kill()
+	g, cp := startWithControlPlane(t, map[string]string{"SIGV4_CACHE_TTL_MS": "1000"})
 	key := conformance.Credentials{AccessKey: "short-lived-key", SecretKey: "short-lived-secret"}
 	if code := cpJSON(t, cp, http.MethodPost, "/v1/keys", map[string]any{"access_key": key.AccessKey, "secret_key": key.SecretKey, "project_id": "conformance"}, nil); code != http.StatusCreated {
 		t.Fatalf("create key: %d", code)
@@ -347,18 +355,9 @@ func TestReadinessSeesFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the gateway and the control plane; skipped in -short mode")
 	}
-	cp, err := launch.StartControlPlane(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Stop()
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{
+	g, cp := startWithControlPlane(t, map[string]string{
 		"S3_MIN_FREE_BYTES": "4611686018427387904", "METRICS_TOKEN": "scrape-me",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Kill()
+	})
 	status, body := readyz(t, g.Endpoint)
 	if status != http.StatusServiceUnavailable || body["ready"] != false || !strings.Contains(fmt.Sprint(body["storage_error"]), "S3_DATA_DIR has") {
 		t.Fatalf("/readyz with too little free space: %d %v", status, body)
@@ -437,19 +436,10 @@ func TestStrangersCostBoundedControlPlaneCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the gateway and the control plane; skipped in -short mode")
 	}
-	cp, err := launch.StartControlPlane(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Stop()
 	const rate = 50
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{
+	g, cp := startWithControlPlane(t, map[string]string{
 		"CONTROL_PLANE_LOOKUP_RATE": fmt.Sprint(rate), "SIGV4_CACHE_TTL_MS": "60000", "USAGE_REPORTING": "false",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Kill()
+	})
 	calls := func() (keys, tokens int) {
 		var c map[string]int
 		cpJSON(t, cp, http.MethodGet, "/v1/admin/calls", nil, &c)
@@ -530,18 +520,9 @@ func TestSlowControlPlaneNeverSlowsCachedCredentials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the gateway and the control plane; skipped in -short mode")
 	}
-	cp, err := launch.StartControlPlane(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Stop()
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), ControlPlane: cp, Env: map[string]string{
+	g, cp := startWithControlPlane(t, map[string]string{
 		"SIGV4_CACHE_TTL_MS": "3000", "MACAROON_CACHE_TTL_MS": "3000",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Kill()
+	})
 	target := g.Target()
 	client := conformance.NewSDKClient(target, target.ControlPlaneKey)
 	ctx := context.Background()
