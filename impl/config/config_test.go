@@ -24,6 +24,8 @@ func TestDefaultsMatchThePredecessor(t *testing.T) {
 		{"PORT", c.Port, 9009},
 		{"CONTROL_PLANE_URL", c.ControlPlaneURL, "http://127.0.0.1:8080"},
 		{"REQUIRE_AUTH", c.RequireAuth, true},
+		// The one deliberate change: the predecessor's public default
+		// let anyone forge URLs, so no secret (URLs off) is the default.
 		{"PRESIGN_SECRET", len(c.PresignSecrets), 0},
 		{"MAX_BODY_BYTES", c.MaxBodyBytes, int64(268435456)},
 		{"S3_DATA_DIR", c.DataDir, ".tmp/s3-gateway/data"},
