@@ -118,8 +118,10 @@ func init() {
 		})
 	}
 
+	// What S3 answers to a ListBuckets token it never issued is not
+	// documented or reported; refusing it is this gateway's choice.
 	register(Case{
-		ID: "buckets/list/continuation-token/forged", Feature: Buckets, Ops: ops("ListBuckets"),
+		ID: "buckets/list/continuation-token/forged", Feature: TamperEvidentTokens, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets with a continuation token the server did not issue fails with 400 InvalidArgument",
 		Run: func(t T, e *Env) {
 			resp := e.Request(http.MethodGet, "", "").WithQuery("continuation-token", "bm90LWEtdG9rZW4").Expect()

@@ -409,7 +409,7 @@ func init() {
 		gpCase("scope/read-only-put",
 			"read-only credentials mint GET URLs but not PUT URLs: 403 and a JSON error, and no URL",
 			ops("Presign"), func(t T, e *Env, b string) {
-				tenNeed(t, "read-only", e.Target.ReadOnly)
+				tenNeed(t, e, "read-only", e.Target.ReadOnly)
 				gpMint(t, e, e.Target.ReadOnly, gpRequest{Method: http.MethodGet, Bucket: b, Key: "k"})
 				gpWantError(t, gpPost(e, e.Target.ReadOnly, gpBody(t, gpRequest{Method: "PUT", Bucket: b, Key: "k", ExpiresIn: 60})), http.StatusForbidden)
 				gpWantError(t, gpPost(e, e.Target.ReadOnly, gpBody(t, gpRequest{Method: "DELETE", Bucket: b, Key: "k", ExpiresIn: 60})), http.StatusForbidden)
@@ -426,7 +426,7 @@ func init() {
 		gpCase("scope/other-project-bucket",
 			"credentials of another project cannot mint a URL for a bucket of Full's project: 403 and a JSON error",
 			ops("Presign"), func(t T, e *Env, b string) {
-				tenNeed(t, "other-project", e.Target.Other)
+				tenNeed(t, e, "other-project", e.Target.Other)
 				gpWantError(t, gpPost(e, e.Target.Other, gpBody(t, gpRequest{Method: "GET", Bucket: b, Key: "k", ExpiresIn: 60})), http.StatusForbidden)
 				gpWantError(t, gpPost(e, e.Target.Other, gpBody(t, gpRequest{Method: "PUT", Bucket: b, Key: "k", ExpiresIn: 60})), http.StatusForbidden)
 			}),

@@ -30,9 +30,11 @@ import (
 // and a caveat it does not understand invalidates the token. Also here: the
 // access keys only the control plane knows (SIGV4_PROVIDER=hybrid).
 
-// macNeed skips the case without a control plane or a project for Full.
+// macNeed skips the case unless the target claims bearer tokens and has a
+// control plane and a project for Full.
 func macNeed(t T, e *Env) {
 	t.Helper()
+	needClaim(t, e, Macaroon)
 	cpNeed(t, e)
 	if e.Target.Project == "" {
 		t.Skipf("the target names no project for its full credentials (project): tokens cannot be minted for its buckets")

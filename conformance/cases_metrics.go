@@ -219,6 +219,7 @@ func init() {
 		metricsCase("key-cache",
 			"an access key the control plane resolves is cached: three requests signed with it raise s3gw_key_cache_hits_total by at least two",
 			ops("Metrics", "HeadBucket"), func(t T, e *Env) {
+				needClaim(t, e, Macaroon) // the control-plane keys are that feature's
 				if e.Target.ControlPlaneKey.AccessKey == "" {
 					t.Skipf("the target names no access key known only to its control plane (control_plane_key)")
 				}

@@ -612,14 +612,12 @@ func init() {
 			},
 		},
 		Case{
-			ID: "multipart/tenancy/other-project", Feature: Multipart,
+			ID: "multipart/tenancy/other-project", Feature: Tenancy,
 			Ops:  ops("UploadPart", "ListParts", "CompleteMultipartUpload", "AbortMultipartUpload", "ListMultipartUploads"),
 			Desc: "another project's credentials using an upload id in this project's bucket get 403 AccessDenied for UploadPart, ListParts, Complete, Abort and ListMultipartUploads, and the upload is unharmed",
 			Run: func(t T, e *Env) {
 				other := e.Target.Other
-				if other.AccessKey == "" || other.SecretKey == "" {
-					t.Skipf("the target provides no other-project credentials")
-				}
+				tenNeed(t, e, "other-project", other)
 				b := e.NewBucket()
 				id := mpCreate(t, e, b, "k")
 				etags := mpUploadAll(t, e, b, "k", id, []byte("ours"))

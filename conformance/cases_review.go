@@ -14,7 +14,7 @@ func init() {
 		gpCase("scope/bucket-with-slash",
 			"a bucket field holding a slash (which would move text into the key and past a prefix scope) is refused with 400 and mints no URL",
 			ops("Presign"), func(t T, e *Env, bucket string) {
-				cpNeed(t, e)
+				macNeed(t, e)
 				tok := macToken(t, e, "", "datasets/")
 				body := gpBody(t, gpRequest{Method: http.MethodGet, Bucket: bucket + "/private", Key: "datasets/secret", ExpiresIn: 60})
 				gpWantError(t, gpPostBearer(e, tok, body), http.StatusBadRequest)

@@ -19,9 +19,11 @@ import (
 // cannot write, and a key scoped to one bucket and prefix reaches nothing
 // else. Every refusal is 403 AccessDenied and changes nothing.
 
-// tenNeed skips the case when the target has no credentials of a set.
-func tenNeed(t T, set string, c Credentials) {
+// tenNeed skips the case unless the target claims tenancy and has
+// credentials of the set.
+func tenNeed(t T, e *Env, set string, c Credentials) {
 	t.Helper()
+	needClaim(t, e, Tenancy)
 	if c.AccessKey == "" || c.SecretKey == "" {
 		t.Skipf("the target provides no %s credentials", set)
 	}
@@ -84,7 +86,7 @@ func tenFullCase(set, id, desc string, opNames []string, creds func(*Target) Cre
 	return Case{
 		ID: "tenancy/" + set + "/" + id, Feature: Tenancy, Ops: opNames, Desc: desc,
 		Run: func(t T, e *Env) {
-			tenNeed(t, set, creds(e.Target))
+			tenNeed(t, e, set, creds(e.Target))
 			check(t, e, e.SDKAs(creds(e.Target)), tenFullBucket(e))
 		},
 	}
@@ -127,7 +129,7 @@ var tenSeq atomic.Int64
 // prefix for this case. Objects under it are deleted when the case ends.
 func tenScoped(t T, e *Env) (bucket, prefix string) {
 	t.Helper()
-	tenNeed(t, "scoped", e.Target.Scoped)
+	tenNeed(t, e, "scoped", e.Target.Scoped)
 	if e.Target.ScopedBucket == "" {
 		t.Skipf("the target names no scoped bucket for its scoped credentials")
 	}
@@ -233,7 +235,7 @@ func init() {
 			ID: "tenancy/other-project/delete-bucket", Feature: Tenancy, Ops: ops("DeleteBucket"),
 			Desc: "another project's credentials get 403 AccessDenied deleting an (empty) bucket, which remains",
 			Run: func(t T, e *Env) {
-				tenNeed(t, "other-project", e.Target.Other)
+				tenNeed(t, e, "other-project", e.Target.Other)
 				b := e.NewBucket()
 				_, err := e.SDKAs(e.Target.Other).DeleteBucket(t.Context(), &s3.DeleteBucketInput{Bucket: aws.String(b)})
 				tenDenied(t, "DeleteBucket as the other project", err)
@@ -246,7 +248,7 @@ func init() {
 			ID: "tenancy/other-project/list-buckets", Feature: Tenancy, Ops: ops("ListBuckets"),
 			Desc: "ListBuckets with another project's credentials lists that project's buckets and none of this one's",
 			Run: func(t T, e *Env) {
-				tenNeed(t, "other-project", e.Target.Other)
+				tenNeed(t, e, "other-project", e.Target.Other)
 				mine := e.NewBucket()
 				other := e.SDKAs(e.Target.Other)
 				theirs := tenOtherBucket(t, e, other)
@@ -263,7 +265,7 @@ func init() {
 			ID: "tenancy/other-project/create-taken-name", Feature: Tenancy, Ops: ops("CreateBucket"),
 			Desc: "creating a bucket whose name another project owns gives 409 BucketAlreadyExists",
 			Run: func(t T, e *Env) {
-				tenNeed(t, "other-project", e.Target.Other)
+				tenNeed(t, e, "other-project", e.Target.Other)
 				b := e.NewBucket()
 				_, err := e.SDKAs(e.Target.Other).CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)})
 				wantCode(t, err, "BucketAlreadyExists", http.StatusConflict)
@@ -321,7 +323,7 @@ func init() {
 			ID: "tenancy/scoped/other-bucket", Feature: Tenancy, Ops: ops("PutObject", "GetObject", "ListObjectsV2"),
 			Desc: "scoped credentials get 403 AccessDenied on another bucket of the same project, even under their prefix",
 			Run: func(t T, e *Env) {
-				tenNeed(t, "scoped", e.Target.Scoped)
+				tenNeed(t, e, "scoped", e.Target.Scoped)
 				b := tenFullBucket(e)
 				key := e.Target.ScopedPrefix + "k"
 				e.PutString(b, key, "other bucket")

@@ -31,6 +31,7 @@ type usageProject struct {
 // usageNew mints a token for a fresh project.
 func usageNew(t T, e *Env) *usageProject {
 	t.Helper()
+	needClaim(t, e, Usage)
 	cpNeed(t, e)
 	id := cpFreshProject("usage")
 	return &usageProject{id: id, token: cpMint(t, e, cpMintRequest{ProjectID: id})}
@@ -175,6 +176,7 @@ func init() {
 			ID: "usage/gateway-presigned-url", Feature: Usage, Ops: ops("Presign", "PutObject", "GetObject"),
 			Desc: "requests made with a gateway presigned URL are billed to the project that minted it, with their exact bytes",
 			Run: func(t T, e *Env) {
+				needClaim(t, e, GatewayPresign)
 				p := usageNew(t, e)
 				b := p.bucket(t, e)
 				mint := func(method string) string {

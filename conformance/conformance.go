@@ -42,10 +42,16 @@ type T interface {
 }
 
 // Feature groups cases by what a target claims to implement.
+//
+// A feature is either Amazon S3's (its cases assert only what S3 does, with
+// evidence) or an extension: behaviour of this gateway that S3 does not
+// have or does differently (its own endpoints, tenancy model and design
+// choices). A target claims the S3 features unless it lists otherwise, and
+// an extension only when it lists it, so no other server is failed for
+// lacking one.
 type Feature string
 
-// The features. A target lists the ones it claims; cases of the others are
-// reported as not claimed, never as passed.
+// The S3 features.
 const (
 	Buckets           Feature = "buckets"            // create, head, delete, list buckets, naming rules
 	Objects           Feature = "objects"            // put, get, head, delete, copy, metadata, ranges, conditionals, keys
@@ -55,15 +61,66 @@ const (
 	SigV4Presign      Feature = "sigv4-presign"      // SigV4 presigned URLs: expiry, tampering, limits
 	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
 	Checksums         Feature = "checksums"          // x-amz-checksum-* as headers and trailers, Content-MD5
-	Tenancy           Feature = "tenancy"            // credential scopes and per-project bucket ownership
-	Macaroon          Feature = "macaroon"           // bearer tokens verified by the control plane
-	GatewayPresign    Feature = "gateway-presign"    // POST /v1/presign and the URLs it mints
-	Usage             Feature = "usage"              // usage events reaching the control plane
-	Readyz            Feature = "readyz"             // the gateway's /healthz and /readyz endpoints
 )
 
-// AllFeatures lists every feature in report order.
-var AllFeatures = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, Tenancy, Macaroon, GatewayPresign, Usage, Readyz}
+// The extension features: this gateway's own behaviour.
+const (
+	Tenancy             Feature = "tenancy"               // credential scopes and per-project bucket ownership
+	Macaroon            Feature = "macaroon"              // bearer tokens verified by the control plane
+	GatewayPresign      Feature = "gateway-presign"       // POST /v1/presign and the URLs it mints
+	Usage               Feature = "usage"                 // usage events reaching the control plane
+	Readyz              Feature = "readyz"                // the gateway's /healthz, /readyz and /metrics endpoints
+	TamperEvidentTokens Feature = "tamper-evident-tokens" // listing continuation tokens are authenticated: altered or forged ones are refused
+	SingleRegion        Feature = "single-region"         // buckets are only made in the target's region, even where S3 would place them elsewhere
+)
+
+// S3Features lists Amazon S3's features in report order: what a target
+// without a features line claims.
+var S3Features = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums}
+
+// ExtensionFeatures lists this gateway's extensions in report order; a
+// target claims each only by naming it.
+var ExtensionFeatures = []Feature{Tenancy, Macaroon, GatewayPresign, Usage, Readyz, TamperEvidentTokens, SingleRegion}
+
+// AllFeatures lists every feature in report order, S3's first.
+var AllFeatures = slices.Concat(S3Features, ExtensionFeatures)
+
+// FeatureS3 names every S3 feature at once in a target's features list.
+const FeatureS3 Feature = "s3"
+
+// featureDocs says in a line what each feature's cases check.
+var featureDocs = map[Feature]string{
+	Buckets:             "CreateBucket (naming, location, already owned), HeadBucket, DeleteBucket, ListBuckets, GetBucketLocation; request ids and error documents",
+	Objects:             "PutObject, GetObject, HeadObject, DeleteObject(s), CopyObject: ETags, metadata, Content-MD5, conditionals, ranges, keys, size limits",
+	List:                "ListObjectsV2 and v1: prefix, delimiter, max-keys, start-after, continuation tokens, encoding-type=url, fetch-owner, pagination",
+	Multipart:           "the multipart lifecycle, S3's limits and errors, ETags, part reads, UploadPartCopy, ListParts and ListMultipartUploads, checksums",
+	SigV4Header:         "Authorization-header SigV4: clock skew, credential scope, signed headers, payload hashes, unknown keys, wrong secrets",
+	SigV4Presign:        "SigV4 presigned URLs: expiry, tampering, methods, future dates, an Authorization header as well",
+	StreamingPayloads:   "aws-chunked bodies, signed and unsigned, with trailers: decoding, signatures, truncation, chunk sizes, framing",
+	Checksums:           "CRC32, CRC32C, CRC64NVME, SHA1, SHA256 as headers and trailers: validation, storage, x-amz-checksum-mode",
+	Tenancy:             "credential scopes (bucket, prefix, operations) and per-project bucket ownership; needs the scoped, read-only and other-project credentials",
+	Macaroon:            "bearer tokens minted and verified by a control plane: caveats, expiry, tampering, attenuation; needs control_plane_url",
+	GatewayPresign:      "POST /v1/presign and the URLs it mints",
+	Usage:               "usage totals at the control plane match the bytes moved; needs control_plane_url",
+	Readyz:              "/healthz, /readyz and /metrics; the token, key and usage metrics need control_plane_url",
+	TamperEvidentTokens: "an altered ListObjectsV2 token, or a ListBuckets token never issued, is refused with 400 InvalidArgument (S3 documents its tokens only as opaque)",
+	SingleRegion:        "CreateBucket naming another region is refused even at us-east-1, where S3 would create the bucket in that region",
+}
+
+// Extension reports whether f is this gateway's extension rather than an
+// Amazon S3 feature.
+func (f Feature) Extension() bool { return slices.Contains(ExtensionFeatures, f) }
+
+// Doc says in a line what the feature's cases check.
+func (f Feature) Doc() string { return featureDocs[f] }
+
+// Kind is "s3" or "extension".
+func (f Feature) Kind() string {
+	if f.Extension() {
+		return "extension"
+	}
+	return "s3"
+}
 
 // FeaturesWithout lists every feature but the given ones.
 func FeaturesWithout(drop ...Feature) []Feature {
@@ -146,11 +203,21 @@ func Run(t *testing.T, target *Target) {
 	for _, c := range Cases() {
 		t.Run(c.ID, func(t *testing.T) {
 			if !target.Claims(c.Feature) {
-				t.Skipf("not claimed: target %q does not claim feature %q", target.Name, c.Feature)
+				t.Skipf("not claimed: target %q does not claim %s feature %q", target.Name, c.Feature.Kind(), c.Feature)
 			}
 			t.Parallel()
 			c.Run(t, NewEnv(t, target))
 		})
+	}
+}
+
+// needClaim skips a case that also exercises feature f when the target does
+// not claim f: a case of one extension that leans on another (a usage case
+// minting a gateway presigned URL, say) says so instead of failing.
+func needClaim(t T, e *Env, f Feature) {
+	t.Helper()
+	if !e.Target.Claims(f) {
+		t.Skipf("the case also exercises the %s feature %q, which the target does not claim", f.Kind(), f)
 	}
 }
 

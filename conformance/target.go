@@ -54,7 +54,9 @@ type Target struct {
 	ControlPlaneToken string `toml:"control_plane_token"`
 	// ControlPlaneKey is an access key only the control plane knows.
 	ControlPlaneKey Credentials `toml:"control_plane_key"`
-	// Features are the features the target claims; empty claims all.
+	// Features are the features the target claims: S3 features and this
+	// gateway's extensions by name, and FeatureS3 ("s3") for every S3
+	// feature. Empty claims the S3 features and no extension.
 	Features []Feature `toml:"features"`
 	// MaxSkew is the clock skew the target tolerates on signed requests
 	// (max_skew_seconds in a target file).
@@ -74,9 +76,17 @@ type Target struct {
 	client     *http.Client
 }
 
-// Claims reports whether the target claims feature f.
+// Claims reports whether the target claims feature f. An extension is
+// claimed only by name: a server that never heard of this gateway claims
+// none, and its run shows them as not claimed rather than failed.
 func (t *Target) Claims(f Feature) bool {
-	return len(t.Features) == 0 || slices.Contains(t.Features, f)
+	if slices.Contains(t.Features, f) {
+		return true
+	}
+	if f.Extension() {
+		return false
+	}
+	return len(t.Features) == 0 || slices.Contains(t.Features, FeatureS3)
 }
 
 // S3URL returns the URL of the S3 API's root, with the prefix.
@@ -102,7 +112,7 @@ func (t *Target) validate() error {
 		return errors.New("full credentials are required")
 	}
 	for _, f := range t.Features {
-		if !slices.Contains(AllFeatures, f) {
+		if f != FeatureS3 && !slices.Contains(AllFeatures, f) {
 			return fmt.Errorf("unknown feature %q", f)
 		}
 	}

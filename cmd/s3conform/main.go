@@ -1,11 +1,14 @@
 // Command s3conform runs the conformance suite against an S3 endpoint and
 // writes JUnit XML, JSON and a Markdown summary.
 //
+//	s3conform features
 //	s3conform list [--features a,b]
 //	s3conform run [--target FILE.toml] [--features a,b] [--run REGEX] [--report DIR] [--parallel N]
 //
-// Without --target it builds and starts this repository's gateway and mock
-// control plane on free ports. A target with a [container] section is
+// Features are Amazon S3's or this gateway's extensions; --features takes
+// their names and "s3" or "extensions" for each group. Without --target it
+// builds and starts this repository's gateway and mock control plane on
+// free ports. A target with a [container] section is
 // started with testcontainers-go first. The exit status is 0 only when every
 // claimed case passed, 1 when one failed, 2 for a usage or set-up error.
 package main
@@ -18,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -35,36 +39,58 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: s3conform list|run [flags]  (s3conform run -h for the flags)")
+		fmt.Fprintln(stderr, "usage: s3conform features|list|run [flags]  (s3conform run -h for the flags)")
 		return 2
 	}
 	switch args[0] {
+	case "features":
+		return features(stdout)
 	case "list":
 		return list(args[1:], stdout, stderr)
 	case "run":
 		return runSuite(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "s3conform: unknown command %q: want list or run\n", args[0])
+	fmt.Fprintf(stderr, "s3conform: unknown command %q: want features, list or run\n", args[0])
 	return 2
 }
 
+// parseFeatures reads a comma-separated list of feature names, where "s3"
+// stands for every S3 feature and "extensions" for every extension.
 func parseFeatures(v string) ([]conformance.Feature, error) {
 	if v == "" {
 		return nil, nil
 	}
 	var out []conformance.Feature
 	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		known := false
-		for _, k := range conformance.AllFeatures {
-			known = known || string(k) == f
-		}
-		if !known {
+		switch f = strings.TrimSpace(f); {
+		case f == string(conformance.FeatureS3):
+			out = append(out, conformance.S3Features...)
+		case f == "extensions":
+			out = append(out, conformance.ExtensionFeatures...)
+		case slices.Contains(conformance.AllFeatures, conformance.Feature(f)):
+			out = append(out, conformance.Feature(f))
+		default:
 			return nil, fmt.Errorf("unknown feature %q", f)
 		}
-		out = append(out, conformance.Feature(f))
 	}
 	return out, nil
+}
+
+// features prints every feature: its kind, its number of cases and what
+// its cases check.
+func features(stdout io.Writer) int {
+	counts := map[conformance.Feature]int{}
+	for _, c := range conformance.Cases() {
+		counts[c.Feature]++
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "FEATURE\tKIND\tCASES\tCHECKS")
+	for _, f := range conformance.AllFeatures {
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", f, f.Kind(), counts[f], f.Doc())
+	}
+	w.Flush()
+	fmt.Fprintln(stdout, "\nA target without a features line claims the s3 features; it claims an extension only by naming it.")
+	return 0
 }
 
 func list(args []string, stdout, stderr io.Writer) int {
@@ -81,20 +107,30 @@ func list(args []string, stdout, stderr io.Writer) int {
 	}
 	cases := conformance.Select(nil, fs)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tFEATURE\tOPERATIONS\tDESCRIPTION")
+	fmt.Fprintln(w, "ID\tFEATURE\tKIND\tOPERATIONS\tDESCRIPTION")
 	counts := map[conformance.Feature]int{}
 	for _, c := range cases {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.ID, c.Feature, strings.Join(c.Ops, ","), c.Desc)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Feature, c.Feature.Kind(), strings.Join(c.Ops, ","), c.Desc)
 		counts[c.Feature]++
 	}
 	w.Flush()
-	var parts []string
-	for _, f := range conformance.AllFeatures {
-		if counts[f] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", f, counts[f]))
+	fmt.Fprintf(stdout, "\n%d cases\n", len(cases))
+	for _, group := range []struct {
+		name     string
+		features []conformance.Feature
+	}{{"S3 features", conformance.S3Features}, {"extensions", conformance.ExtensionFeatures}} {
+		n := 0
+		var parts []string
+		for _, f := range group.features {
+			if counts[f] > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", f, counts[f]))
+				n += counts[f]
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(stdout, "%s (%d): %s\n", group.name, n, strings.Join(parts, ", "))
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d cases: %s\n", len(cases), strings.Join(parts, ", "))
 	return 0
 }
 
@@ -132,7 +168,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	}
 	defer cleanup()
 
-	fmt.Fprintf(stderr, "s3conform: running against %s (%s)\n", target.Name, target.Endpoint)
+	fmt.Fprintf(stderr, "s3conform: running against %s (%s), claiming %s\n", target.Name, target.Endpoint, claimed(target))
 	start := time.Now()
 	results, err := conformance.Execute(ctx, target, conformance.ExecOptions{Run: re, Features: fs, Parallel: *parallel})
 	if err != nil {
@@ -150,6 +186,31 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// claimed says which features the target claims: the S3 features, all or
+// some, and any extensions.
+func claimed(t *conformance.Target) string {
+	var s3, ext []string
+	for _, f := range conformance.AllFeatures {
+		switch {
+		case !t.Claims(f):
+		case f.Extension():
+			ext = append(ext, string(f))
+		default:
+			s3 = append(s3, string(f))
+		}
+	}
+	out := "the S3 features " + strings.Join(s3, ", ")
+	if len(s3) == len(conformance.S3Features) {
+		out = "every S3 feature"
+	} else if len(s3) == 0 {
+		out = "no S3 feature"
+	}
+	if len(ext) == 0 {
+		return out + " and no extension"
+	}
+	return out + " and the extensions " + strings.Join(ext, ", ")
 }
 
 // prepareTarget loads the target or, without one, launches this

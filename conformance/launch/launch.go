@@ -287,6 +287,10 @@ func TargetAt(endpoint, prefix string, env map[string]string, cpURL, cpToken str
 		Project:      "conformance",
 		OtherProject: "conformance-other",
 	}
+	// The gateway claims every feature, its extensions by name (a target
+	// without a features list would claim S3's only); without a control
+	// plane it has no bearer tokens and reports no usage.
+	t.Features = conformance.AllFeatures
 	if cpURL != "" {
 		t.ControlPlaneURL, t.ControlPlaneToken = cpURL, cpToken
 		t.ControlPlaneKey = cpKey

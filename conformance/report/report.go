@@ -112,7 +112,7 @@ func JUnit(w io.Writer, run *Run) error {
 			c.Skipped = &junitMessage{Message: firstLine(r.Message)}
 			s.Skipped++
 		case conformance.NotClaimed:
-			c.Skipped = &junitMessage{Message: "not claimed by the target"}
+			c.Skipped = &junitMessage{Message: "not claimed by the target (" + r.Feature.Kind() + " feature)"}
 			s.Skipped++
 		}
 		s.Tests++
@@ -144,7 +144,7 @@ func Markdown(w io.Writer, run *Run) error {
 	fmt.Fprintf(&b, "# Conformance: %s\n\n", run.Target)
 	fmt.Fprintf(&b, "Endpoint `%s`, %d cases, run %s in %s.\n\n", run.Endpoint, len(run.Results),
 		run.Started.UTC().Format(time.RFC3339), run.Duration.Round(time.Second))
-	b.WriteString("| feature | passed | failed | skipped | not claimed |\n|---|---:|---:|---:|---:|\n")
+	b.WriteString("| feature | kind | passed | failed | skipped | not claimed |\n|---|---|---:|---:|---:|---:|\n")
 	features := conformance.AllFeatures
 	total := map[conformance.Outcome]int{}
 	for _, f := range features {
@@ -152,12 +152,12 @@ func Markdown(w io.Writer, run *Run) error {
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d |\n", f, c[conformance.Pass], c[conformance.Fail], c[conformance.Skip], c[conformance.NotClaimed])
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d |\n", f, f.Kind(), c[conformance.Pass], c[conformance.Fail], c[conformance.Skip], c[conformance.NotClaimed])
 		for o, n := range c {
 			total[o] += n
 		}
 	}
-	fmt.Fprintf(&b, "| **all** | **%d** | **%d** | **%d** | **%d** |\n\n", total[conformance.Pass], total[conformance.Fail], total[conformance.Skip], total[conformance.NotClaimed])
+	fmt.Fprintf(&b, "| **all** | | **%d** | **%d** | **%d** | **%d** |\n\n", total[conformance.Pass], total[conformance.Fail], total[conformance.Skip], total[conformance.NotClaimed])
 	var failed []conformance.Result
 	for _, r := range run.Results {
 		if r.Outcome == conformance.Fail {
