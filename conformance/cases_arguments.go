@@ -9,30 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Requests whose arguments S3 refuses before doing anything: a location
-// constraint for another region, inconsistent checksum settings of a
-// multipart upload, list limits that are not numbers. Each must leave
+// Requests whose arguments S3 refuses before doing anything: inconsistent
+// checksum settings of a multipart upload, list limits that are not numbers. Each must leave
 // nothing behind. Sent raw, since the SDK validates some of them itself.
 func init() {
-	register(Case{
-		ID: "buckets/create/location-constraint/other-region", Feature: Buckets, Ops: ops("CreateBucket", "HeadBucket"),
-		Desc: "CreateBucket with a LocationConstraint of another region than the endpoint's fails with 400 IllegalLocationConstraintException and creates nothing",
-		Run: func(t T, e *Env) {
-			other := "eu-west-1"
-			if e.Target.Region == other {
-				other = "us-west-2"
-			}
-			name := e.BucketName()
-			bktRemoveIfCreated(e, name)
-			body := `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>` +
-				other + `</LocationConstraint></CreateBucketConfiguration>`
-			resp := e.Request(http.MethodPut, name, "").WithHeader("Content-Type", "application/xml").
-				WithBytes([]byte(body)).Expect()
-			wantError(t, resp, http.StatusBadRequest, "IllegalLocationConstraintException")
-			eq(t, "bucket exists after the refused CreateBucket", bucketExists(t, e, name), false)
-		},
-	})
-
 	// CreateMultipartUpload checksum settings S3 refuses with 400
 	// InvalidRequest: a type alone, an unknown algorithm or type, and the
 	// combinations S3 does not support (FULL_OBJECT is for CRCs only;

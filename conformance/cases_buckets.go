@@ -75,7 +75,7 @@ func init() {
 		Run: func(t T, e *Env) {
 			name := e.BucketName()
 			e.CleanupBucket(name)
-			resp := e.Request(http.MethodPut, name, "").Expect()
+			resp := e.CreateBucketRequest(name).Expect()
 			resp.Status(http.StatusOK)
 			if e.Target.Region == "us-east-1" {
 				// In us-east-1 the Location header is "/" and the bucket name.
@@ -112,7 +112,7 @@ func init() {
 			Desc: "CreateBucket with the name " + quoteIfString(c.name).(string) + " fails with 400 InvalidBucketName",
 			Run: func(t T, e *Env) {
 				bktRemoveIfCreated(e, c.name)
-				resp := e.Request(http.MethodPut, c.name, "").Expect()
+				resp := e.CreateBucketRequest(c.name).Expect()
 				wantError(t, resp, http.StatusBadRequest, "InvalidBucketName")
 			},
 		})
@@ -135,7 +135,7 @@ func init() {
 			Desc: "CreateBucket accepts a name at the edge of the naming rules (" + c.id + ") and the bucket works",
 			Run: func(t T, e *Env) {
 				name := c.name(e)
-				_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(name)})
+				_, err := e.SDK.CreateBucket(e.ctx(), e.CreateBucketInput(name))
 				if c.id == "length-3" && (ErrorCode(err) == "BucketAlreadyExists" || ErrorCode(err) == "BucketAlreadyOwnedByYou") {
 					// A 3-character namespace is small and shared: the name is taken.
 					t.Skipf("random 3-character name %q is already taken (%s)", name, ErrorCode(err))
@@ -155,7 +155,7 @@ func init() {
 		Run: func(t T, e *Env) {
 			b := e.NewBucket()
 			e.PutString(b, "k", "kept")
-			resp := e.Request(http.MethodPut, b, "").Expect()
+			resp := e.CreateBucketRequest(b).Expect()
 			// S3 answers 200 to re-creating an owned bucket in us-east-1
 			// (the legacy exception the BucketAlreadyOwnedByYou reference
 			// documents) and 409 in every other region; a target in
@@ -263,7 +263,7 @@ func init() {
 			names := []string{base + "-c", base + "-f", base + "-a", base + "-e", base + "-b", base + "-d"}
 			for _, n := range names {
 				e.CleanupBucket(n)
-				_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(n)})
+				_, err := e.SDK.CreateBucket(e.ctx(), e.CreateBucketInput(n))
 				mustf(t, err, "CreateBucket %s", n)
 			}
 			out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{})

@@ -15,7 +15,7 @@ func bktCreateNamed(t T, e *Env, base string, suffixes ...string) {
 	for _, s := range suffixes {
 		n := base + s
 		e.CleanupBucket(n)
-		_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(n)})
+		_, err := e.SDK.CreateBucket(e.ctx(), e.CreateBucketInput(n))
 		mustf(t, err, "CreateBucket %s", n)
 	}
 }

@@ -85,7 +85,7 @@ func init() {
 			return e.Request(http.MethodDelete, e.BucketName(), "").Expect()
 		}},
 		{"error-put-invalid-bucket", ops("CreateBucket"), http.StatusBadRequest, func(t T, e *Env, b string) *httpexpect.Response {
-			return e.Request(http.MethodPut, "Invalid_Bucket_Name", "").Expect()
+			return e.CreateBucketRequest("Invalid_Bucket_Name").Expect()
 		}},
 	}
 	for _, c := range ridCases {
@@ -143,7 +143,7 @@ func init() {
 			return e.Request(http.MethodDelete, b, "").Expect()
 		}},
 		{"invalid-bucket-name", ops("CreateBucket"), http.StatusBadRequest, "InvalidBucketName", func(t T, e *Env, b string) *httpexpect.Response {
-			return e.Request(http.MethodPut, "Invalid_Bucket_Name", "").Expect()
+			return e.CreateBucketRequest("Invalid_Bucket_Name").Expect()
 		}},
 	}
 	for _, c := range errCases {

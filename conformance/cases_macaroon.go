@@ -137,7 +137,11 @@ func macListKeys(t T, e *Env, token, bucket, prefix string) (*httpexpect.Respons
 func macTokenBucket(t T, e *Env, token string) string {
 	t.Helper()
 	name := e.BucketName()
-	macReq(e, token, http.MethodPut, name, "").Expect().Status(http.StatusOK)
+	req := macReq(e, token, http.MethodPut, name, "")
+	if body := e.CreateBucketBody(); body != nil {
+		req = req.WithBytes(body)
+	}
+	req.Expect().Status(http.StatusOK)
 	t.Cleanup(func() { macDropBucket(t, e, token, name) })
 	return name
 }

@@ -57,7 +57,7 @@ func tenDenied(t T, what string, err error) {
 func tenOtherBucket(t T, e *Env, other *s3.Client) string {
 	t.Helper()
 	name := e.BucketName()
-	_, err := other.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(name)})
+	_, err := other.CreateBucket(t.Context(), e.CreateBucketInput(name))
 	mustf(t, err, "CreateBucket %s as the other project", name)
 	t.Cleanup(func() {
 		ctx := context.Background()
@@ -135,7 +135,7 @@ func tenScoped(t T, e *Env) (bucket, prefix string) {
 	}
 	bucket = e.Target.ScopedBucket
 	if !bucketExists(t, e, bucket) {
-		_, err := e.SDK.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+		_, err := e.SDK.CreateBucket(t.Context(), e.CreateBucketInput(bucket))
 		var owned *types.BucketAlreadyOwnedByYou
 		if err != nil && !errors.As(err, &owned) {
 			t.Fatalf("CreateBucket %s (the scoped bucket): %v", bucket, err)
@@ -267,7 +267,7 @@ func init() {
 			Run: func(t T, e *Env) {
 				tenNeed(t, e, "other-project", e.Target.Other)
 				b := e.NewBucket()
-				_, err := e.SDKAs(e.Target.Other).CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)})
+				_, err := e.SDKAs(e.Target.Other).CreateBucket(t.Context(), e.CreateBucketInput(b))
 				wantCode(t, err, "BucketAlreadyExists", http.StatusConflict)
 				e.PutString(b, "still-mine", "x")
 			},

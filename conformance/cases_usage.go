@@ -61,7 +61,7 @@ func (p *usageProject) do(t T, e *Env, op string, status int, method, bucket, ke
 func (p *usageProject) bucket(t T, e *Env) string {
 	t.Helper()
 	name := e.BucketName()
-	p.do(t, e, "CreateBucket", http.StatusOK, http.MethodPut, name, "", nil)
+	p.do(t, e, "CreateBucket", http.StatusOK, http.MethodPut, name, "", e.CreateBucketBody())
 	t.Cleanup(func() { macDropBucket(t, e, p.token, name) })
 	return name
 }

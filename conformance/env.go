@@ -96,12 +96,49 @@ func (e *Env) BucketName() string {
 	return fmt.Sprintf("cf-%s-%d", runID, bucketSeq.Add(1))
 }
 
+// CreateBucketInput is a CreateBucket of name as a client of the target's
+// region sends it. Every S3 endpoint but us-east-1's refuses a CreateBucket
+// that does not name its region as LocationConstraint (400
+// IllegalLocationConstraintException "The unspecified location constraint
+// is incompatible for the region specific endpoint this request was sent
+// to.", aws/aws-cli#2603), and us-east-1 refuses its own name there.
+func (e *Env) CreateBucketInput(name string) *s3.CreateBucketInput {
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	if e.Target.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{
+			LocationConstraint: types.BucketLocationConstraint(e.Target.Region),
+		}
+	}
+	return in
+}
+
+// CreateBucketBody is the body of a raw CreateBucket as CreateBucketInput
+// makes it: none in us-east-1, else a CreateBucketConfiguration naming the
+// target's region.
+func (e *Env) CreateBucketBody() []byte {
+	if e.Target.Region == "us-east-1" {
+		return nil
+	}
+	return []byte(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>` +
+		e.Target.Region + `</LocationConstraint></CreateBucketConfiguration>`)
+}
+
+// CreateBucketRequest starts a raw CreateBucket of name with the body of
+// CreateBucketBody.
+func (e *Env) CreateBucketRequest(name string) *httpexpect.Request {
+	r := e.Request(http.MethodPut, name, "")
+	if body := e.CreateBucketBody(); body != nil {
+		r = r.WithHeader("Content-Type", "application/xml").WithBytes(body)
+	}
+	return r
+}
+
 // NewBucket creates a bucket for this case; it and everything in it are
 // deleted when the case ends.
 func (e *Env) NewBucket() string {
 	e.T.Helper()
 	name := e.BucketName()
-	_, err := e.SDK.CreateBucket(e.ctx(), &s3.CreateBucketInput{Bucket: aws.String(name)})
+	_, err := e.SDK.CreateBucket(e.ctx(), e.CreateBucketInput(name))
 	mustf(e.T, err, "CreateBucket %s", name)
 	e.CleanupBucket(name)
 	return name

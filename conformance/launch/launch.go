@@ -271,11 +271,15 @@ func TargetAt(endpoint, prefix string, env map[string]string, cpURL, cpToken str
 			maxBody = n
 		}
 	}
+	region := "us-east-1"
+	if v := env["S3_REGION"]; v != "" {
+		region = v
+	}
 	t := &conformance.Target{
 		Name:         "gateway (launched)",
 		Endpoint:     endpoint,
 		PathPrefix:   prefix,
-		Region:       "us-east-1",
+		Region:       region,
 		Full:         fullKey,
 		Scoped:       scopedKey,
 		ScopedBucket: scopedBucket,

@@ -67,21 +67,20 @@ func (h *Handler) createBucket(rq *request) error {
 	if err := h.checkBucketName(rq.bucket); err != nil {
 		return err
 	}
+	var cfg createBucketConfiguration
 	if rq.r.ContentLength != 0 {
 		body, err := readSmallBody(rq.r)
 		if err != nil {
 			return err
 		}
 		if len(strings.TrimSpace(string(body))) > 0 {
-			var cfg createBucketConfiguration
 			if err := xml.Unmarshal(body, &cfg); err != nil {
 				return s3err.MalformedXML
 			}
-			if c := cfg.LocationConstraint; c != "" && c != h.opts.Region {
-				return &s3err.Error{Code: "IllegalLocationConstraintException", Status: http.StatusBadRequest,
-					Message: "The " + c + " location constraint is incompatible for the region specific endpoint this request was sent to."}
-			}
 		}
+	}
+	if err := h.checkLocationConstraint(cfg.LocationConstraint); err != nil {
+		return err
 	}
 	if err := h.opts.Backend.CreateBucket(rq.r.Context(), rq.bucket, rq.principal.Project); err != nil {
 		return err
@@ -89,6 +88,29 @@ func (h *Handler) createBucket(rq *request) error {
 	rq.w.Header().Set("Location", "/"+rq.bucket)
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// checkLocationConstraint refuses a CreateBucket constraint ("" for none)
+// this gateway cannot honour. S3's us-east-1 takes none, and not its own
+// name (400 InvalidLocationConstraint, naming the value); every other
+// endpoint needs its own region. Another region is refused as S3's
+// regional endpoints refuse it: S3's us-east-1 would create the bucket
+// there, which a single-region gateway cannot.
+func (h *Handler) checkLocationConstraint(c string) error {
+	region := h.opts.Region
+	switch {
+	case c == "" && region == "us-east-1":
+		return nil
+	case c == "":
+		c = "unspecified"
+	case region == "us-east-1" && c == "us-east-1":
+		return (&s3err.Error{Code: "InvalidLocationConstraint", Status: http.StatusBadRequest,
+			Message: "The specified location-constraint is not valid"}).WithDetails(s3err.Detail{Name: "LocationConstraint", Value: c})
+	case c == region:
+		return nil
+	}
+	return &s3err.Error{Code: "IllegalLocationConstraintException", Status: http.StatusBadRequest,
+		Message: "The " + c + " location constraint is incompatible for the region specific endpoint this request was sent to."}
 }
 
 func (h *Handler) headBucket(rq *request) error {
