@@ -113,16 +113,17 @@ func init() {
 					pages := listPagesV2(t, e, s3.ListObjectsV2Input{Bucket: aws.String(b), MaxKeys: aws.Int32(int32(size))}, n+1)
 					listCheckPaging(t, fmt.Sprintf("max-keys %d", size), pages, size, want)
 				}
-				// max-keys above the service limit of 1000 is capped, not honoured.
+				// max-keys above the service limit of 1000 is capped, not
+				// honoured (an AWS engineer in boto/boto3#1927: the page is
+				// the smaller of the requested and the service maximum).
+				// Whether S3 then echoes MaxKeys as 5000 or 1000 is not
+				// known, so the echo is not checked.
 				r := listRaw(t, e, b, true, "max-keys", "5000")
 				if len(r.Contents) != 1000 {
 					t.Fatalf("max-keys=5000 over 1100 keys returned %d keys, want 1000", len(r.Contents))
 				}
 				if r.IsTruncated == nil || !*r.IsTruncated {
 					t.Fatalf("max-keys=5000 over 1100 keys: IsTruncated = %v, want true", r.IsTruncated)
-				}
-				if r.MaxKeys == nil || *r.MaxKeys > 1000 {
-					t.Fatalf("max-keys=5000: response MaxKeys = %v, want at most 1000", r.MaxKeys)
 				}
 				wantStrings(t, "keys at max-keys=5000", r.keys(), want[:1000])
 			},
