@@ -90,7 +90,8 @@ func init() {
 		},
 	})
 
-	// Names that break S3's general purpose bucket naming rules.
+	// Names that break S3's general purpose bucket naming rules (user guide,
+	// "General purpose bucket naming rules").
 	invalid := []struct{ id, name string }{
 		{"too-short", "ab"},
 		{"too-long", strings.Repeat("a", 64)},
@@ -251,6 +252,10 @@ func init() {
 		},
 	})
 
+	// S3 lists buckets by name. The ListBuckets reference does not say so;
+	// paging by an opaque continuation token over a prefix needs a stable
+	// order, and lexicographic order is what S3-compatible servers copy
+	// (noobaa/noobaa-core#8475 review). The evidence is weak.
 	register(Case{
 		ID: "buckets/list/sorted", Feature: Buckets, Ops: ops("CreateBucket", "ListBuckets"),
 		Desc: "ListBuckets lists the buckets the caller created, each with a CreationDate, sorted by name",
