@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -192,18 +191,13 @@ func (h *Handler) putObject(rq *request) error {
 		CreateBucketFor: h.createFor(rq),
 		Owner:           writer(rq),
 	}
-	var body io.Reader = rq.r.Body
-	if len(exps) > 0 {
-		cr := checksum.NewReader(body, exps)
-		body, opts.LateChecksums = cr, cr.Sums
-	}
-	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, body, opts)
+	cr := checksum.NewReader(rq.r.Body, withDefaultChecksum(exps))
+	opts.LateChecksums = cr.Sums
+	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, cr, opts)
 	if err != nil {
 		return err
 	}
-	for alg, v := range info.Checksums {
-		rq.w.Header().Set(checksum.HeaderName(alg), v)
-	}
+	setWriteChecksumHeaders(rq.w.Header(), info.Checksums)
 	rq.w.Header().Set("ETag", quote(info.ETag))
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
