@@ -131,6 +131,46 @@ func setWriteChecksumHeaders(hdr http.Header, sums map[string]string) {
 // record.
 var errChecksumAlgorithm = s3err.InvalidRequest.With("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, MD5, SHA1, SHA256, SHA512, XXHASH128, XXHASH3, XXHASH64]")
 
+// copyChecksumAlgorithm reads a copy's x-amz-checksum-algorithm, lower
+// case, "" when absent.
+func copyChecksumAlgorithm(hdr http.Header) (string, error) {
+	alg := strings.ToLower(hdr.Get("X-Amz-Checksum-Algorithm"))
+	if alg != "" && !checksum.Known(alg) {
+		return "", errChecksumAlgorithm
+	}
+	return alg, nil
+}
+
+// copyChecksum chooses what checksum a copy gets, given the algorithm the
+// request names ("" for none): "if the source object has a checksum, that
+// checksum value will be copied to the new object by default. If the
+// CopyObject request does not include this x-amz-checksum-algorithm header,
+// the checksum algorithm will be copied from the source object ... You can
+// optionally specify a different checksum algorithm" (CopyObject, API
+// reference). The copy is one piece, so a COMPOSITE source's algorithm is
+// computed anew over the bytes, and a source without any checksum (written
+// before S3's default) gets the default.
+func copyChecksum(want string) func(storage.ObjectInfo) string {
+	return func(src storage.ObjectInfo) string {
+		whole := src.ChecksumType != "COMPOSITE"
+		switch {
+		case want != "":
+			if whole && src.Checksums[want] != "" {
+				return ""
+			}
+			return want
+		case len(src.Checksums) == 0:
+			return checksum.Default
+		case !whole:
+			for alg := range src.Checksums { // the one algorithm of the parts
+				want = alg
+			}
+			return want
+		}
+		return ""
+	}
+}
+
 // setChecksumHeaders returns an object's checksums, as S3 does only when
 // the client asks with x-amz-checksum-mode: ENABLED and reads the whole
 // object.

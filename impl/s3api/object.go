@@ -415,20 +415,22 @@ func (h *Handler) copyObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	copyAlg, err := copyChecksumAlgorithm(hdr)
+	if err != nil {
+		return err
+	}
 	info, err := h.opts.Backend.CopyObject(rq.r.Context(), src, storage.ObjectRef{Bucket: rq.bucket, Key: rq.key}, storage.CopyOptions{
 		Metadata: meta,
 		SourceCheck: func(si storage.ObjectInfo) error {
 			if si.Size > maxCopySource {
 				return errCopyTooLarge
 			}
-			if meta != nil {
-				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
-			}
 			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
 				return err
 			}
 			return nil
 		},
+		Checksum:        copyChecksum(copyAlg),
 		Conditions:      cond,
 		CreateBucketFor: h.createFor(rq),
 		Owner:           writer(rq),
@@ -440,6 +442,11 @@ func (h *Handler) copyObject(rq *request) error {
 		}
 		return err
 	}
-	h.writeXML(rq, http.StatusOK, copyObjectResult{Xmlns: xmlns, LastModified: isoTime(info.LastModified), ETag: quote(info.ETag)})
+	res := copyObjectResult{Xmlns: xmlns, LastModified: isoTime(info.LastModified), ETag: quote(info.ETag)}
+	if len(info.Checksums) > 0 {
+		res.set(info.Checksums)
+		res.ChecksumType = info.ChecksumType
+	}
+	h.writeXML(rq, http.StatusOK, res)
 	return nil
 }

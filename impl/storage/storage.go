@@ -270,6 +270,10 @@ type CopyOptions struct {
 	// SourceCheck, when set, sees the source's info before any byte is
 	// copied and can refuse the copy by returning an error.
 	SourceCheck func(ObjectInfo) error
+	// Checksum, when set, sees the source's info and names the algorithm of
+	// a checksum to compute over the copied bytes, which replaces the
+	// source's checksums ("" keeps them).
+	Checksum func(ObjectInfo) string
 	Conditions
 	CreateBucketFor string
 	// Owner is as in PutOptions.
