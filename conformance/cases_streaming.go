@@ -55,6 +55,9 @@ type streamPut struct {
 	teChunked bool
 	// trailerLineEnd ends each trailer line instead of CRLF when not "".
 	trailerLineEnd string
+	// trailerName names the trailer (and X-Amz-Trailer) instead of
+	// x-amz-checksum-<algorithm> when not "".
+	trailerName string
 }
 
 // build encodes the body with s, then tampers and truncates it.
@@ -93,7 +96,11 @@ func (p streamPut) send(t T, e *Env, bucket, key string) *httpexpect.Response {
 		if v == "" {
 			v = cksValue(alg, p.data)
 		}
-		trailers = []awsTrailer{{Name: cksHeader(alg), Value: v}}
+		name := cksHeader(alg)
+		if p.trailerName != "" {
+			name = p.trailerName
+		}
+		trailers = []awsTrailer{{Name: name, Value: v}}
 	}
 	at := time.Now().UTC()
 	region := e.Target.Region
@@ -453,6 +460,22 @@ func init() {
 					p := streamPut{mode: StreamingUnsignedTrailer, data: streamData(20000), trailerLineEnd: c.end,
 						keep: func(n int) int { return n - c.drop }}
 					wantError(t, p.send(t, e, b, "k"), http.StatusBadRequest, "IncompleteBody")
+				}
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/trailer-not-a-checksum", Feature: StreamingPayloads, Ops: ops("PutObject"),
+			Desc: "an unsigned-trailer body whose X-Amz-Trailer names no S3 checksum (foo, content-md5, x-amz-checksum-crc16) gives 400 InvalidRequest and stores nothing",
+			Run: func(t T, e *Env) {
+				// openstack/swift test/s3api/test_input_errors.py, run
+				// against AWS: test_strm_unsgnd_pyld_trl_non_checksum_trailer
+				// and _unsupported_trailer_declared (assertUnsupportedTrailerHeader).
+				b := e.NewBucket()
+				for _, name := range []string{"foo", "content-md5", "x-amz-checksum-crc16"} {
+					p := streamPut{mode: StreamingUnsignedTrailer, data: streamData(20000), trailerName: name}
+					doc := wantError(t, p.send(t, e, b, "k"), http.StatusBadRequest, "InvalidRequest")
+					eq(t, "error <Message> for "+name, doc.Message, "The value specified in the x-amz-trailer header is not supported")
 				}
 				wantAbsent(t, e, b, "k")
 			},
