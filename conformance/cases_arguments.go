@@ -15,13 +15,25 @@ import (
 func init() {
 	// CreateMultipartUpload checksum settings S3 refuses with 400
 	// InvalidRequest: a type alone, an unknown algorithm or type, and the
-	// combinations S3 does not support (FULL_OBJECT is for CRCs only;
-	// CRC64NVME is FULL_OBJECT only).
+	// combinations S3 does not support. FULL_OBJECT is for the CRCs only:
+	// "For full object checksums, you can use CRC-64/NVME (CRC64NVME), CRC-32
+	// (CRC32), or CRC-32C (CRC32C) checksum algorithms in S3 ... This type of
+	// validation isn't available for other algorithms, such as SHA and MD5"
+	// (S3 User Guide, "Checking object integrity"); CRC64NVME is FULL_OBJECT
+	// only ("The CRC64NVME checksum is always a full object checksum",
+	// CompleteMultipartUpload, API reference). MD5 is an S3 algorithm since
+	// April 2026, so the unknown one is CRC16.
 	for _, c := range []struct{ id, alg, typ string }{
 		{"type-without-algorithm", "", "COMPOSITE"},
-		{"unknown-algorithm", "MD5", ""},
+		{"unknown-algorithm", "CRC16", ""},
 		{"unknown-type", "CRC32", "PARTIAL"},
+		{"full-object-sha1", "SHA1", "FULL_OBJECT"},
 		{"full-object-sha256", "SHA256", "FULL_OBJECT"},
+		{"full-object-sha512", "SHA512", "FULL_OBJECT"},
+		{"full-object-md5", "MD5", "FULL_OBJECT"},
+		{"full-object-xxhash64", "XXHASH64", "FULL_OBJECT"},
+		{"full-object-xxhash3", "XXHASH3", "FULL_OBJECT"},
+		{"full-object-xxhash128", "XXHASH128", "FULL_OBJECT"},
 		{"composite-crc64nvme", "CRC64NVME", "COMPOSITE"},
 	} {
 		register(Case{

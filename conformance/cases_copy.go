@@ -385,3 +385,106 @@ func init() {
 		})
 	}
 }
+
+// Checksums of copies. CopyObject's x-amz-checksum-algorithm (API
+// reference): "When you copy an object, if the source object has a
+// checksum, that checksum value will be copied to the new object by default.
+// If the CopyObject request does not include this x-amz-checksum-algorithm
+// header, the checksum algorithm will be copied from the source object to
+// the destination object (if it's present on the source object). You can
+// optionally specify a different checksum algorithm to use with the
+// x-amz-checksum-algorithm header. Unrecognized or unsupported values will
+// respond with the HTTP status code 400 Bad Request." CopyObjectResult
+// carries the copy's checksum and type; its ChecksumCRC64NVME "is present if
+// the object being copied was uploaded with the CRC64NVME checksum
+// algorithm, or if the object was uploaded without a checksum (and Amazon S3
+// added the default checksum, CRC64NVME, to the uploaded object)".
+func init() {
+	register(
+		Case{
+			ID: "objects/copy/checksum/kept", Feature: Checksums, Ops: ops("PutObject", "CopyObject", "HeadObject"),
+			Desc: "CopyObject without x-amz-checksum-algorithm gives the copy the source's checksum (SHA256, XXHASH3), in CopyObjectResult and on HeadObject in checksum mode",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmSha256, types.ChecksumAlgorithmXxhash3} {
+					name := string(alg)
+					cksPut(t, e, b, "src", alg)
+					want := cksValue(name, cksData)
+					out := copyObject(t, e, copyInput(b, "dst", b+"/src"))
+					if out.CopyObjectResult == nil {
+						t.Fatalf("CopyObject returned no CopyObjectResult")
+					}
+					eq(t, "CopyObjectResult Checksum"+name, cksOf(name, out.CopyObjectResult), want)
+					eq(t, "CopyObjectResult ChecksumType", out.CopyObjectResult.ChecksumType, types.ChecksumTypeFullObject)
+					head := e.Request(http.MethodHead, b, "dst").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+					wantStatus(t, head, http.StatusOK)
+					cksWantOnly(t, "HeadObject of the copy", head, cksHeader(name), want)
+				}
+			},
+		},
+		Case{
+			ID: "objects/copy/checksum/default", Feature: Checksums, Ops: ops("PutObject", "CopyObject", "HeadObject"),
+			Desc: "the copy of an object uploaded without a checksum has the source's default CRC64NVME, in CopyObjectResult and on HeadObject",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				wantStatus(t, e.Request(http.MethodPut, b, "src").WithBytes(cksData).Expect(), http.StatusOK)
+				want := cksValue("CRC64NVME", cksData)
+				out := copyObject(t, e, copyInput(b, "dst", b+"/src"))
+				eq(t, "CopyObjectResult ChecksumCRC64NVME", aws.ToString(out.CopyObjectResult.ChecksumCRC64NVME), want)
+				head := e.Request(http.MethodHead, b, "dst").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+				wantStatus(t, head, http.StatusOK)
+				cksWantOnly(t, "HeadObject of the copy", head, "x-amz-checksum-crc64nvme", want)
+			},
+		},
+		Case{
+			ID: "objects/copy/checksum/new-algorithm", Feature: Checksums, Ops: ops("PutObject", "CopyObject", "HeadObject"),
+			Desc: "CopyObject with x-amz-checksum-algorithm (SHA512, XXHASH128) gives the copy a checksum of that algorithm over its bytes, in place of the source's CRC32",
+			Run: func(t T, e *Env) {
+				b := e.NewBucket()
+				cksPut(t, e, b, "src", types.ChecksumAlgorithmCrc32)
+				for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmSha512, types.ChecksumAlgorithmXxhash128} {
+					name := string(alg)
+					in := copyInput(b, "dst-"+strings.ToLower(name), b+"/src")
+					in.ChecksumAlgorithm = alg
+					out := copyObject(t, e, in)
+					want := cksValue(name, cksData)
+					eq(t, "CopyObjectResult Checksum"+name, cksOf(name, out.CopyObjectResult), want)
+					head := e.Request(http.MethodHead, b, "dst-"+strings.ToLower(name)).WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+					wantStatus(t, head, http.StatusOK)
+					cksWantOnly(t, "HeadObject of the copy", head, cksHeader(name), want)
+				}
+			},
+		},
+		Case{
+			ID: "objects/copy/checksum/unknown-algorithm", Feature: Checksums, Ops: ops("CopyObject"),
+			Desc: "CopyObject with an x-amz-checksum-algorithm S3 does not know (CRC16) is refused with 400 and creates nothing",
+			Run: func(t T, e *Env) {
+				// The reference gives the status only; the code is not checked.
+				b := e.NewBucket()
+				e.PutString(b, "src", copyBody)
+				resp := copyRequest(e, b, "dst", b+"/src").WithHeader("x-amz-checksum-algorithm", "CRC16").Expect()
+				wantStatus(t, resp, http.StatusBadRequest)
+				parseError(t, resp)
+				wantAbsent(t, e, b, "dst")
+			},
+		},
+		Case{
+			ID: "multipart/upload-part-copy/checksum", Feature: Multipart, Ops: ops("CreateMultipartUpload", "UploadPartCopy"),
+			Desc: "UploadPartCopy into an upload created with an algorithm (SHA256, XXHASH64) answers the copied range's checksum of that algorithm",
+			Run: func(t T, e *Env) {
+				// CopyPartResult's ChecksumSHA256 "specifies the Base64
+				// encoded, 256-bit SHA256 checksum of the part" (UploadPartCopy,
+				// API reference); the part's algorithm is the upload's.
+				b := e.NewBucket()
+				src := mpData(70, 3000)
+				e.Put(b, "src", src)
+				for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmSha256, types.ChecksumAlgorithmXxhash64} {
+					id := mpCreate(t, e, b, "dst", mpWithChecksum(alg, ""))
+					cp, err := mpCopyPartErr(t, e, b, "dst", id, 1, b+"/src", "bytes=100-1099")
+					mustf(t, err, "UploadPartCopy")
+					eq(t, "CopyPartResult Checksum"+string(alg), cksOf(string(alg), cp.CopyPartResult), cksValue(string(alg), src[100:1100]))
+				}
+			},
+		},
+	)
+}

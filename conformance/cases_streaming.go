@@ -53,6 +53,11 @@ type streamPut struct {
 	// teChunked sends the body with Transfer-Encoding: chunked and no
 	// Content-Length.
 	teChunked bool
+	// trailerLineEnd ends each trailer line instead of CRLF when not "".
+	trailerLineEnd string
+	// trailerName names the trailer (and X-Amz-Trailer) instead of
+	// x-amz-checksum-<algorithm> when not "".
+	trailerName string
 }
 
 // build encodes the body with s, then tampers and truncates it.
@@ -66,6 +71,7 @@ func (p streamPut) build(s *chunkSigner, trailers []awsTrailer) []byte {
 		b = splitAWSChunkedSizes(p.mode, p.data, p.chunkSizes, trailers)
 	}
 	b.sign(s)
+	b.TrailerLineEnd = p.trailerLineEnd
 	if p.tamper != nil {
 		p.tamper(b)
 	}
@@ -90,7 +96,11 @@ func (p streamPut) send(t T, e *Env, bucket, key string) *httpexpect.Response {
 		if v == "" {
 			v = cksValue(alg, p.data)
 		}
-		trailers = []awsTrailer{{Name: cksHeader(alg), Value: v}}
+		name := cksHeader(alg)
+		if p.trailerName != "" {
+			name = p.trailerName
+		}
+		trailers = []awsTrailer{{Name: name, Value: v}}
 	}
 	at := time.Now().UTC()
 	region := e.Target.Region
@@ -411,6 +421,76 @@ func init() {
 					wantStatus(t, p.send(t, e, b, key), http.StatusOK)
 					streamWantStored(t, e, b, key, data, "")
 				}
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/trailer-line-bare-lf", Feature: StreamingPayloads, Ops: ops("PutObject", "HeadObject"),
+			Desc: "an unsigned-trailer body whose trailer line ends in a bare LF before the CRLF, as minio-go sends it (0\\r\\nx-amz-checksum-crc32c:<v>\\n\\r\\n\\r\\n), is stored with its checksum",
+			Run: func(t T, e *Env) {
+				// minio-go (pkg/signer, StreamingUSReader.addTrailer) ends each
+				// trailer with "\n" and then writes "\r\n\r\n"; its trailing
+				// checksums were "validated against AWS S3" (minio/minio-go#1817)
+				// and "confirmed to work against AWS" (minio/minio#16484). S3
+				// reads CRLF-terminated lines, so the LF is the end of the
+				// value, and bytes after the blank line are ignored (Swift's
+				// test_strm_unsgnd_pyld_trl_extra_lines_after_trailer_ok).
+				b := e.NewBucket()
+				data := streamData(20000)
+				p := streamPut{mode: StreamingUnsignedTrailer, data: data, algorithm: "CRC32C", trailerLineEnd: "\n\r\n"}
+				wantStatus(t, p.send(t, e, b, "k"), http.StatusOK)
+				streamWantStored(t, e, b, "k", data, "")
+				head := e.Request(http.MethodHead, b, "k").WithHeader("x-amz-checksum-mode", "ENABLED").Expect()
+				wantStatus(t, head, http.StatusOK)
+				eq(t, "HeadObject x-amz-checksum-crc32c", header(head, "x-amz-checksum-crc32c"), cksValue("CRC32C", data))
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/trailer-line-unterminated", Feature: StreamingPayloads, Ops: ops("PutObject"),
+			Desc: "an unsigned-trailer body that ends inside its trailer line (after a bare LF, a bare CR, or the value) gives 400 IncompleteBody and stores nothing",
+			Run: func(t T, e *Env) {
+				// openstack/swift test/s3api/test_input_errors.py, run
+				// against AWS: test_strm_unsgnd_pyld_trl_with_trailer_no_cr,
+				// _no_lf and _no_crlf. A line ends at CRLF only, so a bare LF
+				// at the end of the body leaves the line unfinished.
+				b := e.NewBucket()
+				for _, c := range []struct {
+					end  string
+					drop int // bytes cut from the end: the final CRLF, and the line's own
+				}{{"\n", 2}, {"\r", 2}, {"\r\n", 4}} {
+					p := streamPut{mode: StreamingUnsignedTrailer, data: streamData(20000), trailerLineEnd: c.end,
+						keep: func(n int) int { return n - c.drop }}
+					wantError(t, p.send(t, e, b, "k"), http.StatusBadRequest, "IncompleteBody")
+				}
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/trailer-not-a-checksum", Feature: StreamingPayloads, Ops: ops("PutObject"),
+			Desc: "an unsigned-trailer body whose X-Amz-Trailer names no S3 checksum (foo, content-md5, x-amz-checksum-crc16) gives 400 InvalidRequest and stores nothing",
+			Run: func(t T, e *Env) {
+				// openstack/swift test/s3api/test_input_errors.py, run
+				// against AWS: test_strm_unsgnd_pyld_trl_non_checksum_trailer
+				// and _unsupported_trailer_declared (assertUnsupportedTrailerHeader).
+				b := e.NewBucket()
+				for _, name := range []string{"foo", "content-md5", "x-amz-checksum-crc16"} {
+					p := streamPut{mode: StreamingUnsignedTrailer, data: streamData(20000), trailerName: name}
+					doc := wantError(t, p.send(t, e, b, "k"), http.StatusBadRequest, "InvalidRequest")
+					eq(t, "error <Message> for "+name, doc.Message, "The value specified in the x-amz-trailer header is not supported")
+				}
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
+			ID: "streaming/unsigned-trailer/trailer-checksum-invalid", Feature: StreamingPayloads, Ops: ops("PutObject"),
+			Desc: "an unsigned-trailer body whose trailing x-amz-checksum-crc32 is not a CRC32 in base64 gives 400 InvalidRequest naming the trailing header and stores nothing",
+			Run: func(t T, e *Env) {
+				// Swift's test_strm_unsgnd_pyld_trl_with_trailer_checksum_invalid,
+				// run against AWS.
+				b := e.NewBucket()
+				p := streamPut{mode: StreamingUnsignedTrailer, data: streamData(20000), trailerValue: "not=base-64"}
+				doc := wantError(t, p.send(t, e, b, "k"), http.StatusBadRequest, "InvalidRequest")
+				eq(t, "error <Message>", doc.Message, "Value for x-amz-checksum-crc32 trailing header is invalid.")
+				wantAbsent(t, e, b, "k")
 			},
 		},
 		Case{

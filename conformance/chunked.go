@@ -110,6 +110,8 @@ type awsChunkedBody struct {
 	Final            awsChunk   // the zero-length chunk
 	Trailers         []awsTrailer
 	TrailerSignature string // signed-trailer mode only
+	// TrailerLineEnd ends each trailer line instead of CRLF when not "".
+	TrailerLineEnd string
 }
 
 // streamingSigned reports whether mode signs its chunks.
@@ -204,8 +206,12 @@ func (b *awsChunkedBody) Bytes() []byte {
 	}
 	writeChunk(b.Final)
 	if streamingHasTrailer(b.Mode) {
+		end := "\r\n"
+		if b.TrailerLineEnd != "" {
+			end = b.TrailerLineEnd
+		}
 		for _, tr := range b.Trailers {
-			out.WriteString(tr.Name + ":" + tr.Value + "\r\n")
+			out.WriteString(tr.Name + ":" + tr.Value + end)
 		}
 		if b.Mode == StreamingSignedTrailer {
 			out.WriteString("x-amz-trailer-signature:" + b.TrailerSignature + "\r\n")

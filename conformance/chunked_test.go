@@ -152,9 +152,22 @@ func TestChunkedTrailerChecksumVectors(t *testing.T) {
 		"CRC64NVME": "rosUhgp5mIg=",
 		"SHA1":      "98O8HYCOBHMq32eZZczDTKeuNEE=",
 		"SHA256":    "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
+		"SHA512":    "2eZ2LdHI6vbWGzxhkvxAjU1tXxF20MKRabwk5xw/J0rSf81YEbMT1oH35V7ALXPUmclUVba1u1A6z1dPuo/+hQ==",
+		"MD5":       "JfnnlDI7RTiF9RgfG2JNCw==",
 	} {
 		if got := cksValue(alg, []byte("123456789")); got != want {
 			t.Errorf("%s(123456789) = %s, want %s", alg, got, want)
+		}
+	}
+	// The xxHash family has no catalogue check value: AWS's own vectors over
+	// "Hello world" (awslabs/aws-checksums tests/xxhash_test.c), in base64.
+	for alg, want := range map[string]string{
+		"XXHASH64":  "xQCwyRKzdtg=",
+		"XXHASH3":   "tqy52Eo4/3Q=",
+		"XXHASH128": "c1H4mBL5c4K5HQWzHgTdfw==",
+	} {
+		if got := cksValue(alg, []byte("Hello world")); got != want {
+			t.Errorf("%s(Hello world) = %s, want %s", alg, got, want)
 		}
 	}
 }

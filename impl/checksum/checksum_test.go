@@ -19,13 +19,51 @@ func TestCheckValues(t *testing.T) {
 		"crc64nvme": "ae8b14860a799888",
 		"sha1":      "f7c3bc1d808e04732adf679965ccc34ca7ae3441",
 		"sha256":    "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225",
+		"sha512": "d9e6762dd1c8eaf6d61b3c6192fc408d4d6d5f1176d0c29169bc24e71c3f274a" +
+			"d27fcd5811b313d681f7e55ec02d73d499c95455b6b5bb503acf574fba8ffe85",
+		"md5": "25f9e794323b453885f5181f1b624d0b",
+		// The xxHash family has no catalogue check value; TestXXHashAsAWS
+		// pins it to AWS's own vectors.
 	}
+	sizes := map[string]int{"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 32,
+		"sha512": 64, "md5": 16, "xxhash64": 8, "xxhash3": 8, "xxhash128": 16}
 	for _, alg := range Algorithms {
 		h := New(alg)
 		h.Write([]byte("123456789"))
-		if got := hexString(h.Sum(nil)); got != want[alg] {
+		if got := hexString(h.Sum(nil)); want[alg] != "" && got != want[alg] {
 			t.Errorf("%s = %s, want %s", alg, got, want[alg])
 		}
+		if !Known(strings.ToUpper(alg)) || Size(alg) != sizes[alg] || len(h.Sum(nil)) != sizes[alg] {
+			t.Errorf("%s: Known %v, Size %d, want %d", alg, Known(alg), Size(alg), sizes[alg])
+		}
+	}
+	if len(Algorithms) != len(sizes) {
+		t.Errorf("%d algorithms, want %d", len(Algorithms), len(sizes))
+	}
+	if Known("crc16") || Size("crc16") != 0 {
+		t.Error("crc16 is not an S3 algorithm")
+	}
+}
+
+// The xxHash family as AWS's own implementation encodes it: the vectors of
+// awslabs/aws-checksums tests/xxhash_test.c over "Hello world", and the
+// base64 XXHASH64 of "hello world" that aws/aws-sdk-go-v2#3404 sends to S3.
+func TestXXHashAsAWS(t *testing.T) {
+	for _, c := range []struct{ alg, in, hex string }{
+		{"xxhash64", "Hello world", "c500b0c912b376d8"},
+		{"xxhash3", "Hello world", "b6acb9d84a38ff74"},
+		{"xxhash128", "Hello world", "7351f89812f97382b91d05b31e04dd7f"},
+	} {
+		h := New(c.alg)
+		h.Write([]byte(c.in))
+		if got := hexString(h.Sum(nil)); got != c.hex {
+			t.Errorf("%s(%q) = %s, want %s", c.alg, c.in, got, c.hex)
+		}
+	}
+	h := New("XXHASH64")
+	h.Write([]byte("hello world"))
+	if got := base64.StdEncoding.EncodeToString(h.Sum(nil)); got != "RatnNLIeaWg=" {
+		t.Errorf("xxhash64(hello world) = %s, want RatnNLIeaWg=", got)
 	}
 }
 
@@ -59,6 +97,7 @@ func TestReader(t *testing.T) {
 		{"trailer match", Expectation{Alg: "crc32", Late: func() string { return good }}, nil},
 		{"trailer mismatch", Expectation{Alg: "crc32", Late: func() string { return bad }}, s3err.BadDigest},
 		{"trailer missing", Expectation{Alg: "crc32", Late: func() string { return "" }}, s3err.MalformedTrailerError},
+		{"trailer malformed", Expectation{Alg: "crc32", Late: func() string { return "not base64" }}, s3err.InvalidRequest},
 		{"compute only", Expectation{Alg: "crc32"}, nil},
 	}
 	for _, c := range cases {
@@ -110,6 +149,14 @@ func TestFullObjectCombinesCRCs(t *testing.T) {
 	}
 	if SupportsFullObject("sha256") || !SupportsFullObject("CRC32") {
 		t.Fatal("SupportsFullObject")
+	}
+	for _, alg := range Algorithms {
+		if got, want := SupportsComposite(alg), alg != Default; got != want {
+			t.Errorf("SupportsComposite(%s) = %v, want %v", alg, got, want)
+		}
+	}
+	if SupportsComposite("crc16") {
+		t.Error("SupportsComposite(crc16)")
 	}
 }
 

@@ -41,6 +41,14 @@ var crcs = map[string]crcSpec{
 	"crc64nvme": {0x9a6c9329ac4bc9b5, 64},
 }
 
+// SupportsComposite reports whether a multipart upload may use alg with the
+// COMPOSITE type: every algorithm but CRC64NVME, which S3 keeps full-object
+// only (S3 User Guide, "Checking object integrity": "Full object and
+// composite checksum types").
+func SupportsComposite(alg string) bool {
+	return Known(alg) && !strings.EqualFold(alg, "crc64nvme")
+}
+
 // SupportsFullObject reports whether alg's FULL_OBJECT checksum can be
 // combined from parts (the CRCs can; SHA digests cannot).
 func SupportsFullObject(alg string) bool {

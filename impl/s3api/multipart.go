@@ -64,12 +64,14 @@ func uploadChecksum(hdr http.Header) (alg, typ string, err error) {
 		}
 		return "", "", nil
 	}
-	if checksum.New(alg) == nil {
-		return "", "", s3err.InvalidRequest.With("Checksum algorithm " + alg + " is not supported.")
+	if !checksum.Known(alg) {
+		return "", "", errChecksumAlgorithm
 	}
 	if typ == "" {
+		// Every algorithm but CRC64NVME is COMPOSITE unless asked otherwise
+		// (S3 User Guide, "Checking object integrity").
 		typ = "COMPOSITE"
-		if alg == "crc64nvme" {
+		if !checksum.SupportsComposite(alg) {
 			typ = "FULL_OBJECT"
 		}
 	}
@@ -78,8 +80,8 @@ func uploadChecksum(hdr http.Header) (alg, typ string, err error) {
 		return "", "", s3err.InvalidRequest.With("Value for x-amz-checksum-type header is invalid.")
 	case typ == "FULL_OBJECT" && !checksum.SupportsFullObject(alg):
 		return "", "", s3err.InvalidRequest.With("The FULL_OBJECT checksum type cannot be used with the " + strings.ToUpper(alg) + " checksum algorithm.")
-	case typ == "COMPOSITE" && alg == "crc64nvme":
-		return "", "", s3err.InvalidRequest.With("The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.")
+	case typ == "COMPOSITE" && !checksum.SupportsComposite(alg):
+		return "", "", s3err.InvalidRequest.With("The COMPOSITE checksum type cannot be used with the " + strings.ToUpper(alg) + " checksum algorithm.")
 	}
 	return alg, typ, nil
 }
@@ -131,18 +133,19 @@ func (h *Handler) uploadPart(rq *request) error {
 		return err
 	}
 	if up.ChecksumAlgorithm != "" && !hasAlg(exps, up.ChecksumAlgorithm) {
+		actual := "null"
 		if len(exps) > 0 {
-			return s3err.InvalidRequest.With("Checksum Type mismatch occurred, expected checksum Type: " + up.ChecksumAlgorithm + ", actual checksum Type: " + exps[0].Alg)
+			actual = exps[0].Alg
 		}
-		// Compute it, so completion can combine every part's.
+		// A COMPOSITE checksum needs every part's from the client; a
+		// FULL_OBJECT one S3 computes (versity/versitygw#1342).
+		if len(exps) > 0 || up.ChecksumType == "COMPOSITE" {
+			return s3err.InvalidRequest.With("Checksum Type mismatch occurred, expected checksum Type: " + up.ChecksumAlgorithm + ", actual checksum Type: " + actual)
+		}
 		exps = append(exps, checksum.Expectation{Alg: up.ChecksumAlgorithm})
 	}
 	opts := storage.PartOptions{Size: size, MaxSize: limit, ContentMD5: wantMD5}
-	var body io.Reader = rq.r.Body
-	if len(exps) > 0 {
-		cr := checksum.NewReader(body, exps)
-		body, opts.LateChecksums = cr, cr.Sums
-	}
+	body := partChecksums(rq.r.Body, up, exps, &opts)
 	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, body, opts)
 	if err != nil {
 		return err
@@ -153,6 +156,29 @@ func (h *Handler) uploadPart(rq *request) error {
 	rq.w.Header().Set("ETag", quote(part.ETag))
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// partChecksums wraps a part's body in a reader computing its checksums:
+// exps, whose values the part keeps, and for an upload created without an
+// algorithm S3's default CRC64NVME, which only completion uses.
+func partChecksums(body io.Reader, up storage.Upload, exps []checksum.Expectation, opts *storage.PartOptions) io.Reader {
+	all := exps
+	if up.ChecksumAlgorithm == "" && !hasAlg(exps, checksum.Default) {
+		all = append(exps[:len(exps):len(exps)], checksum.Expectation{Alg: checksum.Default})
+	}
+	cr := checksum.NewReader(body, all) // never empty: the upload's algorithm or the default
+	opts.LateChecksums = func() map[string]string {
+		sums := cr.Sums()
+		kept := make(map[string]string, len(exps))
+		for _, e := range exps {
+			kept[e.Alg] = sums[e.Alg]
+		}
+		return kept
+	}
+	if up.ChecksumAlgorithm == "" {
+		opts.DefaultChecksum = func() string { return cr.Sums()[checksum.Default] }
+	}
+	return cr
 }
 
 func hasAlg(exps []checksum.Expectation, alg string) bool {
@@ -206,11 +232,11 @@ func (h *Handler) uploadPartCopy(rq *request) error {
 	opts := storage.PartOptions{Size: length}
 	body := obj.Reader(off, length)
 	defer body.Close()
-	var reader io.Reader = body
+	var exps []checksum.Expectation
 	if up.ChecksumAlgorithm != "" {
-		cr := checksum.NewReader(body, []checksum.Expectation{{Alg: up.ChecksumAlgorithm}})
-		reader, opts.LateChecksums = cr, cr.Sums
+		exps = []checksum.Expectation{{Alg: up.ChecksumAlgorithm}}
 	}
+	reader := partChecksums(body, up, exps, &opts)
 	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, reader, opts)
 	if err != nil {
 		return err
@@ -268,9 +294,18 @@ func (h *Handler) completeMultipartUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
-	info, err := h.opts.Backend.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, rq.query.Get("uploadId"), parts, storage.CompleteOptions{
+	up, err := h.upload(rq)
+	if err != nil {
+		return err
+	}
+	check, err := completeChecks(rq.r.Header, up)
+	if err != nil {
+		return err
+	}
+	info, err := h.opts.Backend.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, up.ID, parts, storage.CompleteOptions{
 		MinPartSize: minPartSize,
 		Conditions:  cond,
+		Check:       check,
 	})
 	if err != nil {
 		return err
@@ -288,6 +323,65 @@ func (h *Handler) completeMultipartUpload(rq *request) error {
 	}
 	h.writeXML(rq, http.StatusOK, res)
 	return nil
+}
+
+// completeChecks reads what a CompleteMultipartUpload asks to be checked
+// against the assembled object before it is committed:
+//   - x-amz-checksum-type must be the upload's type, else BadDigest ("If the
+//     checksum type doesn't match the checksum type that was specified for
+//     the object during the CreateMultipartUpload request, it'll result in a
+//     BadDigest error", CompleteMultipartUpload, API reference); an upload
+//     created without an algorithm has S3's default, a FULL_OBJECT CRC64NVME;
+//   - x-amz-mp-object-size must be the object's size, else InvalidRequest
+//     (the same page: "it results in an HTTP 400 InvalidRequest error");
+//   - an x-amz-checksum-<algorithm> of the upload's full-object algorithm
+//     must be the object's checksum, else BadDigest ("If the two values
+//     don't match, Amazon S3 fails the request with a BadDigest error", S3
+//     User Guide, "Uploading and copying objects using multipart upload").
+//     The value of another algorithm, or of a COMPOSITE upload, is not one
+//     the object will carry: S3's handling of it is not on record, and it
+//     is ignored, the object keeping the checksum computed here.
+func completeChecks(hdr http.Header, up storage.Upload) (func(storage.ObjectInfo) error, error) {
+	algs, values, err := checksumHeaders(hdr)
+	if err != nil {
+		return nil, err
+	}
+	fullAlg, typ := up.ChecksumAlgorithm, up.ChecksumType
+	if fullAlg == "" {
+		fullAlg, typ = checksum.Default, "FULL_OBJECT"
+	}
+	switch want := strings.ToUpper(hdr.Get("X-Amz-Checksum-Type")); want {
+	case "", typ:
+	case "COMPOSITE", "FULL_OBJECT":
+		return nil, s3err.BadDigest.With("The upload was created with the " + typ + " checksum type, not " + want + ".")
+	default:
+		return nil, s3err.InvalidRequest.With("Value for x-amz-checksum-type header is invalid.")
+	}
+	size := int64(-1)
+	if v := hdr.Get("X-Amz-Mp-Object-Size"); v != "" {
+		n, ok := parseDigits(v)
+		if !ok {
+			return nil, s3err.InvalidRequest.With("Value for x-amz-mp-object-size header is invalid.")
+		}
+		size = n
+	}
+	expected := ""
+	if len(algs) == 1 && algs[0] == fullAlg && typ == "FULL_OBJECT" {
+		if !checksum.ValidValue(fullAlg, values[0]) {
+			return nil, s3err.InvalidRequest.With("Value for " + checksum.HeaderName(fullAlg) + " header is invalid.")
+		}
+		expected = values[0]
+	}
+	return func(obj storage.ObjectInfo) error {
+		if size >= 0 && obj.Size != size {
+			return s3err.InvalidRequest.With("The x-amz-mp-object-size " + strconv.FormatInt(size, 10) +
+				" does not match the object's size, " + strconv.FormatInt(obj.Size, 10) + ".")
+		}
+		if got := obj.Checksums[fullAlg]; expected != "" && got != "" && got != expected {
+			return s3err.BadDigest.With("The " + strings.ToUpper(fullAlg) + " you specified did not match the calculated checksum.")
+		}
+		return nil
+	}, nil
 }
 
 func (h *Handler) abortMultipartUpload(rq *request) error {

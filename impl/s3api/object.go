@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -192,18 +191,13 @@ func (h *Handler) putObject(rq *request) error {
 		CreateBucketFor: h.createFor(rq),
 		Owner:           writer(rq),
 	}
-	var body io.Reader = rq.r.Body
-	if len(exps) > 0 {
-		cr := checksum.NewReader(body, exps)
-		body, opts.LateChecksums = cr, cr.Sums
-	}
-	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, body, opts)
+	cr := checksum.NewReader(rq.r.Body, withDefaultChecksum(exps))
+	opts.LateChecksums = cr.Sums
+	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, cr, opts)
 	if err != nil {
 		return err
 	}
-	for alg, v := range info.Checksums {
-		rq.w.Header().Set(checksum.HeaderName(alg), v)
-	}
+	setWriteChecksumHeaders(rq.w.Header(), info.Checksums)
 	rq.w.Header().Set("ETag", quote(info.ETag))
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
@@ -421,20 +415,22 @@ func (h *Handler) copyObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	copyAlg, err := copyChecksumAlgorithm(hdr)
+	if err != nil {
+		return err
+	}
 	info, err := h.opts.Backend.CopyObject(rq.r.Context(), src, storage.ObjectRef{Bucket: rq.bucket, Key: rq.key}, storage.CopyOptions{
 		Metadata: meta,
 		SourceCheck: func(si storage.ObjectInfo) error {
 			if si.Size > maxCopySource {
 				return errCopyTooLarge
 			}
-			if meta != nil {
-				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
-			}
 			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
 				return err
 			}
 			return nil
 		},
+		Checksum:        copyChecksum(copyAlg),
 		Conditions:      cond,
 		CreateBucketFor: h.createFor(rq),
 		Owner:           writer(rq),
@@ -446,6 +442,11 @@ func (h *Handler) copyObject(rq *request) error {
 		}
 		return err
 	}
-	h.writeXML(rq, http.StatusOK, copyObjectResult{Xmlns: xmlns, LastModified: isoTime(info.LastModified), ETag: quote(info.ETag)})
+	res := copyObjectResult{Xmlns: xmlns, LastModified: isoTime(info.LastModified), ETag: quote(info.ETag)}
+	if len(info.Checksums) > 0 {
+		res.set(info.Checksums)
+		res.ChecksumType = info.ChecksumType
+	}
+	h.writeXML(rq, http.StatusOK, res)
 	return nil
 }

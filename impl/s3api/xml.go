@@ -3,6 +3,8 @@ package s3api
 import (
 	"encoding/xml"
 	"time"
+
+	"github.com/s3gw/gateway/impl/checksum"
 )
 
 // The XML documents of the S3 API, as AWS's API reference defines them.
@@ -108,6 +110,8 @@ type copyObjectResult struct {
 	Xmlns        string   `xml:"xmlns,attr"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	checksumFields
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 // isoTime formats a time as S3's XML documents do.
@@ -125,37 +129,60 @@ type initiateMultipartUploadResult struct {
 	UploadID string   `xml:"UploadId"`
 }
 
-// checksumFields are the per-algorithm checksum elements S3 documents carry.
+// checksumFields are the per-algorithm checksum elements S3 documents carry
+// (ChecksumCRC32 ... ChecksumXXHASH128, as the S3 API's "Checksum" type).
 type checksumFields struct {
 	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
 	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
+	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
+	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
+}
+
+// field returns the element of an algorithm (lower case), nil if unknown.
+func (c *checksumFields) field(alg string) *string {
+	switch alg {
+	case "crc32":
+		return &c.ChecksumCRC32
+	case "crc32c":
+		return &c.ChecksumCRC32C
+	case "crc64nvme":
+		return &c.ChecksumCRC64NVME
+	case "sha1":
+		return &c.ChecksumSHA1
+	case "sha256":
+		return &c.ChecksumSHA256
+	case "sha512":
+		return &c.ChecksumSHA512
+	case "md5":
+		return &c.ChecksumMD5
+	case "xxhash64":
+		return &c.ChecksumXXHASH64
+	case "xxhash3":
+		return &c.ChecksumXXHASH3
+	case "xxhash128":
+		return &c.ChecksumXXHASH128
+	}
+	return nil
 }
 
 func (c *checksumFields) set(sums map[string]string) {
 	for alg, v := range sums {
-		switch alg {
-		case "crc32":
-			c.ChecksumCRC32 = v
-		case "crc32c":
-			c.ChecksumCRC32C = v
-		case "crc64nvme":
-			c.ChecksumCRC64NVME = v
-		case "sha1":
-			c.ChecksumSHA1 = v
-		case "sha256":
-			c.ChecksumSHA256 = v
+		if f := c.field(alg); f != nil {
+			*f = v
 		}
 	}
 }
 
 func (c *checksumFields) get() map[string]string {
 	out := map[string]string{}
-	for alg, v := range map[string]string{"crc32": c.ChecksumCRC32, "crc32c": c.ChecksumCRC32C,
-		"crc64nvme": c.ChecksumCRC64NVME, "sha1": c.ChecksumSHA1, "sha256": c.ChecksumSHA256} {
-		if v != "" {
+	for _, alg := range checksum.Algorithms {
+		if v := *c.field(alg); v != "" {
 			out[alg] = v
 		}
 	}

@@ -74,7 +74,10 @@ type Multipart interface {
 	PutPart(ctx context.Context, bucket, key, id string, number int, body io.Reader, opts PartOptions) (Part, error)
 	ListParts(ctx context.Context, bucket, key, id string, after, limit int) (PartList, error)
 	// CompleteUpload makes the listed parts the object, atomically: the
-	// object is a manifest of the part blobs, so this costs O(parts).
+	// object is a manifest of the part blobs, so this costs O(parts). For an
+	// upload created without a checksum algorithm whose parts all have a
+	// DefaultChecksum, the returned info carries the object's full-object
+	// CRC64NVME, combined from them, which S3 answers but does not keep.
 	CompleteUpload(ctx context.Context, bucket, key, id string, parts []CompletedPart, opts CompleteOptions) (ObjectInfo, error)
 	AbortUpload(ctx context.Context, bucket, key, id string) error
 	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadList, error)
@@ -112,6 +115,10 @@ type PartOptions struct {
 	MaxSize       int64
 	ContentMD5    []byte
 	LateChecksums func() map[string]string
+	// DefaultChecksum, when set, is called once the body has been read to
+	// get the part's CRC64NVME (base64) for an upload created without an
+	// algorithm: kept for completion, never listed with the part.
+	DefaultChecksum func() string
 }
 
 // Part is a stored part.
@@ -143,6 +150,10 @@ type CompleteOptions struct {
 	// MinPartSize is the least size of every part but the last.
 	MinPartSize int64
 	Conditions
+	// Check, when set, sees the assembled object (size, checksums) before it
+	// is committed and can refuse it by returning an error; the upload then
+	// stays as it was.
+	Check func(ObjectInfo) error
 }
 
 // ListUploadsOptions selects a page of ListMultipartUploads.
@@ -259,6 +270,10 @@ type CopyOptions struct {
 	// SourceCheck, when set, sees the source's info before any byte is
 	// copied and can refuse the copy by returning an error.
 	SourceCheck func(ObjectInfo) error
+	// Checksum, when set, sees the source's info and names the algorithm of
+	// a checksum to compute over the copied bytes, which replaces the
+	// source's checksums ("" keeps them).
+	Checksum func(ObjectInfo) string
 	Conditions
 	CreateBucketFor string
 	// Owner is as in PutOptions.

@@ -143,6 +143,13 @@ func TestUnsignedTrailerEnd(t *testing.T) {
 		{"undeclared trailer", "bonus: trailer\r\n\r\n", "", "MalformedTrailerError"},
 		{"trailer cut before its CRLF", crc, "x-amz-checksum-crc32", "IncompleteBody"},
 		{"trailer ending in CR", crc + "\r", "x-amz-checksum-crc32", "IncompleteBody"},
+		{"trailer ending in a bare LF", crc + "\n", "x-amz-checksum-crc32", "IncompleteBody"},
+		{"trailer ending in LF then CRLF (minio-go)", crc + "\n\r\n\r\n", "x-amz-checksum-crc32", ""},
+		{"trailer ending in LF then CRLF, no blank line", crc + "\n\r\n", "x-amz-checksum-crc32", ""},
+		{"trailer with a space before its value", "x-amz-checksum-crc32: NhCmhg==\r\n\r\n", "x-amz-checksum-crc32", ""},
+		{"two trailers joined by a bare LF (one invalid value, for the checksum to refuse)", crc + "\nbonus: trailer\r\n\r\n", "x-amz-checksum-crc32", ""},
+		{"a bare LF before the blank line", crc + "\r\n\n\r\n", "x-amz-checksum-crc32", "MalformedTrailerError"},
+		{"trailer longer than allowed", "x-amz-checksum-crc32:" + strings.Repeat("A", maxTrailers) + "\r\n\r\n", "x-amz-checksum-crc32", "MalformedTrailerError"},
 		{"blank line ending in CR", "\r", "", "IncompleteBody"},
 	} {
 		got, err := decodeChunks(StreamingUnsignedTrailer, encodeChunks(false, data, c.tail), c.trailer)

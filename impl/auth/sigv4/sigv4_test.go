@@ -410,6 +410,8 @@ func FuzzChunkedReader(f *testing.F) {
 	f.Add([]byte("3\r\nab"))
 	f.Add([]byte("1\r\na\r\n1\r\nb\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n")) // a short chunk before another
 	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n"))           // no blank line after the trailer
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\n\r\n\r\n"))     // minio-go's bare LF
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\n"))             // cut after a bare LF
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPut, "/b/k", bytes.NewReader(body))
 		r.Header.Set("X-Amz-Content-Sha256", StreamingUnsignedTrailer)

@@ -42,6 +42,8 @@ type partRecord struct {
 	ETag      string            `json:"e"`
 	MTime     int64             `json:"t"`
 	Checksums map[string]string `json:"k,omitempty"`
+	// Default is the part's CRC64NVME for an upload without an algorithm.
+	Default string `json:"kd,omitempty"`
 }
 
 // newUploadID returns an id that sorts by creation time (so a key's uploads
@@ -197,6 +199,9 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, id string, number int,
 	if opts.LateChecksums != nil {
 		rec.Checksums = nonEmpty(opts.LateChecksums())
 	}
+	if opts.DefaultChecksum != nil {
+		rec.Default = opts.DefaultChecksum()
+	}
 	err = s.submit(&commit{dirs: []string{filepath.Dir(s.blobPath(b.id))}, apply: func(tx *bolt.Tx) ([]string, error) {
 		if _, err := getUpload(tx, bucket, key, id); err != nil {
 			return nil, err
@@ -274,6 +279,7 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, id string, after, li
 // CompleteUpload turns the listed parts into the object in one commit.
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list []storage.CompletedPart, opts storage.CompleteOptions) (storage.ObjectInfo, error) {
 	var obj *objectRecord
+	var objDefault string
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
 		up, err := getUpload(tx, bucket, key, id)
 		if err != nil {
@@ -287,9 +293,14 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		if parts == nil {
 			return nil, storage.ErrNoSuchUpload
 		}
-		rec, used, err := assemble(parts, up, list, opts.MinPartSize)
+		rec, used, def, err := assemble(parts, up, list, opts.MinPartSize)
 		if err != nil {
 			return nil, err
+		}
+		if opts.Check != nil {
+			if err := opts.Check(withDefault(rec.info(key), def)); err != nil {
+				return nil, err
+			}
 		}
 		old, err := current(objs, key)
 		if err != nil {
@@ -333,64 +344,94 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		if err := deleteUpload(tx, bucket, key, id); err != nil {
 			return nil, err
 		}
-		obj = rec
+		obj, objDefault = rec, def
 		return removed, nil
 	}})
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	return obj.info(key), nil
+	return withDefault(obj.info(key), objDefault), nil
+}
+
+// withDefault adds to an object's info the full-object CRC64NVME S3 answers
+// for an upload created without an algorithm (def, "" for none).
+func withDefault(info storage.ObjectInfo, def string) storage.ObjectInfo {
+	if def != "" && len(info.Checksums) == 0 {
+		info.Checksums = map[string]string{checksum.Default: def}
+		info.ChecksumType = "FULL_OBJECT"
+	}
+	return info
 }
 
 // assemble checks a CompleteMultipartUpload list against the stored parts
-// and builds the object's record: a manifest of the part blobs.
-func assemble(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart, minPart int64) (*objectRecord, map[string]bool, error) {
+// and builds the object's record: a manifest of the part blobs. For an
+// upload without an algorithm it also returns the object's CRC64NVME
+// combined from the parts' defaults, "" when a part has none.
+func assemble(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart, minPart int64) (*objectRecord, map[string]bool, string, error) {
+	rec, used, defs, sizes, err := assembleParts(parts, up, list, minPart)
+	if err != nil || up.ChecksumAlg != "" || len(defs) < len(list) {
+		return rec, used, "", err
+	}
+	def, err := checksum.FullObject(checksum.Default, defs, sizes)
+	if err != nil {
+		// A corrupt default costs the answer its checksum, not the upload.
+		def = ""
+	}
+	return rec, used, def, nil
+}
+
+// assembleParts checks the list and builds the record; it returns the
+// parts' default CRC64NVMEs and sizes for assemble to combine.
+func assembleParts(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart, minPart int64) (*objectRecord, map[string]bool, []string, []int64, error) {
 	rec := &objectRecord{Multipart: true, ContentType: up.ContentType, Headers: up.Headers, User: up.User}
 	used := make(map[string]bool, len(list))
 	md5s := make([]byte, 0, md5.Size*len(list))
-	var sums []string
+	var sums, defs []string
 	var sizes []int64
 	for i := 1; i < len(list); i++ {
 		if list[i].Number <= list[i-1].Number {
-			return nil, nil, storage.ErrInvalidPartOrder
+			return nil, nil, nil, nil, storage.ErrInvalidPartOrder
 		}
 	}
 	for i, want := range list {
 		if !validPartNumber(want.Number) {
-			return nil, nil, fmt.Errorf("part number %d: %w", want.Number, storage.ErrInvalidPart)
+			return nil, nil, nil, nil, fmt.Errorf("part number %d: %w", want.Number, storage.ErrInvalidPart)
 		}
 		v := parts.Get(partKey(want.Number))
 		if v == nil {
-			return nil, nil, fmt.Errorf("part %d was not uploaded: %w", want.Number, storage.ErrInvalidPart)
+			return nil, nil, nil, nil, fmt.Errorf("part %d was not uploaded: %w", want.Number, storage.ErrInvalidPart)
 		}
 		var p partRecord
 		if err := decode(v, &p); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		if want.ETag != p.ETag {
-			return nil, nil, fmt.Errorf("part %d has another ETag: %w", want.Number, storage.ErrInvalidPart)
+			return nil, nil, nil, nil, fmt.Errorf("part %d has another ETag: %w", want.Number, storage.ErrInvalidPart)
 		}
 		for alg, val := range want.Checksums {
 			if p.Checksums[alg] != val {
-				return nil, nil, fmt.Errorf("part %d has another %s: %w", want.Number, alg, storage.ErrInvalidPart)
+				return nil, nil, nil, nil, fmt.Errorf("part %d has another %s: %w", want.Number, alg, storage.ErrInvalidPart)
 			}
 		}
 		if i < len(list)-1 && p.Blob.Size < minPart {
-			return nil, nil, fmt.Errorf("part %d is %d bytes: %w", want.Number, p.Blob.Size, storage.ErrEntityTooSmall)
+			return nil, nil, nil, nil, fmt.Errorf("part %d is %d bytes: %w", want.Number, p.Blob.Size, storage.ErrEntityTooSmall)
 		}
 		raw, err := hex.DecodeString(p.ETag)
 		if err != nil {
-			return nil, nil, fmt.Errorf("part %d: corrupt ETag in the index", want.Number)
+			return nil, nil, nil, nil, fmt.Errorf("part %d: corrupt ETag in the index", want.Number)
 		}
 		md5s = append(md5s, raw...)
 		if up.ChecksumAlg != "" {
 			sum, ok := p.Checksums[up.ChecksumAlg]
 			if !ok {
-				return nil, nil, fmt.Errorf("part %d has no %s checksum: %w", want.Number, up.ChecksumAlg, storage.ErrInvalidPart)
+				return nil, nil, nil, nil, fmt.Errorf("part %d has no %s checksum: %w", want.Number, up.ChecksumAlg, storage.ErrInvalidPart)
 			}
 			sums = append(sums, sum)
-			sizes = append(sizes, p.Blob.Size)
 		}
+		if p.Default != "" {
+			defs = append(defs, p.Default)
+		}
+		sizes = append(sizes, p.Blob.Size)
 		rec.Blobs = append(rec.Blobs, p.Blob)
 		rec.Size += p.Blob.Size
 		used[p.Blob.ID] = true
@@ -406,12 +447,12 @@ func assemble(parts *bolt.Bucket, up *uploadRecord, list []storage.CompletedPart
 			whole, err = checksum.Composite(up.ChecksumAlg, sums)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%v: %w", err, storage.ErrInvalidPart)
+			return nil, nil, nil, nil, fmt.Errorf("%v: %w", err, storage.ErrInvalidPart)
 		}
 		rec.Checksums = map[string]string{up.ChecksumAlg: whole}
 		rec.ChecksumType = up.ChecksumType
 	}
-	return rec, used, nil
+	return rec, used, defs, sizes, nil
 }
 
 // deleteUpload removes an upload's record and parts (not their blobs).

@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/storage"
 )
 
@@ -571,7 +572,15 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		}
 	}
 	body := obj.reader()
-	b, err := s.storeBody(s.data, body, obj.info.Size, 0, nil)
+	var in io.Reader = body
+	var sums *checksum.Reader
+	if opts.Checksum != nil {
+		if alg := opts.Checksum(obj.info); alg != "" {
+			sums = checksum.NewReader(body, []checksum.Expectation{{Alg: alg}})
+			in = sums
+		}
+	}
+	b, err := s.storeBody(s.data, in, obj.info.Size, 0, nil)
 	body.Close()
 	if err != nil {
 		return storage.ObjectInfo{}, err
@@ -582,7 +591,13 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		meta = opts.Metadata
 	}
 	setMetadata(rec, meta)
-	if obj.info.ChecksumType == "COMPOSITE" {
+	// The copy is one piece: it keeps the source's full-object checksum,
+	// or takes the one computed over its bytes.
+	rec.Checksums = nonEmpty(obj.info.Checksums)
+	switch {
+	case sums != nil:
+		rec.Checksums = sums.Sums()
+	case obj.info.ChecksumType == "COMPOSITE":
 		// A checksum of part checksums does not describe a copy made in
 		// one piece.
 		rec.Checksums = nil
