@@ -74,11 +74,20 @@ type Multipart interface {
 	PutPart(ctx context.Context, bucket, key, id string, number int, body io.Reader, opts PartOptions) (Part, error)
 	ListParts(ctx context.Context, bucket, key, id string, after, limit int) (PartList, error)
 	// CompleteUpload makes the listed parts the object, atomically: the
-	// object is a manifest of the part blobs, so this costs O(parts).
+	// object is a manifest of the part blobs, so this costs O(parts). A
+	// repeat of a completion that succeeded, with the same parts, returns
+	// the object it made while that object is still the key's; otherwise
+	// a finished upload is ErrNoSuchUpload.
 	CompleteUpload(ctx context.Context, bucket, key, id string, parts []CompletedPart, opts CompleteOptions) (ObjectInfo, error)
+	// AbortUpload discards an upload and its parts. Aborting an upload
+	// already aborted or completed succeeds and changes nothing.
+	//
+	// Both remember a finished upload until CollectUploads passes a cutoff
+	// later than its finishing.
 	AbortUpload(ctx context.Context, bucket, key, id string) error
 	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadList, error)
-	// CollectUploads aborts uploads initiated before cutoff.
+	// CollectUploads aborts uploads initiated before cutoff and forgets
+	// uploads finished before it.
 	CollectUploads(ctx context.Context, cutoff time.Time) (int, error)
 }
 
