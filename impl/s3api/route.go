@@ -32,6 +32,7 @@ var (
 	opGetVersioning     = &operation{name: "GetBucketVersioning", action: auth.Head, fn: (*Handler).getBucketVersioning}
 	opListObjectsV2     = &operation{name: "ListObjectsV2", action: auth.List, fn: (*Handler).listObjectsV2, selfAuthorizing: true}
 	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
+	opListVersions      = &operation{name: "ListObjectVersions", action: auth.List, fn: (*Handler).listObjectVersions, selfAuthorizing: true}
 	opDeleteObjects     = &operation{name: "DeleteObjects", action: auth.Delete, fn: (*Handler).deleteObjects, selfAuthorizing: true}
 	opPutObject         = &operation{name: "PutObject", action: auth.Put, fn: (*Handler).putObject}
 	opCopyObject        = &operation{name: "CopyObject", action: auth.Put, fn: (*Handler).copyObject}
@@ -63,7 +64,7 @@ var unsupported = []string{
 	"metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 	"restore", "retention", "select", "tagging", "torrent", "versioning",
-	"versions", "website",
+	"website",
 }
 
 // route picks the operation for a request.
@@ -90,6 +91,8 @@ func routeBucket(method string, q url.Values) *operation {
 		return opDeleteObjects
 	case method == http.MethodGet && q.Has("uploads"):
 		return opListUploads
+	case method == http.MethodGet && q.Has("versions"):
+		return opListVersions
 	}
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Bucket?"+name, s3err.NotImplemented)

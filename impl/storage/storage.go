@@ -51,9 +51,10 @@ type Backend interface {
 	// not change what the returned Object reads.
 	OpenObject(ctx context.Context, bucket, key string) (Object, error)
 	StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
-	// DeleteObjects removes keys in one commit. A missing key is not an error.
-	// The result holds one entry per key, nil on success.
-	DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error)
+	// DeleteObjects removes objects in one commit. A missing key is not an
+	// error unless the object carries a condition. The result holds one
+	// entry per object, nil on success.
+	DeleteObjects(ctx context.Context, bucket string, objs []ObjectDelete) ([]error, error)
 	// CopyObject copies the source object's bytes into a new object.
 	CopyObject(ctx context.Context, src, dst ObjectRef, opts CopyOptions) (ObjectInfo, error)
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
@@ -236,6 +237,15 @@ type PartRef struct {
 type Conditions struct {
 	IfMatch     string // ETag (unquoted) the current object must have
 	IfNoneMatch bool   // the key must not exist (If-None-Match: *)
+}
+
+// ObjectDelete is one object of a DeleteObjects call.
+type ObjectDelete struct {
+	Key string
+	// IfMatch, when set, is the ETag (unquoted) or "*" the object must
+	// have to be deleted, decided in the delete's commit: another ETag is
+	// ErrPreconditionFailed, no object ErrNoSuchKey.
+	IfMatch string
 }
 
 // PutOptions tunes PutObject.
