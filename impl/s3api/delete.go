@@ -80,13 +80,16 @@ func (h *Handler) deleteObjects(rq *request) error {
 		case !rq.principal.Allows(auth.Delete, rq.bucket, key):
 			e = s3err.AccessDenied
 		}
-		if e != nil {
-			res.Errors = append(res.Errors, deleteFailure{Key: key, VersionID: version, Code: e.Code, Message: e.Message})
-			continue
-		}
 		del := storage.ObjectDelete{Key: key}
 		if o.ETag != nil {
 			del.IfMatch = etagCondition(*o.ETag)
+		}
+		if e == nil && !mayCompareETag(rq, del) {
+			e = s3err.AccessDenied
+		}
+		if e != nil {
+			res.Errors = append(res.Errors, deleteFailure{Key: key, VersionID: version, Code: e.Code, Message: e.Message})
+			continue
 		}
 		dels = append(dels, del)
 		versions = append(versions, version)
@@ -114,6 +117,14 @@ func (h *Handler) deleteObjects(rq *request) error {
 // only; what it answers for a general purpose bucket is not known, but it
 // never deletes the object.
 var errDirectoryBucketCondition = s3err.NotImplemented.With("Conditions on Size or LastModifiedTime are supported for directory buckets only.")
+
+// mayCompareETag reports whether the principal may make a delete depend on
+// the object's ETag, which tells it whether it guessed the ETag: S3 asks for
+// s3:GetObject besides s3:DeleteObject then, but not for "*" (user guide,
+// "How to perform conditional deletes").
+func mayCompareETag(rq *request, del storage.ObjectDelete) bool {
+	return del.IfMatch == "" || del.IfMatch == "*" || rq.principal.Allows(auth.Get, rq.bucket, del.Key)
+}
 
 // etagCondition reads an If-Match value or a DeleteObjects <ETag>: an ETag,
 // quoted or not, or "*".

@@ -358,6 +358,9 @@ func (h *Handler) deleteObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if !mayCompareETag(rq, del) {
+		return s3err.AccessDenied
+	}
 	errs, err := h.opts.Backend.DeleteObjects(rq.r.Context(), rq.bucket, []storage.ObjectDelete{del})
 	if err != nil {
 		return err

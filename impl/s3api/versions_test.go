@@ -251,3 +251,45 @@ func TestDeleteObjectsPerKey(t *testing.T) {
 		t.Errorf("%d errors: %+v", len(res.Errors), res.Errors)
 	}
 }
+
+// TestConditionalDeleteNeedsGet: a delete conditioned on an ETag needs the
+// get action as well (S3: s3:GetObject), one on "*" does not.
+func TestConditionalDeleteNeedsGet(t *testing.T) {
+	deleteOnly := auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
+		return &auth.Principal{Project: "prj", Actions: []auth.Action{auth.Delete}}, nil
+	})
+	for _, c := range []struct {
+		ifMatch string
+		status  int
+	}{{"", 204}, {"*", 204}, {`"abc"`, 403}} {
+		be := &listingBackend{}
+		h := New(Options{Backend: be, Auth: deleteOnly, Prefix: "/s3"})
+		r := httptest.NewRequest(http.MethodDelete, "/s3/b/k", nil)
+		if c.ifMatch != "" {
+			r.Header.Set("If-Match", c.ifMatch)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.status || (c.status != 204) != (len(be.deletes) == 0) {
+			t.Errorf("If-Match %q: %d, deleted %+v; want %d", c.ifMatch, w.Code, be.deletes, c.status)
+		}
+	}
+	body := `<Delete><Object><Key>star</Key><ETag>*</ETag></Object><Object><Key>etag</Key><ETag>abc</ETag></Object><Object><Key>plain</Key></Object></Delete>`
+	be := &listingBackend{}
+	h := New(Options{Backend: be, Auth: deleteOnly, Prefix: "/s3"})
+	r := httptest.NewRequest(http.MethodPost, "/s3/b?delete", strings.NewReader(body))
+	sum := md5.Sum([]byte(body))
+	r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	var res deleteResult
+	if err := xml.Unmarshal(w.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || res.Errors[0].Key != "etag" || res.Errors[0].Code != "AccessDenied" {
+		t.Fatalf("errors %+v", res.Errors)
+	}
+	if want := []storage.ObjectDelete{{Key: "star", IfMatch: "*"}, {Key: "plain"}}; !reflect.DeepEqual(be.deletes, want) {
+		t.Fatalf("deleted %+v, want %+v", be.deletes, want)
+	}
+}
