@@ -55,16 +55,17 @@ func refuse(name string, err *s3err.Error) *operation {
 	return &operation{name: name, err: err}
 }
 
-// unsupported are S3 sub-resources the gateway does not implement. A request
-// naming one is refused rather than mistaken for a plain object or bucket
-// request (a GET ?acl must not return the object).
+// unsupported are S3 sub-resources the gateway does not implement (for
+// versioning and versions: but for the reads routeBucket serves first). A
+// request naming one is refused rather than mistaken for a plain object or
+// bucket request (a GET ?acl must not return the object).
 var unsupported = []string{
 	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 	"restore", "retention", "select", "tagging", "torrent", "versioning",
-	"website",
+	"versions", "website",
 }
 
 // route picks the operation for a request.

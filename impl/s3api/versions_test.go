@@ -293,3 +293,20 @@ func TestConditionalDeleteNeedsGet(t *testing.T) {
 		t.Fatalf("deleted %+v, want %+v", be.deletes, want)
 	}
 }
+
+// TestRouteVersions: GET bucket?versions lists versions; ?versions on any
+// other request names nothing the gateway does, and is refused rather than
+// served as a plain request.
+func TestRouteVersions(t *testing.T) {
+	q := url.Values{"versions": {""}}
+	if op := route(http.MethodGet, "b", "", q, nil); op != opListVersions {
+		t.Fatalf("GET bucket?versions: %s", op.name)
+	}
+	for _, c := range []struct{ method, key string }{
+		{http.MethodGet, "k"}, {http.MethodDelete, "k"}, {http.MethodPut, ""}, {http.MethodDelete, ""},
+	} {
+		if op := route(c.method, "b", c.key, q, nil); op.fn != nil || op.err.Code != "NotImplemented" {
+			t.Errorf("%s key %q ?versions: %s", c.method, c.key, op.name)
+		}
+	}
+}
