@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -479,5 +481,39 @@ func TestPartsDigest(t *testing.T) {
 		if partsDigest(other) == partsDigest(base) {
 			t.Errorf("%+v has the digest of %+v", other, base)
 		}
+	}
+}
+
+// TestForgetDoneCutoffIsStrict: an upload that finished exactly at the
+// cutoff is kept; CollectUploads forgets what finished before it.
+func TestForgetDoneCutoffIsStrict(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	up, _ := s.CreateUpload(ctx, "b", "k", storage.UploadOptions{})
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatal(err)
+	}
+	var at int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := getDone(tx, "b", "k", up.ID)
+		if rec != nil {
+			at = rec.At
+		}
+		return err
+	})
+	if err != nil || at == 0 {
+		t.Fatalf("no record: %v", err)
+	}
+	if _, err := s.CollectUploads(ctx, time.Unix(0, at)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatalf("record finished at the cutoff forgotten: %v", err)
+	}
+	if _, err := s.CollectUploads(ctx, time.Unix(0, at+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("record finished before the cutoff kept: %v", err)
 	}
 }
