@@ -25,9 +25,11 @@ type deleteRecorder struct {
 	deleted []string
 }
 
-func (d *deleteRecorder) DeleteObjects(_ context.Context, _ string, keys []string) ([]error, error) {
-	d.deleted = append(d.deleted, keys...)
-	return make([]error, len(keys)), nil
+func (d *deleteRecorder) DeleteObjects(_ context.Context, _ string, objs []storage.ObjectDelete) ([]error, error) {
+	for _, o := range objs {
+		d.deleted = append(d.deleted, o.Key)
+	}
+	return make([]error, len(objs)), nil
 }
 
 // TestDeleteObjectsDigest: DeleteObjects needs Content-MD5 or an

@@ -36,6 +36,12 @@ func TestGoldenXML(t *testing.T) {
 			Errors: []deleteFailure{{Key: "x", Code: "AccessDenied", Message: "Access Denied"}}},
 		"copy-result.xml": copyObjectResult{Xmlns: xmlns, LastModified: isoTime(mod), ETag: quote("0cc175b9c0f1b6a831c399e269772661")},
 		"location.xml":    locationConstraint{Xmlns: xmlns},
+		"list-versions.xml": listVersionsResult{Xmlns: xmlns, Name: "bkt", Prefix: "a/", KeyMarker: "a/0", VersionIDMarker: "null",
+			NextKeyMarker: "a/x", NextVersionIDMarker: "null", MaxKeys: 2, Delimiter: "/", IsTruncated: true,
+			Versions: []objectVersion{{Key: "a/x", VersionID: "null", IsLatest: true, LastModified: isoTime(mod),
+				ETag: quote("0cc175b9c0f1b6a831c399e269772661"), Size: 1, Owner: own, StorageClass: "STANDARD",
+				ChecksumAlgorithm: []string{"CRC32"}, ChecksumType: "FULL_OBJECT"}},
+			CommonPrefixes: []commonPrefix{{Prefix: "a/d/"}}},
 	}
 	for name, v := range docs {
 		out, err := xml.MarshalIndent(v, "", "  ")

@@ -125,7 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) target(rq *request) auth.Target {
 	key := rq.key
 	switch rq.op {
-	case opListObjectsV2, opListObjects, opListUploads:
+	case opListObjectsV2, opListObjects, opListUploads, opListVersions:
 		key = rq.query.Get("prefix")
 	}
 	return auth.Target{Action: rq.op.action, Bucket: rq.bucket, Key: key}

@@ -204,6 +204,9 @@ func (h *Handler) putObject(rq *request) error {
 }
 
 func (h *Handler) headObject(rq *request) error {
+	if _, err := versionIDGiven(rq.query); err != nil {
+		return err
+	}
 	if rq.query.Has("partNumber") {
 		// Part boundaries are in the object's manifest.
 		obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
@@ -221,6 +224,9 @@ func (h *Handler) headObject(rq *request) error {
 }
 
 func (h *Handler) getObject(rq *request) error {
+	if _, err := versionIDGiven(rq.query); err != nil {
+		return err
+	}
 	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
 	if err != nil {
 		return err
@@ -342,8 +348,19 @@ func applyResponseOverrides(hdr http.Header, q url.Values) {
 }
 
 func (h *Handler) deleteObject(rq *request) error {
-	if _, err := h.opts.Backend.DeleteObjects(rq.r.Context(), rq.bucket, []string{rq.key}); err != nil {
+	del, err := deleteConditions(rq.key, rq.query, rq.r.Header)
+	if err != nil {
 		return err
+	}
+	if !mayCompareETag(rq, del) {
+		return s3err.AccessDenied
+	}
+	errs, err := h.opts.Backend.DeleteObjects(rq.r.Context(), rq.bucket, []storage.ObjectDelete{del})
+	if err != nil {
+		return err
+	}
+	if errs[0] != nil {
+		return errs[0]
 	}
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -359,8 +376,8 @@ func parseCopySource(v string) (storage.ObjectRef, error) {
 		if err != nil {
 			return storage.ObjectRef{}, bad
 		}
-		if vid := q.Get("versionId"); vid != "" && vid != "null" {
-			return storage.ObjectRef{}, s3err.NotImplemented.With("Versioned copy sources are not supported.")
+		if _, err := versionIDGiven(q); err != nil {
+			return storage.ObjectRef{}, err
 		}
 	}
 	src, err := url.PathUnescape(strings.TrimPrefix(raw, "/"))

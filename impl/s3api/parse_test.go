@@ -276,6 +276,7 @@ func FuzzParseDeleteRequest(f *testing.F) {
 	f.Add([]byte(`<Delete><Quiet>true</Quiet><Object><Key>a</Key></Object></Delete>`))
 	f.Add([]byte(`<Delete><Object><Key></Key></Object><Object><Key>&lt;</Key><VersionId>x</VersionId></Object></Delete>`))
 	f.Add([]byte(`<Delete/>`))
+	f.Add([]byte(`<Delete><Object><Key>k</Key><ETag>"e"</ETag><Size>1</Size><LastModifiedTime>x</LastModifiedTime></Object></Delete>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req, err := parseDeleteRequest(body)
 		if err != nil {

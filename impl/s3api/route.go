@@ -32,6 +32,7 @@ var (
 	opGetVersioning     = &operation{name: "GetBucketVersioning", action: auth.Head, fn: (*Handler).getBucketVersioning}
 	opListObjectsV2     = &operation{name: "ListObjectsV2", action: auth.List, fn: (*Handler).listObjectsV2, selfAuthorizing: true}
 	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
+	opListVersions      = &operation{name: "ListObjectVersions", action: auth.List, fn: (*Handler).listObjectVersions, selfAuthorizing: true}
 	opDeleteObjects     = &operation{name: "DeleteObjects", action: auth.Delete, fn: (*Handler).deleteObjects, selfAuthorizing: true}
 	opPutObject         = &operation{name: "PutObject", action: auth.Put, fn: (*Handler).putObject}
 	opCopyObject        = &operation{name: "CopyObject", action: auth.Put, fn: (*Handler).copyObject}
@@ -54,9 +55,10 @@ func refuse(name string, err *s3err.Error) *operation {
 	return &operation{name: name, err: err}
 }
 
-// unsupported are S3 sub-resources the gateway does not implement. A request
-// naming one is refused rather than mistaken for a plain object or bucket
-// request (a GET ?acl must not return the object).
+// unsupported are S3 sub-resources the gateway does not implement (for
+// versioning and versions: but for the reads routeBucket serves first). A
+// request naming one is refused rather than mistaken for a plain object or
+// bucket request (a GET ?acl must not return the object).
 var unsupported = []string{
 	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
@@ -90,6 +92,8 @@ func routeBucket(method string, q url.Values) *operation {
 		return opDeleteObjects
 	case method == http.MethodGet && q.Has("uploads"):
 		return opListUploads
+	case method == http.MethodGet && q.Has("versions"):
+		return opListVersions
 	}
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Bucket?"+name, s3err.NotImplemented)

@@ -84,7 +84,12 @@ type deleteRequest struct {
 	Quiet   bool     `xml:"Quiet"`
 	Objects []struct {
 		Key       *string `xml:"Key"`
-		VersionID string  `xml:"VersionId"`
+		VersionID *string `xml:"VersionId"`
+		// Conditions: ETag for any bucket, the others for directory
+		// buckets only.
+		ETag             *string `xml:"ETag"`
+		LastModifiedTime *string `xml:"LastModifiedTime"`
+		Size             *string `xml:"Size"`
 	} `xml:"Object"`
 }
 
@@ -96,13 +101,15 @@ type deleteResult struct {
 }
 
 type deletedEntry struct {
-	Key string `xml:"Key"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
 }
 
 type deleteFailure struct {
-	Key     string `xml:"Key"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
 }
 
 type copyObjectResult struct {

@@ -51,9 +51,10 @@ type Backend interface {
 	// not change what the returned Object reads.
 	OpenObject(ctx context.Context, bucket, key string) (Object, error)
 	StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
-	// DeleteObjects removes keys in one commit. A missing key is not an error.
-	// The result holds one entry per key, nil on success.
-	DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error)
+	// DeleteObjects removes objects in one commit. A missing key is not an
+	// error unless the object carries a condition. The result holds one
+	// entry per object, nil on success.
+	DeleteObjects(ctx context.Context, bucket string, objs []ObjectDelete) ([]error, error)
 	// CopyObject copies the source object's bytes into a new object.
 	CopyObject(ctx context.Context, src, dst ObjectRef, opts CopyOptions) (ObjectInfo, error)
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
@@ -77,11 +78,20 @@ type Multipart interface {
 	// object is a manifest of the part blobs, so this costs O(parts). For an
 	// upload created without a checksum algorithm whose parts all have a
 	// DefaultChecksum, the returned info carries the object's full-object
-	// CRC64NVME, combined from them, which S3 answers but does not keep.
+	// CRC64NVME, combined from them, which S3 answers but does not keep. A
+	// repeat of a completion that succeeded, with the same parts, returns
+	// the object it made while that object is still the key's; otherwise
+	// a finished upload is ErrNoSuchUpload.
 	CompleteUpload(ctx context.Context, bucket, key, id string, parts []CompletedPart, opts CompleteOptions) (ObjectInfo, error)
+	// AbortUpload discards an upload and its parts. Aborting an upload
+	// already aborted or completed succeeds and changes nothing.
+	//
+	// Both remember a finished upload until CollectUploads passes a cutoff
+	// later than its finishing.
 	AbortUpload(ctx context.Context, bucket, key, id string) error
 	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadList, error)
-	// CollectUploads aborts uploads initiated before cutoff.
+	// CollectUploads aborts uploads initiated before cutoff and forgets
+	// uploads finished before it.
 	CollectUploads(ctx context.Context, cutoff time.Time) (int, error)
 }
 
@@ -238,6 +248,15 @@ type PartRef struct {
 type Conditions struct {
 	IfMatch     string // ETag (unquoted) the current object must have
 	IfNoneMatch bool   // the key must not exist (If-None-Match: *)
+}
+
+// ObjectDelete is one object of a DeleteObjects call.
+type ObjectDelete struct {
+	Key string
+	// IfMatch, when set, is the ETag (unquoted) or "*" the object must
+	// have to be deleted, decided in the delete's commit: another ETag is
+	// ErrPreconditionFailed, no object ErrNoSuchKey.
+	IfMatch string
 }
 
 // PutOptions tunes PutObject.

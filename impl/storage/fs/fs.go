@@ -16,6 +16,8 @@
 //	blobs/<id>                -> "" (every blob file an object or part references)
 //	uploads/<name>/<key,id>   -> uploadRecord (ordered by key, then age)
 //	parts/<id>/<number>       -> partRecord
+//	done/<name>/<key,id>      -> doneRecord (uploads completed or aborted lately,
+//	                             so that a retry gets the first answer)
 //	meta/clean                -> "1" after a clean shutdown
 package fs
 
@@ -47,6 +49,7 @@ var (
 	bktMeta    = []byte("meta")
 	bktUploads = []byte("uploads")
 	bktParts   = []byte("parts")
+	bktDone    = []byte("done")
 	keyClean   = []byte("clean")
 )
 
@@ -59,7 +62,8 @@ type Options struct {
 	// nothing. Empty means a "multipart" directory inside DataDir.
 	MultipartDir string
 	// UploadMaxAge, when positive, aborts uploads older than this in the
-	// background.
+	// background, and forgets uploads finished longer ago than this (until
+	// then a repeated Complete or Abort gets the first answer).
 	UploadMaxAge time.Duration
 	// InlineMaxBytes is the size up to which an object's bytes are kept in
 	// the index itself rather than in a file of their own (0: never). A
@@ -150,7 +154,7 @@ func Open(opts Options) (*Store, error) {
 	s.db = db
 	clean := false
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta, bktUploads, bktParts} {
+		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta, bktUploads, bktParts, bktDone} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -174,6 +174,72 @@ func TestConditionalWrites(t *testing.T) {
 	}
 }
 
+// TestConditionalDeletes: each object's If-Match is decided in the delete's
+// commit, for that object alone.
+func TestConditionalDeletes(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	infos := map[string]storage.ObjectInfo{}
+	for _, k := range []string{"match", "star", "mismatch", "plain"} {
+		info, err := put(t, s, k, "body of "+k, storage.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos[k] = info
+	}
+	errs, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{
+		{Key: "match", IfMatch: infos["match"].ETag},
+		{Key: "star", IfMatch: "*"},
+		{Key: "mismatch", IfMatch: infos["match"].ETag},
+		{Key: "absent", IfMatch: "*"},
+		{Key: "absent"},
+		{Key: "plain"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []error{nil, nil, storage.ErrPreconditionFailed, storage.ErrNoSuchKey, nil, nil}
+	for i, w := range want {
+		if (w == nil) != (errs[i] == nil) || (w != nil && !errors.Is(errs[i], w)) {
+			t.Errorf("object %d: %v, want %v", i, errs[i], w)
+		}
+	}
+	for _, k := range []string{"match", "star", "plain"} {
+		if _, err := s.StatObject(ctx, "b", k); !errors.Is(err, storage.ErrNoSuchKey) {
+			t.Errorf("%s not deleted: %v", k, err)
+		}
+	}
+	if got := read(t, s, "b", "mismatch"); got != "body of mismatch" {
+		t.Fatalf("mismatch: %q", got)
+	}
+	if _, err := s.DeleteObjects(ctx, "nope", []storage.ObjectDelete{{Key: "k"}}); !errors.Is(err, storage.ErrNoSuchBucket) {
+		t.Fatalf("missing bucket: %v", err)
+	}
+}
+
+// TestListCarriesChecksums: listings report an object's checksum and its
+// type, which ListObjectVersions sends.
+func TestListCarriesChecksums(t *testing.T) {
+	s, _ := newStore(t)
+	if _, err := put(t, s, "sum", "x", storage.PutOptions{Metadata: storage.Metadata{Checksums: map[string]string{"crc32": "jHNlIQ=="}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := put(t, s, "none", "x", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ListObjects(context.Background(), "b", storage.ListOptions{Limit: 10})
+	if err != nil || len(res.Objects) != 2 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	none, sum := res.Objects[0], res.Objects[1]
+	if sum.Checksums["crc32"] != "jHNlIQ==" || sum.ChecksumType != "FULL_OBJECT" || sum.Size != 1 || sum.ETag == "" {
+		t.Fatalf("sum = %+v", sum)
+	}
+	if len(none.Checksums) != 0 || none.ChecksumType != "" {
+		t.Fatalf("none = %+v", none)
+	}
+}
+
 func TestAutoCreateIsAtomicWithTheWrite(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
@@ -209,7 +275,7 @@ func TestBuckets(t *testing.T) {
 	if err := s.DeleteBucket(ctx, "b"); !errors.Is(err, storage.ErrBucketNotEmpty) {
 		t.Fatalf("delete non-empty: %v", err)
 	}
-	if _, err := s.DeleteObjects(ctx, "b", []string{"k", "absent"}); err != nil {
+	if _, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{{Key: "k"}, {Key: "absent"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteBucket(ctx, "b"); err != nil {
@@ -451,7 +517,7 @@ func TestInlineObjects(t *testing.T) {
 	if got := read(t, s, "b", "copy"); got != "tiny" {
 		t.Fatalf("copy read %q", got)
 	}
-	if _, err := s.DeleteObjects(ctx, "b", []string{"small", "copy"}); err != nil {
+	if _, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{{Key: "small"}, {Key: "copy"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.StatObject(ctx, "b", "small"); !errors.Is(err, storage.ErrNoSuchKey) {

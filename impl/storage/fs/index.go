@@ -243,6 +243,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 				return nil, err
 			}
 		}
+		if tx.Bucket(bktDone).Bucket([]byte(name)) != nil {
+			if err := tx.Bucket(bktDone).DeleteBucket([]byte(name)); err != nil {
+				return nil, err
+			}
+		}
 		if err := tx.Bucket(bktObjects).DeleteBucket([]byte(name)); err != nil {
 			return nil, err
 		}

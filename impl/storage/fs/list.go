@@ -71,8 +71,10 @@ func list(c *bolt.Cursor, opts storage.ListOptions) (storage.ListResult, error) 
 		if err := decode(v, &rec); err != nil {
 			return res, err
 		}
+		info := rec.info(string(k))
 		res.Objects = append(res.Objects, storage.ObjectInfo{
-			Key: string(k), Size: rec.Size, ETag: rec.ETag, LastModified: rec.info("").LastModified,
+			Key: info.Key, Size: info.Size, ETag: info.ETag, LastModified: info.LastModified,
+			Metadata: storage.Metadata{Checksums: info.Checksums}, ChecksumType: info.ChecksumType,
 		})
 		res.Last = string(k)
 		entries++

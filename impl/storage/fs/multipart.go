@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -35,6 +38,60 @@ type uploadRecord struct {
 	User         map[string]string `json:"u,omitempty"`
 	ChecksumAlg  string            `json:"ka,omitempty"`
 	ChecksumType string            `json:"kt,omitempty"`
+}
+
+// doneRecord remembers how an upload finished, written in the commit that
+// finished it, so that a client retrying a Complete or an Abort whose answer
+// it lost gets the answer S3 gives: the same object, or success.
+type doneRecord struct {
+	At      int64 `json:"t"` // when it finished, unix nanoseconds
+	Aborted bool  `json:"a,omitempty"`
+	// A completion's parts list (partsDigest) and the object it made,
+	// known by its ETag and modification time.
+	Parts string `json:"p,omitempty"`
+	ETag  string `json:"e,omitempty"`
+	MTime int64  `json:"m,omitempty"`
+}
+
+// partsDigest identifies a CompleteMultipartUpload parts list. JSON keeps
+// the fields apart and writes a map's keys in order.
+func partsDigest(list []storage.CompletedPart) string {
+	b, err := json.Marshal(list)
+	if err != nil { // strings, ints and a map of strings: cannot fail
+		panic("fs: encode parts list: " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// getDone returns the record of an upload that finished, or nil.
+func getDone(tx *bolt.Tx, bucket, key, id string) (*doneRecord, error) {
+	done := tx.Bucket(bktDone).Bucket([]byte(bucket))
+	if done == nil || !validUploadID(id) {
+		return nil, nil
+	}
+	v := done.Get(uploadKey(key, id))
+	if v == nil {
+		return nil, nil
+	}
+	rec := new(doneRecord)
+	if err := decode(v, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// putDone records how an upload finished.
+func putDone(tx *bolt.Tx, bucket, key, id string, rec *doneRecord) error {
+	done, err := tx.Bucket(bktDone).CreateBucketIfNotExists([]byte(bucket))
+	if err != nil {
+		return err
+	}
+	v, err := encode(rec)
+	if err != nil {
+		return err
+	}
+	return done.Put(uploadKey(key, id), v)
 }
 
 type partRecord struct {
@@ -280,8 +337,14 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, id string, after, li
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list []storage.CompletedPart, opts storage.CompleteOptions) (storage.ObjectInfo, error) {
 	var obj *objectRecord
 	var objDefault string
+	digest := partsDigest(list)
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
+		obj, objDefault = nil, ""
 		up, err := getUpload(tx, bucket, key, id)
+		if errors.Is(err, storage.ErrNoSuchUpload) {
+			obj, err = completedBefore(tx, bucket, key, id, digest)
+			return nil, err
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -344,6 +407,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		if err := deleteUpload(tx, bucket, key, id); err != nil {
 			return nil, err
 		}
+		err = putDone(tx, bucket, key, id, &doneRecord{At: rec.MTime, Parts: digest, ETag: rec.ETag, MTime: rec.MTime})
+		if err != nil {
+			return nil, err
+		}
 		obj, objDefault = rec, def
 		return removed, nil
 	}})
@@ -361,6 +428,31 @@ func withDefault(info storage.ObjectInfo, def string) storage.ObjectInfo {
 		info.ChecksumType = "FULL_OBJECT"
 	}
 	return info
+}
+
+// completedBefore answers a Complete of an upload no longer in progress:
+// the object a completion with the same parts made, while it is still the
+// key's object, else ErrNoSuchUpload.
+func completedBefore(tx *bolt.Tx, bucket, key, id, digest string) (*objectRecord, error) {
+	done, err := getDone(tx, bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	if done == nil || done.Aborted || done.Parts != digest {
+		return nil, storage.ErrNoSuchUpload
+	}
+	objs, err := objects(tx, bucket, "")
+	if err != nil {
+		return nil, err
+	}
+	cur, err := current(objs, key)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil || cur.ETag != done.ETag || cur.MTime != done.MTime {
+		return nil, storage.ErrNoSuchUpload
+	}
+	return cur, nil
 }
 
 // assemble checks a CompleteMultipartUpload list against the stored parts
@@ -483,13 +575,24 @@ func dropUpload(tx *bolt.Tx, bucket, key, id string) ([]string, error) {
 	return removed, deleteUpload(tx, bucket, key, id)
 }
 
-// AbortUpload discards an upload and its parts.
+// AbortUpload discards an upload and its parts; an upload that finished
+// already is left as it is.
 func (s *Store) AbortUpload(ctx context.Context, bucket, key, id string) error {
 	return s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		if _, err := getUpload(tx, bucket, key, id); err != nil {
+		_, err := getUpload(tx, bucket, key, id)
+		if errors.Is(err, storage.ErrNoSuchUpload) {
+			if done, derr := getDone(tx, bucket, key, id); derr != nil || done != nil {
+				return nil, derr
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
-		return dropUpload(tx, bucket, key, id)
+		removed, err := dropUpload(tx, bucket, key, id)
+		if err != nil {
+			return nil, err
+		}
+		return removed, putDone(tx, bucket, key, id, &doneRecord{At: time.Now().UnixNano(), Aborted: true})
 	}})
 }
 
@@ -601,7 +704,49 @@ func (s *Store) CollectUploads(ctx context.Context, cutoff time.Time) (int, erro
 			n++
 		}
 	}
-	return n, nil
+	return n, s.forgetDone(cutoff)
+}
+
+// forgetDone drops the records of uploads finished before cutoff, a bounded
+// number per commit so that no commit grows large.
+func (s *Store) forgetDone(cutoff time.Time) error {
+	type old struct{ bucket, k []byte }
+	for {
+		var olds []old
+		err := s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bktDone).ForEachBucket(func(bucket []byte) error {
+				return tx.Bucket(bktDone).Bucket(bucket).ForEach(func(k, v []byte) error {
+					if len(olds) == maxBatch {
+						return nil
+					}
+					var rec doneRecord
+					if err := decode(v, &rec); err != nil {
+						return err
+					}
+					if rec.At < cutoff.UnixNano() {
+						olds = append(olds, old{bytes.Clone(bucket), bytes.Clone(k)})
+					}
+					return nil
+				})
+			})
+		})
+		if err != nil || len(olds) == 0 {
+			return err
+		}
+		err = s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
+			for _, o := range olds {
+				if done := tx.Bucket(bktDone).Bucket(o.bucket); done != nil {
+					if err := done.Delete(o.k); err != nil {
+						return nil, err
+					}
+				}
+			}
+			return nil, nil
+		}})
+		if err != nil || len(olds) < maxBatch {
+			return err
+		}
+	}
 }
 
 // collectUploadsLoop aborts stale uploads now and then until Close.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -125,8 +127,8 @@ func TestAbortAndDeleteBucketFreeParts(t *testing.T) {
 	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AbortUpload(ctx, "b", "k", up.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
-		t.Fatalf("second abort: %v", err)
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatalf("second abort: %v, want success as for the first", err)
 	}
 	if _, err := s.PutPart(ctx, "b", "k", up.ID, 2, strings.NewReader("y"), storage.PartOptions{Size: 1}); !errors.Is(err, storage.ErrNoSuchUpload) {
 		t.Fatalf("part after abort: %v", err)
@@ -333,5 +335,185 @@ func TestCopyDropsCompositeChecksums(t *testing.T) {
 	info, err := s.CopyObject(ctx, storage.ObjectRef{Bucket: "b", Key: "src"}, storage.ObjectRef{Bucket: "b", Key: "dst"}, storage.CopyOptions{})
 	if err != nil || len(info.Checksums) != 0 {
 		t.Fatalf("copy of a composite-checksum object: %+v %v", info.Checksums, err)
+	}
+}
+
+// TestFinishedUploadsAnswerRetries: a Complete or Abort repeated after it
+// succeeded gets the first answer, from a record written in the commit that
+// finished the upload (so a restart keeps it), until CollectUploads forgets
+// it.
+func TestFinishedUploadsAnswerRetries(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := context.Background()
+	complete := func(s *Store, key, id string, parts ...storage.Part) (storage.ObjectInfo, error) {
+		var cps []storage.CompletedPart
+		for _, p := range parts {
+			cps = append(cps, storage.CompletedPart{Number: p.Number, ETag: p.ETag, Checksums: p.Checksums})
+		}
+		return s.CompleteUpload(ctx, "b", key, id, cps, storage.CompleteOptions{})
+	}
+	up, _ := s.CreateUpload(ctx, "b", "k", storage.UploadOptions{})
+	p1 := putPart(t, s, "k", up.ID, 1, "one")
+	p2 := putPart(t, s, "k", up.ID, 2, "two")
+	first, err := complete(s, "k", up.ID, p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A restart in between: the record is durable with the object.
+	s.Close()
+	s = openStore(t, dir)
+	t.Cleanup(func() { s.Close() })
+	again, err := complete(s, "k", up.ID, p1)
+	if err != nil || again.ETag != first.ETag || !again.LastModified.Equal(first.LastModified) || again.Size != 3 {
+		t.Fatalf("retried completion = %+v, %v; want %+v", again, err, first)
+	}
+	for name, retry := range map[string]func() error{
+		"other parts":      func() error { _, err := complete(s, "k", up.ID, p2); return err },
+		"more parts":       func() error { _, err := complete(s, "k", up.ID, p1, p2); return err },
+		"other key":        func() error { _, err := complete(s, "k2", up.ID, p1); return err },
+		"bad id":           func() error { _, err := complete(s, "k", "zz", p1); return err },
+		"abort, other key": func() error { return s.AbortUpload(ctx, "b", "k2", up.ID) },
+	} {
+		if err := retry(); !errors.Is(err, storage.ErrNoSuchUpload) {
+			t.Errorf("%s: %v, want ErrNoSuchUpload", name, err)
+		}
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatalf("abort after completion: %v", err)
+	}
+	if got := read(t, s, "b", "k"); got != "one" {
+		t.Fatalf("object after the abort: %q", got)
+	}
+	// Once the key holds another object the completion is not repeated.
+	if _, err := put(t, s, "k", "newer", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := complete(s, "k", up.ID, p1); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("retry after an overwrite: %v", err)
+	}
+	if got := read(t, s, "b", "k"); got != "newer" {
+		t.Fatalf("object after the refused retry: %q", got)
+	}
+
+	// An aborted upload: aborting again succeeds, completing does not.
+	ab, _ := s.CreateUpload(ctx, "b", "a", storage.UploadOptions{})
+	pa := putPart(t, s, "a", ab.ID, 1, "x")
+	for i := 0; i < 2; i++ {
+		if err := s.AbortUpload(ctx, "b", "a", ab.ID); err != nil {
+			t.Fatalf("abort %d: %v", i+1, err)
+		}
+	}
+	if _, err := complete(s, "a", ab.ID, pa); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("complete after abort: %v", err)
+	}
+
+	// CollectUploads forgets what finished before its cutoff.
+	if _, err := s.CollectUploads(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "a", ab.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("abort once forgotten: %v", err)
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("abort of a completion once forgotten: %v", err)
+	}
+}
+
+// TestForgetDoneInBatches: more finished uploads than one commit takes are
+// all forgotten, and DeleteBucket drops its bucket's records.
+func TestForgetDoneInBatches(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	var ids []string
+	for i := 0; i < maxBatch+3; i++ {
+		up, err := s.CreateUpload(ctx, "b", "k", storage.UploadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, up.ID)
+	}
+	keep, _ := s.CreateUpload(ctx, "b", "kept", storage.UploadOptions{})
+	cutoff := time.Now()
+	if err := s.AbortUpload(ctx, "b", "kept", keep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CollectUploads(ctx, cutoff); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ids[0], ids[maxBatch], ids[len(ids)-1]} {
+		if err := s.AbortUpload(ctx, "b", "k", id); !errors.Is(err, storage.ErrNoSuchUpload) {
+			t.Fatalf("upload %s not forgotten: %v", id, err)
+		}
+	}
+	if err := s.AbortUpload(ctx, "b", "kept", keep.ID); err != nil {
+		t.Fatalf("upload finished after the cutoff forgotten: %v", err)
+	}
+	if err := s.DeleteBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket(ctx, "b", "p1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "kept", keep.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("record outlived its bucket: %v", err)
+	}
+}
+
+// TestPartsDigest: the digest tells apart lists that differ in any part's
+// number, ETag or checksums, and ignores the order of a part's checksums.
+func TestPartsDigest(t *testing.T) {
+	base := []storage.CompletedPart{{Number: 1, ETag: "e1", Checksums: map[string]string{"crc32": "a", "sha1": "b"}}}
+	same := []storage.CompletedPart{{Number: 1, ETag: "e1", Checksums: map[string]string{"sha1": "b", "crc32": "a"}}}
+	if partsDigest(base) != partsDigest(same) {
+		t.Fatal("checksum order changes the digest")
+	}
+	for _, other := range [][]storage.CompletedPart{
+		{{Number: 2, ETag: "e1", Checksums: base[0].Checksums}},
+		{{Number: 1, ETag: "e2", Checksums: base[0].Checksums}},
+		{{Number: 1, ETag: "e1", Checksums: map[string]string{"crc32": "a"}}},
+		{{Number: 1, ETag: "e1", Checksums: map[string]string{"crc32": "a", "sha1": "c"}}},
+		append(append([]storage.CompletedPart{}, base...), storage.CompletedPart{Number: 2, ETag: "e2"}),
+		{{Number: 1, ETag: "e1 crc32=a", Checksums: map[string]string{"sha1": "b"}}},
+	} {
+		if partsDigest(other) == partsDigest(base) {
+			t.Errorf("%+v has the digest of %+v", other, base)
+		}
+	}
+}
+
+// TestForgetDoneCutoffIsStrict: an upload that finished exactly at the
+// cutoff is kept; CollectUploads forgets what finished before it.
+func TestForgetDoneCutoffIsStrict(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	up, _ := s.CreateUpload(ctx, "b", "k", storage.UploadOptions{})
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatal(err)
+	}
+	var at int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := getDone(tx, "b", "k", up.ID)
+		if rec != nil {
+			at = rec.At
+		}
+		return err
+	})
+	if err != nil || at == 0 {
+		t.Fatalf("no record: %v", err)
+	}
+	if _, err := s.CollectUploads(ctx, time.Unix(0, at)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
+		t.Fatalf("record finished at the cutoff forgotten: %v", err)
+	}
+	if _, err := s.CollectUploads(ctx, time.Unix(0, at+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AbortUpload(ctx, "b", "k", up.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Fatalf("record finished before the cutoff kept: %v", err)
 	}
 }

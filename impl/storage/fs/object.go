@@ -513,9 +513,10 @@ func (r *objectReader) Close() error {
 	return nil
 }
 
-// DeleteObjects removes keys in one commit.
-func (s *Store) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error) {
-	errs := make([]error, len(keys))
+// DeleteObjects removes objects in one commit, each only if its condition
+// holds at that commit.
+func (s *Store) DeleteObjects(ctx context.Context, bucket string, dels []storage.ObjectDelete) ([]error, error) {
+	errs := make([]error, len(dels))
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
 		objs, err := objects(tx, bucket, "")
 		if err != nil {
@@ -523,14 +524,16 @@ func (s *Store) DeleteObjects(ctx context.Context, bucket string, keys []string)
 		}
 		refs := tx.Bucket(bktBlobs)
 		var removed []string
-		for _, key := range keys {
-			v := objs.Get([]byte(key))
-			if v == nil {
-				continue
-			}
-			var rec objectRecord
-			if err := decode(v, &rec); err != nil {
+		for i, d := range dels {
+			key := d.Key
+			rec, err := current(objs, key)
+			if err != nil {
 				return nil, err
+			}
+			// Set on every run: a batch that fails is applied again.
+			errs[i] = checkConditions(rec, storage.Conditions{IfMatch: d.IfMatch})
+			if rec == nil || errs[i] != nil {
+				continue
 			}
 			if err := objs.Delete([]byte(key)); err != nil {
 				return nil, err
