@@ -294,13 +294,19 @@ func (h *Handler) completeMultipartUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
+	var check func(storage.ObjectInfo) error
 	up, err := h.upload(rq)
-	if err != nil {
+	switch {
+	case errors.Is(err, storage.ErrNoSuchUpload):
+		// Perhaps the retry of a completion that succeeded: the backend
+		// remembers those, and answers NoSuchUpload for anything else.
+		up.ID = rq.query.Get("uploadId")
+	case err != nil:
 		return err
-	}
-	check, err := completeChecks(rq.r.Header, up)
-	if err != nil {
-		return err
+	default:
+		if check, err = completeChecks(rq.r.Header, up); err != nil {
+			return err
+		}
 	}
 	info, err := h.opts.Backend.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, up.ID, parts, storage.CompleteOptions{
 		MinPartSize: minPartSize,
