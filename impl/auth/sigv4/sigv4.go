@@ -589,10 +589,16 @@ func appendCanonicalRequest(b []byte, r *http.Request, signed, payload string, p
 		name, list, _ = strings.Cut(list, ";")
 		b = append(b, name...)
 		b = append(b, ':')
-		if name == "host" {
+		switch values := r.Header[canonicalKey(name)]; {
+		case name == "host":
 			b = append(b, strings.TrimSpace(r.Host)...)
-		} else {
-			b = appendHeaderValues(b, r.Header[canonicalKey(name)])
+		case name == "transfer-encoding" && len(values) == 0:
+			// net/http's server moves the header into r.TransferEncoding.
+			// It takes a single "chunked" coding only, in any case, and
+			// records it in lower case, the way clients send it.
+			b = appendHeaderValues(b, r.TransferEncoding)
+		default:
+			b = appendHeaderValues(b, values)
 		}
 		b = append(b, '\n')
 	}
