@@ -130,6 +130,21 @@ func init() {
 			},
 		},
 		Case{
+			ID: "objects/error-document/invalid-digest", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
+			Desc: "InvalidDigest says the Content-MD5 was invalid and echoes it in <Content-MD5>",
+			Run: func(t T, e *Env) {
+				// openstack/swift test/s3api/test_input_errors.py, run
+				// against AWS: assertInvalidDigest checks the message, and
+				// notes that "AWS provides" the <Content-MD5> element.
+				b := e.NewBucket()
+				resp := e.Request(http.MethodPut, b, "k").WithHeader("Content-MD5", "invalid").WithBytes([]byte("body")).Expect()
+				doc := wantError(t, resp, http.StatusBadRequest, "InvalidDigest")
+				eq(t, "error <Message>", doc.Message, "The Content-MD5 you specified was invalid.")
+				wantElem(t, doc, "Content-MD5", "invalid")
+				wantAbsent(t, e, b, "k")
+			},
+		},
+		Case{
 			ID: "sigv4/error-document/request-time-too-skewed", Feature: SigV4Header, Ops: ops("GetObject"),
 			Desc: "RequestTimeTooSkewed gives the request's time as sent, the server's time and the skew allowed in milliseconds",
 			Run: func(t T, e *Env) {

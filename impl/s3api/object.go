@@ -91,15 +91,20 @@ func writeConditions(hdr http.Header) (storage.Conditions, error) {
 	return c, nil
 }
 
-// contentMD5 reads a Content-MD5 header, nil when absent.
+// contentMD5 reads a Content-MD5 header, nil when absent. Present but empty
+// is invalid, as in S3 (ceph/s3-tests test_object_create_bad_md5_empty).
 func contentMD5(hdr http.Header) ([]byte, error) {
-	v := hdr.Get("Content-MD5")
-	if v == "" {
+	vs := hdr["Content-Md5"]
+	if len(vs) == 0 {
 		return nil, nil
 	}
+	v := vs[0]
 	sum, err := base64.StdEncoding.DecodeString(v)
 	if err != nil || len(sum) != md5.Size {
-		return nil, s3err.InvalidDigest
+		// S3's words and element (openstack/swift
+		// test/s3api/test_input_errors.py, assertInvalidDigest).
+		return nil, s3err.InvalidDigest.With("The Content-MD5 you specified was invalid.").
+			WithDetails(s3err.Detail{Name: "Content-MD5", Value: v})
 	}
 	return sum, nil
 }

@@ -437,3 +437,34 @@ func TestBodySize(t *testing.T) {
 		}
 	}
 }
+
+func TestContentMD5(t *testing.T) {
+	valid := "rL0Y20xC+Fzt72VPzMSk2A=="
+	for _, c := range []struct {
+		values []string // nil: no header
+		ok     bool
+	}{
+		{nil, true},
+		{[]string{valid}, true},
+		{[]string{""}, false},
+		{[]string{"invalid"}, false},
+		{[]string{"YWJyYWNhZGFicmE="}, false},
+	} {
+		hdr := http.Header{}
+		if c.values != nil {
+			hdr["Content-Md5"] = c.values
+		}
+		sum, err := contentMD5(hdr)
+		if c.ok {
+			if err != nil || (c.values == nil) != (sum == nil) {
+				t.Errorf("Content-MD5 %q: %x, %v", c.values, sum, err)
+			}
+			continue
+		}
+		e, isS3 := s3err.As(err)
+		if !isS3 || e.Code != "InvalidDigest" || e.Message != "The Content-MD5 you specified was invalid." ||
+			len(e.Details) != 1 || e.Details[0] != (s3err.Detail{Name: "Content-MD5", Value: c.values[0]}) {
+			t.Errorf("Content-MD5 %q: %v %v, want S3's InvalidDigest echoing it", c.values, err, e)
+		}
+	}
+}
