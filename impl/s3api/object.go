@@ -214,7 +214,21 @@ func (h *Handler) putObject(rq *request) error {
 	return nil
 }
 
+// checkPartNumber refuses a read's bad ?partNumber before the key is looked
+// up, as S3 does (versity/versitygw's HeadObject_invalid_part_number, run
+// against S3, gets 400 for a key that does not exist).
+func (h *Handler) checkPartNumber(rq *request) error {
+	if !rq.query.Has("partNumber") {
+		return nil
+	}
+	_, err := h.partNumber(rq)
+	return err
+}
+
 func (h *Handler) headObject(rq *request) error {
+	if err := h.checkPartNumber(rq); err != nil {
+		return err
+	}
 	if rq.query.Has("partNumber") {
 		// Part boundaries are in the object's manifest.
 		obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
@@ -232,6 +246,9 @@ func (h *Handler) headObject(rq *request) error {
 }
 
 func (h *Handler) getObject(rq *request) error {
+	if err := h.checkPartNumber(rq); err != nil {
+		return err
+	}
 	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
 	if err != nil {
 		return err
