@@ -67,6 +67,9 @@ func (h *Handler) createBucket(rq *request) error {
 	if err := h.checkBucketName(rq.bucket); err != nil {
 		return err
 	}
+	if err := createBucketHeaders(rq.r.Header); err != nil {
+		return err
+	}
 	if rq.r.ContentLength != 0 {
 		body, err := readSmallBody(rq.r)
 		if err != nil {
@@ -80,6 +83,9 @@ func (h *Handler) createBucket(rq *request) error {
 			if c := cfg.LocationConstraint; c != "" && c != h.opts.Region {
 				return &s3err.Error{Code: "IllegalLocationConstraintException", Status: http.StatusBadRequest,
 					Message: "The " + c + " location constraint is incompatible for the region specific endpoint this request was sent to."}
+			}
+			if cfg.Tags != nil && len(cfg.Tags.Tags) > 0 {
+				return s3err.NotImplemented.With("Bucket tags are not implemented: create the bucket without Tags.")
 			}
 		}
 	}

@@ -115,6 +115,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if rq.op.headers != nil {
+		if err := rq.op.headers(r.Header); err != nil {
+			h.writeError(rq, err)
+			return
+		}
+	}
+	if rq.op.sse {
+		w.Header().Set(sseHeader, "AES256")
+	}
 	if err := rq.op.fn(h, rq); err != nil {
 		h.writeError(rq, h.bucketFirst(rq, err))
 	}

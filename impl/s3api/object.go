@@ -17,8 +17,8 @@ import (
 )
 
 // storedHeaders are the standard headers kept with an object and replayed
-// on GET and HEAD.
-var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+// on GET and HEAD, and the website redirect location S3 keeps with them.
+var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires", redirectHeader}
 
 // maxUserMetadata is S3's limit on the size of x-amz-meta-* names and values.
 const maxUserMetadata = 2 << 10
@@ -31,8 +31,13 @@ func parseMetadata(hdr http.Header) (storage.Metadata, error) {
 	m := storage.Metadata{ContentType: hdr.Get("Content-Type")}
 	for _, name := range storedHeaders {
 		v := hdr.Get(name)
-		if name == "Content-Encoding" {
+		switch name {
+		case "Content-Encoding":
 			v = stripAWSChunked(v)
+		case redirectHeader:
+			if err := checkRedirect(v); err != nil {
+				return m, err
+			}
 		}
 		if v != "" {
 			if m.Headers == nil {
@@ -112,8 +117,7 @@ func contentMD5(hdr http.Header) ([]byte, error) {
 // errChunkedBody is S3's answer to a body sent with Transfer-Encoding:
 // chunked that is not an aws-chunked payload (Automattic/knox#43,
 // chilts/awssum#30: Server: AmazonS3).
-var errChunkedBody = s3err.NotImplemented.With("A header you provided implies functionality that is not implemented").
-	WithDetails(s3err.Detail{Name: "Header", Value: "Transfer-Encoding"})
+var errChunkedBody = notImplementedHeader("Transfer-Encoding")
 
 // bodySize returns the decoded length of a write's body, which S3 needs up
 // front: an aws-chunked payload's x-amz-decoded-content-length (its own
@@ -424,10 +428,15 @@ func (h *Handler) copyObject(rq *request) error {
 	if err := h.authorize(rq, auth.Get, src.Bucket, src.Key); err != nil {
 		return err
 	}
-	var meta *storage.Metadata
+	// meta is filled from the source (COPY) or the request (REPLACE).
+	meta, replace := &storage.Metadata{}, false
+	redirect := hdr.Get(redirectHeader)
 	switch d := hdr.Get("x-amz-metadata-directive"); d {
 	case "", "COPY":
-		if src.Bucket == rq.bucket && src.Key == rq.key {
+		if err := checkRedirect(redirect); err != nil {
+			return err
+		}
+		if src.Bucket == rq.bucket && src.Key == rq.key && redirect == "" && hdr.Get(sseHeader) == "" {
 			return s3err.InvalidRequest.With("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -435,7 +444,7 @@ func (h *Handler) copyObject(rq *request) error {
 		if err != nil {
 			return err
 		}
-		meta = &m
+		meta, replace = &m, true
 	default:
 		return s3err.InvalidArgument.With("Unknown metadata directive.")
 	}
@@ -449,8 +458,10 @@ func (h *Handler) copyObject(rq *request) error {
 			if si.Size > maxCopySource {
 				return errCopyTooLarge
 			}
-			if meta != nil {
+			if replace {
 				meta.Checksums = si.Checksums // same bytes, same checksums (storage drops composite ones)
+			} else {
+				*meta = copiedMetadata(si.Metadata, redirect)
 			}
 			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
 				return err
