@@ -145,6 +145,37 @@ func init() {
 			},
 		},
 		Case{
+			ID: "list/error-document/invalid-arguments", Feature: List, Ops: ops("ListObjectsV2"),
+			Desc: "a listing's refused max-keys, continuation-token and encoding-type name the argument in <ArgumentName>; max-keys echoes its value, the token does not",
+			Run: func(t T, e *Env) {
+				// Real answers recorded by public S3 test suites (found by
+				// code search, repositories not identified): max-keys=abc
+				// answered with ArgumentName max-keys and ArgumentValue abc
+				// (a request id and host id in S3's form); an unreadable
+				// continuation-token with ArgumentName continuation-token and
+				// "no ArgumentValue beside it", and encoding-type=bogus with
+				// ArgumentName encoding-type ("measured 2026-09-17").
+				b := e.NewBucket()
+				list := func(k, v string) errorDoc {
+					resp := e.Request(http.MethodGet, b, "").WithQuery("list-type", "2").WithQuery(k, v).Expect()
+					return wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+				}
+				doc := list("max-keys", "abc")
+				eq(t, "error <Message>", doc.Message, "Provided max-keys not an integer or within integer range")
+				wantElem(t, doc, "ArgumentName", "max-keys")
+				wantElem(t, doc, "ArgumentValue", "abc")
+				doc = list("continuation-token", "garbage")
+				eq(t, "error <Message>", doc.Message, "The continuation token provided is incorrect")
+				wantElem(t, doc, "ArgumentName", "continuation-token")
+				for _, x := range doc.Extra {
+					if x.XMLName.Local == "ArgumentValue" {
+						t.Fatalf("the refused continuation token is echoed: %q", x.Value)
+					}
+				}
+				wantElem(t, list("encoding-type", "bogus"), "ArgumentName", "encoding-type")
+			},
+		},
+		Case{
 			ID: "sigv4/error-document/request-time-too-skewed", Feature: SigV4Header, Ops: ops("GetObject"),
 			Desc: "RequestTimeTooSkewed gives the request's time as sent, the server's time and the skew allowed in milliseconds",
 			Run: func(t T, e *Env) {

@@ -91,8 +91,8 @@ func (h *Handler) partNumber(rq *request) (int, error) {
 	v := rq.query.Get("partNumber")
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > h.opts.MaxParts {
-		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and "+strconv.Itoa(h.opts.MaxParts)+", inclusive").
-			WithDetails(s3err.Detail{Name: "ArgumentName", Value: "partNumber"}, s3err.Detail{Name: "ArgumentValue", Value: v})
+		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and " + strconv.Itoa(h.opts.MaxParts) + ", inclusive").
+			WithDetails(argument("partNumber", v)...)
 	}
 	return n, nil
 }
