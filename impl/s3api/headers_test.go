@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -168,5 +169,43 @@ func TestSSEHeaderOnlyOnSuccess(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusNotImplemented || w.Header().Get(sseHeader) != "" || !strings.Contains(w.Body.String(), "<Header>x-amz-tagging</Header>") {
 		t.Errorf("copy with tags: %d %q %s", w.Code, w.Header().Get(sseHeader), w.Body)
+	}
+}
+
+// bucketMaker is a backend that only creates buckets.
+type bucketMaker struct {
+	storage.Backend
+	created []string
+}
+
+func (b *bucketMaker) CreateBucket(_ context.Context, name, _ string) error {
+	b.created = append(b.created, name)
+	return nil
+}
+
+// Tags in CreateBucketConfiguration are refused; an empty Tags element asks
+// for nothing and is accepted, as is a bucket without Object Lock.
+func TestCreateBucketRefusals(t *testing.T) {
+	for _, c := range []struct {
+		body, lock string
+		status     int
+	}{
+		{`<CreateBucketConfiguration><Tags><Tag><Key>a</Key><Value>1</Value></Tag></Tags></CreateBucketConfiguration>`, "", http.StatusNotImplemented},
+		{`<CreateBucketConfiguration><Tags></Tags></CreateBucketConfiguration>`, "", http.StatusOK},
+		{`<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>`, "", http.StatusOK},
+		{"", "true", http.StatusNotImplemented},
+		{"", "false", http.StatusOK},
+	} {
+		be := &bucketMaker{}
+		h := New(Options{Backend: be, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 20})
+		r := httptest.NewRequest(http.MethodPut, "/s3/new-bucket", strings.NewReader(c.body))
+		if c.lock != "" {
+			r.Header.Set("X-Amz-Bucket-Object-Lock-Enabled", c.lock)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.status || (len(be.created) == 1) != (c.status == http.StatusOK) {
+			t.Errorf("%q, lock %q: %d %s, created %v; want %d", c.body, c.lock, w.Code, w.Body, be.created, c.status)
+		}
 	}
 }
