@@ -1006,6 +1006,87 @@ func init() {
 		})
 	}
 
+	// A bucket that does not exist is reported before the upload: S3
+	// resolves the bucket first, as for GetObject (buckets/missing/*).
+	// versity/versitygw's integration suite, run against S3, expects
+	// NoSuchBucket for UploadPart, UploadPartCopy and AbortMultipartUpload
+	// (UploadPart_non_existing_bucket, UploadPartCopy_non_existing_bucket,
+	// AbortMultipartUpload_non_existing_bucket); ListParts and
+	// CompleteMultipartUpload address the upload the same way.
+	for _, c := range []struct {
+		op   string
+		call func(t T, e *Env, bucket string) error
+	}{
+		{"UploadPart", func(t T, e *Env, b string) error {
+			_, err := mpUploadPartErr(t, e, b, "k", mpNoUpload, 1, []byte("x"))
+			return err
+		}},
+		{"UploadPartCopy", func(t T, e *Env, b string) error {
+			src := e.NewBucket()
+			e.PutString(src, "src", "source")
+			_, err := mpCopyPartErr(t, e, b, "k", mpNoUpload, 1, src+"/src", "")
+			return err
+		}},
+		{"ListParts", func(t T, e *Env, b string) error {
+			_, err := mpListPartsErr(t, e, b, "k", mpNoUpload)
+			return err
+		}},
+		{"CompleteMultipartUpload", func(t T, e *Env, b string) error {
+			_, err := mpCompleteErr(t, e, b, "k", mpNoUpload, mpCompleted(md5ETag([]byte("x"))))
+			return err
+		}},
+		{"AbortMultipartUpload", func(t T, e *Env, b string) error {
+			return mpAbortErr(t, e, b, "k", mpNoUpload)
+		}},
+	} {
+		register(Case{
+			ID: "multipart/missing-bucket/" + slug(c.op), Feature: Multipart, Ops: ops(c.op),
+			Desc: c.op + " in a bucket that does not exist answers 404 NoSuchBucket, not NoSuchUpload, and creates no bucket",
+			Run: func(t T, e *Env) {
+				b := e.BucketName()
+				e.CleanupBucket(b)
+				wantCode(t, c.call(t, e, b), "NoSuchBucket", http.StatusNotFound)
+				eq(t, "bucket exists afterwards", bucketExists(t, e, b), false)
+			},
+		})
+	}
+
+	register(Case{
+		ID: "multipart/error-document/invalid-part-number", Feature: Multipart, Ops: ops("UploadPart", "ListParts"),
+		Desc: "UploadPart with partNumber 0 or 10001 answers InvalidArgument with S3's message and the part number in ArgumentName and ArgumentValue",
+		Run: func(t T, e *Env) {
+			// basho/riak_cs#945 (10001) and curtis0x/fake-s3#238 (0) quote
+			// S3's whole document.
+			b := e.NewBucket()
+			id := mpCreate(t, e, b, "k")
+			for _, pn := range []string{"0", "10001"} {
+				doc := wantError(t, mpRawUploadPart(e, b, "k", id, pn).WithBytes([]byte("part")).Expect(), http.StatusBadRequest, "InvalidArgument")
+				eq(t, "error <Message>", doc.Message, "Part number must be an integer between 1 and 10000, inclusive")
+				wantElem(t, doc, "ArgumentName", "partNumber")
+				wantElem(t, doc, "ArgumentValue", pn)
+			}
+			eq(t, "parts after the refused uploads", len(mpPartsListed(t, e, b, "k", id)), 0)
+		},
+	})
+
+	register(Case{
+		ID: "multipart/read/invalid-part-number-before-key", Feature: Multipart, Ops: ops("GetObject", "HeadObject"),
+		Desc: "GetObject and HeadObject with partNumber=0 or -3 answer 400 even when the key does not exist: the argument is checked before the key is looked up",
+		Run: func(t T, e *Env) {
+			// versity/versitygw's integration suite, run against S3:
+			// HeadObject_invalid_part_number asks a key that does not
+			// exist for part -3 and expects 400 (BadRequest). The code of
+			// GET's document is not asserted: no capture of it was found.
+			b := e.NewBucket()
+			for _, pn := range []string{"0", "-3"} {
+				for _, method := range []string{http.MethodGet, http.MethodHead} {
+					resp := e.Request(method, b, "no-such-key").WithQuery("partNumber", pn).Expect()
+					wantStatus(t, resp, http.StatusBadRequest)
+				}
+			}
+		},
+	})
+
 	register(
 		Case{
 			ID: "multipart/manager/upload", Feature: Multipart,

@@ -281,6 +281,13 @@ func init() {
 			status: http.StatusBadRequest, code: "InvalidDigest",
 		},
 		{
+			// ceph/s3-tests test_object_create_bad_md5_empty, which passes
+			// against AWS.
+			id: "objects/put/content-md5/malformed/empty", desc: "a PUT whose Content-MD5 header is empty fails 400 InvalidDigest and stores nothing",
+			header: "Content-MD5", value: fixed(""), body: "bar",
+			status: http.StatusBadRequest, code: "InvalidDigest",
+		},
+		{
 			id: "objects/put/content-md5/malformed/hex-not-base64", desc: "a PUT whose Content-MD5 is hex, which decodes to 24 bytes fails 400 InvalidDigest and stores nothing",
 			header: "Content-MD5", value: fixed(strings.Repeat("0", 32)), body: "bar",
 			status: http.StatusBadRequest, code: "InvalidDigest",

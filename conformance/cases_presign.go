@@ -268,6 +268,37 @@ func init() {
 				}
 			},
 		},
+		Case{
+			ID: "presign/sigv2-query", Feature: SigV4Presign, Ops: ops("GetObject", "PutObject"),
+			Desc: "a Signature Version 2 presigned URL (AWSAccessKeyId, Expires, Signature) is refused (400 InvalidRequest asking for AWS4-HMAC-SHA256 where only SigV4 is accepted, else 403 SignatureDoesNotMatch for a forged signature) and stores nothing",
+			Run: func(t T, e *Env) {
+				// boto3's default presigner and aws-cli v1 made such URLs;
+				// S3 answers them InvalidRequest "The authorization
+				// mechanism you have provided is not supported. Please use
+				// AWS4-HMAC-SHA256." (ravsau/aws-labs#4 quotes the whole
+				// document; s3tools/s3cmd#1376, 2024; paws-r/paws#645,
+				// us-east-1, 2023). The signature here is forged, so an
+				// endpoint still taking SigV2 refuses it as not matching.
+				b := e.NewBucket()
+				e.PutString(b, "k", "content")
+				q := "AWSAccessKeyId=" + url.QueryEscape(e.Target.Full.AccessKey) +
+					"&Expires=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) +
+					"&Signature=" + url.QueryEscape("bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==")
+				for _, c := range []struct {
+					method, key string
+					body        []byte
+				}{{http.MethodGet, "k", nil}, {http.MethodPut, "new", []byte("x")}} {
+					resp := presignDo(t, e, c.method, e.URL(b, c.key)+"?"+q, c.body)
+					if resp.Raw().StatusCode == http.StatusForbidden {
+						wantError(t, resp, http.StatusForbidden, "SignatureDoesNotMatch")
+						continue
+					}
+					doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+					eq(t, "error <Message>", doc.Message, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+				}
+				wantAbsent(t, e, b, "new")
+			},
+		},
 		presignTamperCase("signature", "a presigned URL with one digit of X-Amz-Signature changed gives 403 SignatureDoesNotMatch",
 			func(t T, u string) string {
 				return presignEditQuery(t, u, "X-Amz-Signature", func(v string) (string, bool) { return presignFlipHex(v), true })

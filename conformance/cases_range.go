@@ -15,16 +15,25 @@ import (
 //   - a satisfiable single range answers 206 with Content-Range and the
 //     bytes; an end past the object is clamped, a suffix longer than the
 //     object is the whole object;
-//   - a range that starts at or past the end, the suffix "-0", and any range
-//     on an empty object answer 416 InvalidRange;
+//   - a range that starts at or past the end, and the suffix "-0", answer
+//     416 InvalidRange; so do they on an empty object, where every range
+//     with a first byte (bytes=0-, bytes=0-0) starts past the end;
+//   - a suffix range of an empty object (bytes=-N, N > 0) is not refused:
+//     200 with the empty body, as for a suffix longer than the object;
 //   - a Range header S3 cannot parse as one byte range (end before start,
 //     non-numeric, several ranges) is ignored: 200 and the whole object.
 //
-// Evidence for the last two points: localstack/localstack#9076 (curl against
-// AWS: bytes=15-1 returns the whole object), getmoto/moto#6778 (range rules
-// "thoroughly tested against AWS", with tests for bytes=1-0, bytes=0-1,3-4,
-// bytes=-, bytes=-0), minio/minio-java#636 and minio/minio#6557 (AWS answers
-// InvalidRange for bytes=0- on an empty object).
+// Evidence: localstack/localstack#9076 (curl against AWS: bytes=15-1 returns
+// the whole object), getmoto/moto#6778 (range rules "thoroughly tested
+// against AWS", with tests for bytes=1-0, bytes=0-1,3-4, bytes=-, bytes=-0);
+// for empty objects minio/minio-java#636, minio/minio#6557 and #17713 (AWS
+// answers InvalidRange for bytes=0-), scality/cloudserver#528 and #675 (a
+// "COMPAT" fix measured against AWS: InvalidRange for bytes=1-2, bytes=N-
+// and bytes=-0 on an empty object, the empty object for any other Range),
+// apache/arrow-rs-object-store#846 (2026: "For a zero-byte object, AWS S3
+// responds with HTTP/1.1 200 OK Content-Length: 0" to a suffix range) and
+// floci-io/floci#1141 (Trino's S3 file-system test reads an empty object's
+// tail with bytes=-N and expects success).
 
 // rangeContent is the 10-byte object most range cases read.
 const rangeContent = "0123456789"
@@ -83,7 +92,7 @@ func init() {
 		})
 	}
 
-	for _, rng := range []string{"bytes=0-", "bytes=0-0"} {
+	for _, rng := range []string{"bytes=0-", "bytes=0-0", "bytes=1-2", "bytes=-0"} {
 		register(Case{
 			ID: "objects/range/get/empty-object/" + slug(rng), Feature: Objects, Ops: ops("GetObject"),
 			Desc: fmt.Sprintf("Range %s on a 0-byte object answers 416 InvalidRange (no byte of it exists)", rng),
@@ -94,6 +103,25 @@ func init() {
 			},
 		})
 	}
+
+	register(Case{
+		ID: "objects/range/get/empty-object/suffix", Feature: Objects, Ops: ops("GetObject", "HeadObject"),
+		Desc: "a suffix Range (bytes=-1, bytes=-100) on a 0-byte object answers 200 with the empty body and no Content-Range, on GET and HEAD",
+		Run: func(t T, e *Env) {
+			b := e.NewBucket()
+			etag := e.PutString(b, "empty", "")
+			for _, rng := range []string{"bytes=-1", "bytes=-100"} {
+				for _, method := range []string{http.MethodGet, http.MethodHead} {
+					resp := e.Request(method, b, "empty").WithHeader("Range", rng).Expect()
+					wantStatus(t, resp, http.StatusOK)
+					resp.Header("Content-Range").IsEmpty()
+					resp.Header("ETag").IsEqual(etag)
+					wantContentLength(t, resp, 0)
+					resp.Body().IsEmpty()
+				}
+			}
+		},
+	})
 
 	// A failing If-Match wins over the Range, satisfiable or not.
 	for _, c := range []struct{ id, rng, desc string }{

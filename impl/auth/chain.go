@@ -66,6 +66,16 @@ func (c *Chain) queryAuthenticated(r *http.Request) bool {
 	return c.Presigned != nil && c.Presigned.IsPresigned(r)
 }
 
+// errSigV2 is S3's answer to Signature Version 2, in the Authorization
+// header or in a presigned query (ravsau/aws-labs#4, s3tools/s3cmd#1376).
+var errSigV2 = s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+
+// sigV2Query reports whether a raw query carries SigV2 query credentials:
+// its signature or its access key parameter.
+func sigV2Query(raw string) bool {
+	return hasParam(raw, "Signature") || hasParam(raw, "AWSAccessKeyId")
+}
+
 // hasParam reports whether the raw query has a parameter named name.
 func hasParam(raw, name string) bool {
 	for raw != "" {
@@ -112,9 +122,15 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 		}
 		if scheme == "AWS" {
 			// Signature V2: S3 names the mechanism to use instead.
-			return nil, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+			return nil, errSigV2
 		}
 		return nil, sigv4.ErrUnsupportedAuthorization
+	}
+	if sigV2Query(r.URL.RawQuery) {
+		// A SigV2 presigned URL (boto3's default presigner, aws-cli v1)
+		// carries credentials too: whatever RequireAuth says, it gets S3's
+		// answer, not the anonymous one.
+		return nil, errSigV2
 	}
 	if c.Presigned != nil && c.Presigned.IsPresigned(r) {
 		p, err := c.Presigned.Principal(r)

@@ -83,3 +83,41 @@ func TestChainRefusesTwoCredentials(t *testing.T) {
 		t.Fatalf("errTwoMechanisms gained details: %v", errTwoMechanisms.Details)
 	}
 }
+
+// TestChainRefusesSigV2Query checks that a SigV2 presigned URL gets S3's
+// answer to Signature Version 2 whether or not unauthenticated requests are
+// served, and that the parameter names alone decide it.
+func TestChainRefusesSigV2Query(t *testing.T) {
+	for _, requireAuth := range []bool{true, false} {
+		c := &Chain{Tokens: refusingTokens{t}, Presigned: gwPresign{t}, RequireAuth: requireAuth}
+		for _, q := range []string{
+			"AWSAccessKeyId=AK&Expires=1&Signature=abc",
+			"Signature=abc",
+			"AWSAccessKeyId=AK",
+			"list-type=2&AWSAccessKeyId=AK&Expires=1&Signature=abc%3D",
+		} {
+			r := httptest.NewRequest(http.MethodGet, "/s3/b/k", nil)
+			r.URL.RawQuery = q
+			_, err := c.Authenticate(r, Target{Action: Get, Bucket: "b", Key: "k"})
+			if e, ok := s3err.As(err); !ok || e != errSigV2 {
+				t.Errorf("RequireAuth %v, query %q: %v, want %v", requireAuth, q, err, errSigV2)
+			}
+		}
+		for _, q := range []string{"", "Expires=1", "signature=abc", "x-Signature=1", "prefix=Signature"} {
+			r := httptest.NewRequest(http.MethodGet, "/s3/b/k", nil)
+			r.URL.RawQuery = q
+			p, err := c.Authenticate(r, Target{Action: Get, Bucket: "b", Key: "k"})
+			if requireAuth {
+				if e, ok := s3err.As(err); !ok || e.Code != "AccessDenied" {
+					t.Errorf("RequireAuth, query %q: %v, want AccessDenied", q, err)
+				}
+			} else if err != nil || !p.Anonymous {
+				t.Errorf("no credentials, query %q: %v %+v, want the anonymous principal", q, err, p)
+			}
+		}
+	}
+	if errSigV2.Code != "InvalidRequest" || errSigV2.Status != http.StatusBadRequest ||
+		errSigV2.Message != "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256." {
+		t.Errorf("errSigV2 = %+v, not S3's", errSigV2)
+	}
+}

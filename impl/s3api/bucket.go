@@ -67,6 +67,9 @@ func (h *Handler) createBucket(rq *request) error {
 	if err := h.checkBucketName(rq.bucket); err != nil {
 		return err
 	}
+	if err := createBucketHeaders(rq.r.Header); err != nil {
+		return err
+	}
 	var cfg createBucketConfiguration
 	if rq.r.ContentLength != 0 {
 		body, err := readSmallBody(rq.r)
@@ -76,6 +79,9 @@ func (h *Handler) createBucket(rq *request) error {
 		if len(strings.TrimSpace(string(body))) > 0 {
 			if err := xml.Unmarshal(body, &cfg); err != nil {
 				return s3err.MalformedXML
+			}
+			if cfg.Tags != nil && len(cfg.Tags.Tags) > 0 {
+				return s3err.NotImplemented.With("Bucket tags are not implemented: create the bucket without Tags.")
 			}
 		}
 	}

@@ -115,9 +115,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := rq.op.fn(h, rq); err != nil {
-		h.writeError(rq, err)
+	if rq.op.headers != nil {
+		if err := rq.op.headers(r.Header); err != nil {
+			h.writeError(rq, err)
+			return
+		}
 	}
+	if rq.op.sse {
+		w.Header().Set(sseHeader, "AES256")
+	}
+	if err := rq.op.fn(h, rq); err != nil {
+		h.writeError(rq, h.bucketFirst(rq, err))
+	}
+}
+
+// bucketFirst reports a missing bucket rather than a missing upload, as S3
+// does (it resolves the bucket before anything in it). Only the failure
+// path pays for the lookup.
+func (h *Handler) bucketFirst(rq *request, err error) error {
+	if e, _ := toAPIError(err); e.Code != s3err.NoSuchUpload.Code {
+		return err
+	}
+	if _, berr := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); errors.Is(berr, storage.ErrNoSuchBucket) {
+		return berr
+	}
+	return err
 }
 
 // target is what the request asks to do, for token verification: a

@@ -52,7 +52,8 @@ func parseListParams(q url.Values) (listParams, error) {
 	if v := q.Get("max-keys"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return p, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range")
+			return p, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range").
+				WithDetails(argument("max-keys", v)...)
 		}
 		p.maxKeys = min(n, maxListKeys)
 	}
@@ -61,7 +62,8 @@ func parseListParams(q url.Values) (listParams, error) {
 	case "url":
 		p.urlEncode = true
 	default:
-		return p, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request")
+		return p, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request").
+			WithDetails(argument("encoding-type", enc)...)
 	}
 	return p, nil
 }

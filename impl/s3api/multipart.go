@@ -86,11 +86,15 @@ func uploadChecksum(hdr http.Header) (alg, typ string, err error) {
 	return alg, typ, nil
 }
 
-// partNumber reads ?partNumber within S3's range and the configured cap.
+// partNumber reads ?partNumber within S3's range and the configured cap,
+// refusing it as S3 does, naming the argument (basho/riak_cs#945 and
+// curtis0x/fake-s3#238 quote the document).
 func (h *Handler) partNumber(rq *request) (int, error) {
-	n, err := strconv.Atoi(rq.query.Get("partNumber"))
+	v := rq.query.Get("partNumber")
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > h.opts.MaxParts {
-		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and " + strconv.Itoa(h.opts.MaxParts) + ", inclusive")
+		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and " + strconv.Itoa(h.opts.MaxParts) + ", inclusive").
+			WithDetails(argument("partNumber", v)...)
 	}
 	return n, nil
 }

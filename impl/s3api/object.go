@@ -16,8 +16,8 @@ import (
 )
 
 // storedHeaders are the standard headers kept with an object and replayed
-// on GET and HEAD.
-var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+// on GET and HEAD, and the website redirect location S3 keeps with them.
+var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires", redirectHeader}
 
 // maxUserMetadata is S3's limit on the size of x-amz-meta-* names and values.
 const maxUserMetadata = 2 << 10
@@ -30,8 +30,13 @@ func parseMetadata(hdr http.Header) (storage.Metadata, error) {
 	m := storage.Metadata{ContentType: hdr.Get("Content-Type")}
 	for _, name := range storedHeaders {
 		v := hdr.Get(name)
-		if name == "Content-Encoding" {
+		switch name {
+		case "Content-Encoding":
 			v = stripAWSChunked(v)
+		case redirectHeader:
+			if err := checkRedirect(v); err != nil {
+				return m, err
+			}
 		}
 		if v != "" {
 			if m.Headers == nil {
@@ -90,15 +95,20 @@ func writeConditions(hdr http.Header) (storage.Conditions, error) {
 	return c, nil
 }
 
-// contentMD5 reads a Content-MD5 header, nil when absent.
+// contentMD5 reads a Content-MD5 header, nil when absent. Present but empty
+// is invalid, as in S3 (ceph/s3-tests test_object_create_bad_md5_empty).
 func contentMD5(hdr http.Header) ([]byte, error) {
-	v := hdr.Get("Content-MD5")
-	if v == "" {
+	vs := hdr["Content-Md5"]
+	if len(vs) == 0 {
 		return nil, nil
 	}
+	v := vs[0]
 	sum, err := base64.StdEncoding.DecodeString(v)
 	if err != nil || len(sum) != md5.Size {
-		return nil, s3err.InvalidDigest
+		// S3's words and element (openstack/swift
+		// test/s3api/test_input_errors.py, assertInvalidDigest).
+		return nil, s3err.InvalidDigest.With("The Content-MD5 you specified was invalid.").
+			WithDetails(s3err.Detail{Name: "Content-MD5", Value: v})
 	}
 	return sum, nil
 }
@@ -106,8 +116,7 @@ func contentMD5(hdr http.Header) ([]byte, error) {
 // errChunkedBody is S3's answer to a body sent with Transfer-Encoding:
 // chunked that is not an aws-chunked payload (Automattic/knox#43,
 // chilts/awssum#30: Server: AmazonS3).
-var errChunkedBody = s3err.NotImplemented.With("A header you provided implies functionality that is not implemented").
-	WithDetails(s3err.Detail{Name: "Header", Value: "Transfer-Encoding"})
+var errChunkedBody = notImplementedHeader("Transfer-Encoding")
 
 // bodySize returns the decoded length of a write's body, which S3 needs up
 // front: an aws-chunked payload's x-amz-decoded-content-length (its own
@@ -203,8 +212,22 @@ func (h *Handler) putObject(rq *request) error {
 	return nil
 }
 
+// checkPartNumber refuses a read's bad ?partNumber before the key is looked
+// up, as S3 does (versity/versitygw's HeadObject_invalid_part_number, run
+// against S3, gets 400 for a key that does not exist).
+func (h *Handler) checkPartNumber(rq *request) error {
+	if !rq.query.Has("partNumber") {
+		return nil
+	}
+	_, err := h.partNumber(rq)
+	return err
+}
+
 func (h *Handler) headObject(rq *request) error {
 	if _, err := versionIDGiven(rq.query); err != nil {
+		return err
+	}
+	if err := h.checkPartNumber(rq); err != nil {
 		return err
 	}
 	if rq.query.Has("partNumber") {
@@ -225,6 +248,9 @@ func (h *Handler) headObject(rq *request) error {
 
 func (h *Handler) getObject(rq *request) error {
 	if _, err := versionIDGiven(rq.query); err != nil {
+		return err
+	}
+	if err := h.checkPartNumber(rq); err != nil {
 		return err
 	}
 	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), rq.bucket, rq.key)
@@ -413,10 +439,15 @@ func (h *Handler) copyObject(rq *request) error {
 	if err := h.authorize(rq, auth.Get, src.Bucket, src.Key); err != nil {
 		return err
 	}
-	var meta *storage.Metadata
+	// meta is filled from the source (COPY) or the request (REPLACE).
+	meta, replace := &storage.Metadata{}, false
+	redirect := hdr.Get(redirectHeader)
 	switch d := hdr.Get("x-amz-metadata-directive"); d {
 	case "", "COPY":
-		if src.Bucket == rq.bucket && src.Key == rq.key {
+		if err := checkRedirect(redirect); err != nil {
+			return err
+		}
+		if src.Bucket == rq.bucket && src.Key == rq.key && redirect == "" && hdr.Get(sseHeader) == "" {
 			return s3err.InvalidRequest.With("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -424,7 +455,7 @@ func (h *Handler) copyObject(rq *request) error {
 		if err != nil {
 			return err
 		}
-		meta = &m
+		meta, replace = &m, true
 	default:
 		return s3err.InvalidArgument.With("Unknown metadata directive.")
 	}
@@ -441,6 +472,10 @@ func (h *Handler) copyObject(rq *request) error {
 		SourceCheck: func(si storage.ObjectInfo) error {
 			if si.Size > maxCopySource {
 				return errCopyTooLarge
+			}
+			if !replace {
+				// The copy's checksums are the storage's to keep or compute.
+				*meta = copiedMetadata(si.Metadata, redirect)
 			}
 			if err := copySourcePreconditions(hdr, si.ETag, si.LastModified); err != nil {
 				return err

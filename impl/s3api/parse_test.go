@@ -36,7 +36,10 @@ func TestParseRange(t *testing.T) {
 		{"bytes=10-20", size, want{invalid: true}},
 		{"bytes=-0", size, want{invalid: true}},
 		{"bytes=0-", 0, want{invalid: true}},
-		{"bytes=-1", 0, want{invalid: true}},
+		{"bytes=0-0", 0, want{invalid: true}},
+		{"bytes=-0", 0, want{invalid: true}},
+		{"bytes=-1", 0, want{full: true}},
+		{"bytes=-100", 0, want{full: true}},
 		{"bytes=5-2", size, want{full: true}},
 		{"bytes=abc", size, want{full: true}},
 		{"bytes=1-2,4-5", size, want{full: true}},
@@ -432,6 +435,37 @@ func TestBodySize(t *testing.T) {
 			t.Errorf("%s: %d, %v; want %s", c.name, n, err, c.code)
 		case c.code == "NotImplemented" && (len(e.Details) != 1 || e.Details[0] != s3err.Detail{Name: "Header", Value: "Transfer-Encoding"}):
 			t.Errorf("%s: details %v, want Header Transfer-Encoding", c.name, e.Details)
+		}
+	}
+}
+
+func TestContentMD5(t *testing.T) {
+	valid := "rL0Y20xC+Fzt72VPzMSk2A=="
+	for _, c := range []struct {
+		values []string // nil: no header
+		ok     bool
+	}{
+		{nil, true},
+		{[]string{valid}, true},
+		{[]string{""}, false},
+		{[]string{"invalid"}, false},
+		{[]string{"YWJyYWNhZGFicmE="}, false},
+	} {
+		hdr := http.Header{}
+		if c.values != nil {
+			hdr["Content-Md5"] = c.values
+		}
+		sum, err := contentMD5(hdr)
+		if c.ok {
+			if err != nil || (c.values == nil) != (sum == nil) {
+				t.Errorf("Content-MD5 %q: %x, %v", c.values, sum, err)
+			}
+			continue
+		}
+		e, isS3 := s3err.As(err)
+		if !isS3 || e.Code != "InvalidDigest" || e.Message != "The Content-MD5 you specified was invalid." ||
+			len(e.Details) != 1 || e.Details[0] != (s3err.Detail{Name: "Content-MD5", Value: c.values[0]}) {
+			t.Errorf("Content-MD5 %q: %v %v, want S3's InvalidDigest echoing it", c.values, err, e)
 		}
 	}
 }

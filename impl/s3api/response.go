@@ -81,7 +81,7 @@ func (h *Handler) writeError(rq *request, err error) {
 		// is not delimited: net/http would read it as the next request.
 		hdr.Set("Connection", "close")
 	}
-	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
+	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges", sseHeader} {
 		if e.Code != s3err.InvalidRange.Code || k != "Content-Range" {
 			hdr.Del(k)
 		}

@@ -19,6 +19,11 @@ type operation struct {
 	// selfAuthorizing operations check scope against their own arguments
 	// (a listing's prefix, each key of a batch delete) instead of the path.
 	selfAuthorizing bool
+	// sse operations report the SSE-S3 encryption every object has.
+	sse bool
+	// headers, when set, refuses request headers asking for what the
+	// gateway does not implement (headers.go).
+	headers func(http.Header) error
 }
 
 // The operations and the scope action each requires. This table is the one
@@ -34,18 +39,18 @@ var (
 	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
 	opListVersions      = &operation{name: "ListObjectVersions", action: auth.List, fn: (*Handler).listObjectVersions, selfAuthorizing: true}
 	opDeleteObjects     = &operation{name: "DeleteObjects", action: auth.Delete, fn: (*Handler).deleteObjects, selfAuthorizing: true}
-	opPutObject         = &operation{name: "PutObject", action: auth.Put, fn: (*Handler).putObject}
-	opCopyObject        = &operation{name: "CopyObject", action: auth.Put, fn: (*Handler).copyObject}
-	opGetObject         = &operation{name: "GetObject", action: auth.Get, fn: (*Handler).getObject}
-	opHeadObject        = &operation{name: "HeadObject", action: auth.Head, fn: (*Handler).headObject}
+	opPutObject         = &operation{name: "PutObject", action: auth.Put, fn: (*Handler).putObject, sse: true, headers: objectWriteHeaders}
+	opCopyObject        = &operation{name: "CopyObject", action: auth.Put, fn: (*Handler).copyObject, sse: true, headers: copyHeaders}
+	opGetObject         = &operation{name: "GetObject", action: auth.Get, fn: (*Handler).getObject, sse: true}
+	opHeadObject        = &operation{name: "HeadObject", action: auth.Head, fn: (*Handler).headObject, sse: true}
 	opDeleteObject      = &operation{name: "DeleteObject", action: auth.Delete, fn: (*Handler).deleteObject}
 
 	// Multipart: managing one's own upload needs put; listing a bucket's
 	// uploads needs list.
-	opCreateUpload   = &operation{name: "CreateMultipartUpload", action: auth.Put, fn: (*Handler).createMultipartUpload}
-	opUploadPart     = &operation{name: "UploadPart", action: auth.Put, fn: (*Handler).uploadPart}
-	opUploadPartCopy = &operation{name: "UploadPartCopy", action: auth.Put, fn: (*Handler).uploadPartCopy}
-	opCompleteUpload = &operation{name: "CompleteMultipartUpload", action: auth.Put, fn: (*Handler).completeMultipartUpload}
+	opCreateUpload   = &operation{name: "CreateMultipartUpload", action: auth.Put, fn: (*Handler).createMultipartUpload, sse: true, headers: objectWriteHeaders}
+	opUploadPart     = &operation{name: "UploadPart", action: auth.Put, fn: (*Handler).uploadPart, sse: true, headers: partHeaders}
+	opUploadPartCopy = &operation{name: "UploadPartCopy", action: auth.Put, fn: (*Handler).uploadPartCopy, sse: true, headers: partCopyHeaders}
+	opCompleteUpload = &operation{name: "CompleteMultipartUpload", action: auth.Put, fn: (*Handler).completeMultipartUpload, sse: true}
 	opAbortUpload    = &operation{name: "AbortMultipartUpload", action: auth.Put, fn: (*Handler).abortMultipartUpload}
 	opListParts      = &operation{name: "ListParts", action: auth.Put, fn: (*Handler).listParts}
 	opListUploads    = &operation{name: "ListMultipartUploads", action: auth.List, fn: (*Handler).listMultipartUploads, selfAuthorizing: true}

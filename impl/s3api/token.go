@@ -23,7 +23,9 @@ func (h *Handler) encodeToken(bucket, last string) string {
 // decodeToken returns the resume position of a token made by encodeToken
 // for the same bucket, under any of the token keys.
 func (h *Handler) decodeToken(bucket, token string) (string, error) {
-	bad := s3err.InvalidArgument.With("The continuation token provided is incorrect")
+	// S3 names the argument but does not echo the token.
+	bad := s3err.InvalidArgument.With("The continuation token provided is incorrect").
+		WithDetails(s3err.Detail{Name: "ArgumentName", Value: "continuation-token"})
 	// The decoder skips CR and LF even in strict mode; refuse them so that
 	// each position has exactly one token spelling.
 	if strings.ContainsAny(token, "\r\n") {

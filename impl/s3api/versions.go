@@ -45,13 +45,6 @@ func versionIDGiven(q url.Values) (bool, error) {
 	return true, nil
 }
 
-// notImplementedHeader is S3's refusal of a header naming something it
-// does not do for this request.
-func notImplementedHeader(name string) error {
-	return s3err.NotImplemented.With("A header you provided implies functionality that is not implemented").
-		WithDetails(s3err.Detail{Name: "Header", Value: name})
-}
-
 func (h *Handler) listObjectVersions(rq *request) error {
 	q := rq.query
 	p, err := h.listParams(rq)

@@ -32,6 +32,10 @@ type bucketEntry struct {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string   `xml:"LocationConstraint"`
+	// Tags are refused: bucket tags are not implemented.
+	Tags *struct {
+		Tags []struct{} `xml:"Tag"`
+	} `xml:"Tags"`
 }
 
 type locationConstraint struct {

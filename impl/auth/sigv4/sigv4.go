@@ -37,6 +37,7 @@ const (
 	algorithm   = "AWS4-HMAC-SHA256"
 	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	amzDate     = "20060102T150405Z"
+	scopeDate   = "20060102"
 	// MaxPresignExpiry is the longest validity of a presigned URL: 7 days.
 	MaxPresignExpiry = 604800
 )
@@ -110,7 +111,9 @@ type authInput struct {
 	accessKey, date, region, service, terminator string
 	signedHeaders                                string
 	signature                                    string
-	amzDate                                      string // the request's timestamp, x-amz-date format
+	// amzDate is the request's timestamp as sent (x-amz-date, or the Date
+	// header standing in for it): the second line of the string to sign.
+	amzDate string
 }
 
 // Verify authenticates r by its Authorization header or presigned query.
@@ -134,10 +137,11 @@ func (v *Verifier) verifyHeader(r *http.Request, h string) (*Result, error) {
 		return nil, err
 	}
 	in.amzDate = amz
-	if d := v.now().Sub(t); d > v.MaxSkew || d < -v.MaxSkew {
-		return nil, s3err.RequestTimeTooSkewed
+	now := v.now()
+	if d := now.Sub(t); d > v.MaxSkew || d < -v.MaxSkew {
+		return nil, v.skewed(amz, now)
 	}
-	if in.date != amz[:8] {
+	if in.date != t.UTC().Format(scopeDate) {
 		return nil, s3err.AuthorizationHeaderMalformed.With("The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	rec, err := v.checkScope(r.Context(), &in, s3err.AuthorizationHeaderMalformed)
@@ -189,7 +193,7 @@ func (v *Verifier) verifyQuery(r *http.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.date != amz[:8] {
+	if in.date != t.Format(scopeDate) {
 		return nil, s3err.AuthorizationQueryParametersError.With("Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	now := v.now()
@@ -264,8 +268,10 @@ var (
 	errQueryParams = s3err.AuthorizationQueryParametersError.With("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
 )
 
-// requestTime reads x-amz-date, or else Date, returning the time and its
-// x-amz-date form.
+// requestTime reads x-amz-date, or else Date, returning the time and the
+// value as sent, which S3 puts in the string to sign unchanged whatever its
+// form (ceph/s3-tests#346 quotes S3's StringToSign for a Date of
+// "Wed, 06 May 2020 15:42:30 -0000").
 func requestTime(r *http.Request) (time.Time, string, error) {
 	v, err := singleHeader(r.Header, "X-Amz-Date", "x-amz-date")
 	if err != nil {
@@ -274,31 +280,78 @@ func requestTime(r *http.Request) (time.Time, string, error) {
 	if v != "" {
 		t, err := time.Parse(amzDate, v)
 		if err != nil {
-			return time.Time{}, "", s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+			return time.Time{}, "", errNoDate
 		}
 		return t, v, nil
 	}
 	if v, err = singleHeader(r.Header, "Date", "date"); err != nil {
 		return time.Time{}, "", err
 	}
-	if v != "" {
-		if t, err := http.ParseTime(v); err == nil {
-			return t, t.UTC().Format(amzDate), nil
-		}
+	if t, ok := parseDate(v); ok {
+		return t, v, nil
 	}
-	return time.Time{}, "", s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+	return time.Time{}, "", errNoDate
+}
+
+var errNoDate = s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+
+// dateLayouts are the forms a Date header dating a signed request may take:
+// ISO 8601 basic, which AWS documents for it ("If the Date header is
+// specified in the ISO 8601 basic format, X-Amz-Date is not required"),
+// RFC 1123 with a zone name or a numeric zone (what botocore's
+// email.utils.formatdate sends: "-0000"), and the two obsolete HTTP forms
+// RFC 9110 asks recipients to accept.
+var dateLayouts = [...]string{
+	amzDate,
+	"Mon, 2 Jan 2006 15:04:05 MST",
+	"Mon, 2 Jan 2006 15:04:05 -0700",
+	time.RFC850,
+	time.ANSIC,
+}
+
+// parseDate reads a Date header in one of dateLayouts. A zone name other
+// than GMT or UTC does not match: time.Parse would take an unknown one (or a
+// numeric zone, where a name is expected) for UTC.
+func parseDate(v string) (time.Time, bool) {
+	for _, layout := range dateLayouts {
+		t, err := time.Parse(layout, v)
+		if err != nil {
+			continue
+		}
+		if name, off := t.Zone(); off == 0 && name != "" && name != "GMT" && name != "UTC" {
+			continue
+		}
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// skewed is S3's RequestTimeTooSkewed, with the request's time as sent, the
+// server's and the skew allowed, which clients read to correct their clock
+// (aws/aws-sdk-php#612, versity/versitygw#1514 quote the document).
+func (v *Verifier) skewed(requestTime string, now time.Time) error {
+	return s3err.RequestTimeTooSkewed.WithDetails(
+		s3err.Detail{Name: "RequestTime", Value: requestTime},
+		s3err.Detail{Name: "ServerTime", Value: now.UTC().Format("2006-01-02T15:04:05Z")},
+		s3err.Detail{Name: "MaxAllowedSkewMilliseconds", Value: strconv.FormatInt(v.MaxSkew.Milliseconds(), 10)},
+	)
 }
 
 // checkScope checks the credential scope against the key's record and the
-// gateway's region, and returns the record.
+// gateway's region, and returns the record. Its refusals are malformed (the
+// header's or the query's error), worded as S3 words them for that form.
 func (v *Verifier) checkScope(ctx context.Context, in *authInput, malformed *s3err.Error) (*credentials.Record, error) {
+	prefix := "The authorization header is malformed; "
+	if malformed == s3err.AuthorizationQueryParametersError {
+		prefix = "Error parsing the X-Amz-Credential parameter; "
+	}
 	if in.terminator != "aws4_request" {
 		return nil, malformed.With("The credential scope must end with aws4_request.")
 	}
 	rec, err := v.Lookup(ctx, in.accessKey)
 	if err != nil {
 		if errors.Is(err, credentials.ErrUnknownKey) {
-			return nil, s3err.InvalidAccessKeyID
+			return nil, s3err.InvalidAccessKeyID.WithDetails(s3err.Detail{Name: "AWSAccessKeyId", Value: in.accessKey})
 		}
 		return nil, err
 	}
@@ -307,14 +360,18 @@ func (v *Verifier) checkScope(ctx context.Context, in *authInput, malformed *s3e
 		region = v.Region
 	}
 	if in.region != region {
-		return nil, malformed.With("The authorization header is malformed; the region '" + in.region + "' is wrong; expecting '" + region + "'")
+		// The SDKs read <Region> to sign again for the right one
+		// (botocore's S3RegionRedirector; jsoma/flatware#10 and
+		// ai-dock/comfyui#34 quote the documents).
+		return nil, malformed.With(prefix + "the region '" + in.region + "' is wrong; expecting '" + region + "'").
+			WithDetails(s3err.Detail{Name: "Region", Value: region})
 	}
 	service := rec.Service
 	if service == "" {
 		service = v.svc()
 	}
 	if in.service != service {
-		return nil, malformed.With("The authorization header is malformed; incorrect service '" + in.service + "'. This endpoint belongs to '" + service + "'.")
+		return nil, malformed.With(prefix + "incorrect service '" + in.service + "'. This endpoint belongs to '" + service + "'.")
 	}
 	return rec, nil
 }
@@ -368,51 +425,93 @@ func (v *Verifier) check(r *http.Request, in *authInput, rec *credentials.Record
 		return s3err.AccessDenied.With("The host header must be signed.")
 	}
 	if !sortedList(signed) {
-		return s3err.SignatureDoesNotMatch
+		return mismatch(r, in, signed, payload, presigned)
 	}
 	if name := unsignedAmzHeader(r.Header, signed); name != "" {
 		return s3err.AccessDenied.With("There were headers present in the request which were not signed: " + name)
 	}
-	if len(in.signature) != 2*sha256.Size {
-		return s3err.SignatureDoesNotMatch
-	}
 	var got [sha256.Size]byte
+	if len(in.signature) != 2*sha256.Size {
+		return mismatch(r, in, signed, payload, presigned)
+	}
 	if _, err := hex.Decode(got[:], []byte(in.signature)); err != nil {
-		return s3err.SignatureDoesNotMatch
+		return mismatch(r, in, signed, payload, presigned)
 	}
 	ck := v.keys.get(rec.AccessKey, rec.SecretKey, in.date, in.region, in.service)
 
 	bp := bufPool.Get().(*[]byte)
 	buf := appendCanonicalRequest((*bp)[:0], r, signed, payload, presigned)
 	crHash := sha256.Sum256(buf)
-	// The string to sign, in the same buffer.
-	buf = append(buf[:0], algorithm+"\n"...)
-	buf = append(buf, in.amzDate...)
-	buf = append(buf, '\n')
-	scopeStart := len(buf)
-	buf = append(buf, in.date...)
-	buf = append(buf, '/')
-	buf = append(buf, in.region...)
-	buf = append(buf, '/')
-	buf = append(buf, in.service...)
-	buf = append(buf, "/aws4_request"...)
-	scopeEnd := len(buf)
-	buf = append(buf, '\n')
-	buf = hex.AppendEncode(buf, crHash[:])
+	buf = appendStringToSign(buf[:0], in, crHash)
 	want := ck.sign(buf)
 	ok := hmac.Equal(got[:], want[:])
 	scope := ""
 	if ok && res != nil && strings.HasPrefix(payload, "STREAMING-") {
-		scope = string(buf[scopeStart:scopeEnd])
+		scope = scopeOf(in)
 	}
 	*bp = buf
 	bufPool.Put(bp)
 	if !ok {
-		return s3err.SignatureDoesNotMatch
+		return mismatch(r, in, signed, payload, presigned)
 	}
 	res.seed = chainSeed{key: ck.key, date: in.amzDate, scope: scope, signature: in.signature}
 	return nil
 }
+
+// appendStringToSign appends the string to sign of a request whose
+// canonical request hashes to crHash.
+func appendStringToSign(b []byte, in *authInput, crHash [sha256.Size]byte) []byte {
+	b = append(b, algorithm+"\n"...)
+	b = append(b, in.amzDate...)
+	b = append(b, '\n')
+	b = appendScope(b, in)
+	b = append(b, '\n')
+	return hex.AppendEncode(b, crHash[:])
+}
+
+func appendScope(b []byte, in *authInput) []byte {
+	b = append(b, in.date...)
+	b = append(b, '/')
+	b = append(b, in.region...)
+	b = append(b, '/')
+	b = append(b, in.service...)
+	return append(b, "/aws4_request"...)
+}
+
+func scopeOf(in *authInput) string { return string(appendScope(nil, in)) }
+
+// mismatch is S3's SignatureDoesNotMatch with what it computed, so that a
+// client can see which part of its signing differs: the access key, the
+// signature sent, the string to sign and the canonical request, each also
+// as bytes (minio/minio#2986 quotes AWS's whole document). None of it is
+// secret: the secret key only keys the HMAC.
+func mismatch(r *http.Request, in *authInput, signed, payload string, presigned bool) error {
+	cr := appendCanonicalRequest(nil, r, signed, payload, presigned)
+	sts := appendStringToSign(nil, in, sha256.Sum256(cr))
+	return s3err.SignatureDoesNotMatch.WithDetails(
+		s3err.Detail{Name: "AWSAccessKeyId", Value: in.accessKey},
+		s3err.Detail{Name: "StringToSign", Value: string(sts)},
+		s3err.Detail{Name: "SignatureProvided", Value: in.signature},
+		s3err.Detail{Name: "StringToSignBytes", Value: spacedHex(sts)},
+		s3err.Detail{Name: "CanonicalRequest", Value: string(cr)},
+		s3err.Detail{Name: "CanonicalRequestBytes", Value: spacedHex(cr)},
+	)
+}
+
+// spacedHex spells b as S3 does in its *Bytes elements: two lower-case hex
+// digits a byte, separated by spaces.
+func spacedHex(b []byte) string {
+	out := make([]byte, 0, 3*len(b))
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(out)
+}
+
+const hexDigits = "0123456789abcdef"
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
@@ -490,10 +589,16 @@ func appendCanonicalRequest(b []byte, r *http.Request, signed, payload string, p
 		name, list, _ = strings.Cut(list, ";")
 		b = append(b, name...)
 		b = append(b, ':')
-		if name == "host" {
+		switch values := r.Header[canonicalKey(name)]; {
+		case name == "host":
 			b = append(b, strings.TrimSpace(r.Host)...)
-		} else {
-			b = appendHeaderValues(b, r.Header[canonicalKey(name)])
+		case name == "transfer-encoding" && len(values) == 0:
+			// net/http's server moves the header into r.TransferEncoding.
+			// It takes a single "chunked" coding only, in any case, and
+			// records it in lower case, the way clients send it.
+			b = appendHeaderValues(b, r.TransferEncoding)
+		default:
+			b = appendHeaderValues(b, values)
 		}
 		b = append(b, '\n')
 	}
