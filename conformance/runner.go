@@ -76,6 +76,9 @@ func Execute(ctx context.Context, target *Target, opts ExecOptions) ([]Result, e
 			defer wg.Done()
 			defer func() { <-sem }()
 			runOne(ctx, target, c, opts.Timeout, &results[i])
+			if reason, ok := target.KnownDeviations[c.ID]; ok {
+				judgeDeviation(reason, &results[i])
+			}
 		}(i, c)
 	}
 	wg.Wait()
@@ -114,6 +117,20 @@ func runOne(ctx context.Context, target *Target, c Case, timeout time.Duration, 
 		res.Outcome = Skip
 	default:
 		res.Outcome = Pass
+	}
+}
+
+// judgeDeviation turns the result of a case the target is known to fail:
+// a failure is expected (reported skipped, with the reason and what
+// failed), anything else means the list is out of date.
+func judgeDeviation(reason string, r *Result) {
+	switch r.Outcome {
+	case Fail:
+		r.Outcome = Skip
+		r.Message = "known deviation of this target: " + reason + "\n(it failed as expected: " + r.Message + ")"
+	case Pass:
+		r.Outcome = Fail
+		r.Message = "listed as a known deviation of this target (" + reason + ") but passed: remove it from the list"
 	}
 }
 

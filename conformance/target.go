@@ -58,6 +58,11 @@ type Target struct {
 	// gateway's extensions by name, and FeatureS3 ("s3") for every S3
 	// feature. Empty claims the S3 features and no extension.
 	Features []Feature `toml:"features"`
+	// KnownDeviations maps the IDs of cases the target is known to fail to
+	// the reason ([known_deviations] in a target file). Such a case still
+	// runs: failing, it is reported skipped with the reason; passing, it
+	// fails, so the list cannot outlive the deviation.
+	KnownDeviations map[string]string `toml:"known_deviations"`
 	// MaxSkew is the clock skew the target tolerates on signed requests
 	// (max_skew_seconds in a target file).
 	MaxSkew time.Duration `toml:"-"`
