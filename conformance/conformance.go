@@ -56,7 +56,7 @@ type Feature string
 const (
 	Buckets           Feature = "buckets"            // create, head, delete, list buckets, naming rules
 	Objects           Feature = "objects"            // put, get, head, delete, copy, metadata, ranges, conditionals, keys
-	List              Feature = "list"               // ListObjectsV2 and v1: prefixes, delimiters, pagination, encoding
+	List              Feature = "list"               // ListObjectsV2, v1 and ListObjectVersions: prefixes, delimiters, pagination, encoding
 	Multipart         Feature = "multipart"          // multipart uploads: parts, completion, listing, limits, checksums
 	SigV4Header       Feature = "sigv4-header"       // Authorization-header SigV4: skew, scope, signed headers, keys
 	SigV4Presign      Feature = "sigv4-presign"      // SigV4 presigned URLs: expiry, tampering, limits
@@ -93,12 +93,12 @@ const FeatureS3 Feature = "s3"
 var featureDocs = map[Feature]string{
 	Buckets:             "CreateBucket (naming, location, already owned), HeadBucket, DeleteBucket, ListBuckets, GetBucketLocation; request ids and error documents",
 	Objects:             "PutObject, GetObject, HeadObject, DeleteObject(s), CopyObject: ETags, metadata, Content-MD5, conditionals, ranges, keys, size limits",
-	List:                "ListObjectsV2 and v1: prefix, delimiter, max-keys, start-after, continuation tokens, encoding-type=url, fetch-owner, pagination",
+	List:                "ListObjectsV2 and v1: prefix, delimiter, max-keys, start-after, continuation tokens, encoding-type=url, fetch-owner, pagination; ListObjectVersions",
 	Multipart:           "the multipart lifecycle, S3's limits and errors, ETags, part reads, UploadPartCopy, ListParts and ListMultipartUploads, checksums",
 	SigV4Header:         "Authorization-header SigV4: clock skew, credential scope, signed headers, payload hashes, unknown keys, wrong secrets",
 	SigV4Presign:        "SigV4 presigned URLs: expiry, tampering, methods, future dates, an Authorization header as well",
 	StreamingPayloads:   "aws-chunked bodies, signed and unsigned, with trailers: decoding, signatures, truncation, chunk sizes, framing",
-	Checksums:           "CRC32, CRC32C, CRC64NVME, SHA1, SHA256 as headers and trailers: validation, storage, x-amz-checksum-mode",
+	Checksums:           "the ten algorithms (CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128) as headers and trailers: validation, storage, x-amz-checksum-mode, the default CRC64NVME, copies",
 	Tenancy:             "credential scopes (bucket, prefix, operations) and per-project bucket ownership; needs the scoped, read-only and other-project credentials",
 	Macaroon:            "bearer tokens minted and verified by a control plane: caveats, expiry, tampering, attenuation; needs control_plane_url",
 	GatewayPresign:      "POST /v1/presign and the URLs it mints",

@@ -186,7 +186,7 @@ var settings = []setting{
 			c.MaxMultipartParts = n
 			return nil
 		}},
-	{name: "S3_MULTIPART_MAX_AGE", def: "7d", doc: "age after which unfinished multipart uploads are aborted (e.g. 7d, 36h)",
+	{name: "S3_MULTIPART_MAX_AGE", def: "7d", doc: "age after which unfinished multipart uploads are aborted and finished ones forgotten (until then a repeated Complete or Abort gets its first answer) (e.g. 7d, 36h)",
 		set: func(c *Config, v string) error {
 			d, err := parseAge(v)
 			c.MultipartMaxAge = d
