@@ -975,26 +975,7 @@ func init() {
 	}
 
 	// An upload id the bucket never issued.
-	for _, c := range []struct {
-		op   string
-		call func(t T, e *Env, bucket string) error
-	}{
-		{"UploadPart", func(t T, e *Env, b string) error {
-			_, err := mpUploadPartErr(t, e, b, "k", mpNoUpload, 1, []byte("x"))
-			return err
-		}},
-		{"ListParts", func(t T, e *Env, b string) error {
-			_, err := mpListPartsErr(t, e, b, "k", mpNoUpload)
-			return err
-		}},
-		{"CompleteMultipartUpload", func(t T, e *Env, b string) error {
-			_, err := mpCompleteErr(t, e, b, "k", mpNoUpload, mpCompleted(md5ETag([]byte("x"))))
-			return err
-		}},
-		{"AbortMultipartUpload", func(t T, e *Env, b string) error {
-			return mpAbortErr(t, e, b, "k", mpNoUpload)
-		}},
-	} {
+	for _, c := range mpUploadIDCalls {
 		register(Case{
 			ID: "multipart/unknown-upload/" + slug(c.op), Feature: Multipart, Ops: ops(c.op),
 			Desc: c.op + " with an upload id the bucket never issued answers 404 NoSuchUpload",
@@ -1013,32 +994,12 @@ func init() {
 	// (UploadPart_non_existing_bucket, UploadPartCopy_non_existing_bucket,
 	// AbortMultipartUpload_non_existing_bucket); ListParts and
 	// CompleteMultipartUpload address the upload the same way.
-	for _, c := range []struct {
-		op   string
-		call func(t T, e *Env, bucket string) error
-	}{
-		{"UploadPart", func(t T, e *Env, b string) error {
-			_, err := mpUploadPartErr(t, e, b, "k", mpNoUpload, 1, []byte("x"))
-			return err
-		}},
-		{"UploadPartCopy", func(t T, e *Env, b string) error {
-			src := e.NewBucket()
-			e.PutString(src, "src", "source")
-			_, err := mpCopyPartErr(t, e, b, "k", mpNoUpload, 1, src+"/src", "")
-			return err
-		}},
-		{"ListParts", func(t T, e *Env, b string) error {
-			_, err := mpListPartsErr(t, e, b, "k", mpNoUpload)
-			return err
-		}},
-		{"CompleteMultipartUpload", func(t T, e *Env, b string) error {
-			_, err := mpCompleteErr(t, e, b, "k", mpNoUpload, mpCompleted(md5ETag([]byte("x"))))
-			return err
-		}},
-		{"AbortMultipartUpload", func(t T, e *Env, b string) error {
-			return mpAbortErr(t, e, b, "k", mpNoUpload)
-		}},
-	} {
+	for _, c := range append(mpUploadIDCalls, mpUploadIDCall{"UploadPartCopy", func(t T, e *Env, b string) error {
+		src := e.NewBucket()
+		e.PutString(src, "src", "source")
+		_, err := mpCopyPartErr(t, e, b, "k", mpNoUpload, 1, src+"/src", "")
+		return err
+	}}) {
 		register(Case{
 			ID: "multipart/missing-bucket/" + slug(c.op), Feature: Multipart, Ops: ops(c.op),
 			Desc: c.op + " in a bucket that does not exist answers 404 NoSuchBucket, not NoSuchUpload, and creates no bucket",
@@ -1451,4 +1412,29 @@ func init() {
 			},
 		},
 	)
+}
+
+// mpUploadIDCall is an operation on an upload id that does not exist
+// (mpNoUpload), for the cases that check which error answers it.
+type mpUploadIDCall struct {
+	op   string
+	call func(t T, e *Env, bucket string) error
+}
+
+var mpUploadIDCalls = []mpUploadIDCall{
+	{"UploadPart", func(t T, e *Env, b string) error {
+		_, err := mpUploadPartErr(t, e, b, "k", mpNoUpload, 1, []byte("x"))
+		return err
+	}},
+	{"ListParts", func(t T, e *Env, b string) error {
+		_, err := mpListPartsErr(t, e, b, "k", mpNoUpload)
+		return err
+	}},
+	{"CompleteMultipartUpload", func(t T, e *Env, b string) error {
+		_, err := mpCompleteErr(t, e, b, "k", mpNoUpload, mpCompleted(md5ETag([]byte("x"))))
+		return err
+	}},
+	{"AbortMultipartUpload", func(t T, e *Env, b string) error {
+		return mpAbortErr(t, e, b, "k", mpNoUpload)
+	}},
 }
