@@ -24,10 +24,16 @@ var (
 // their values. An unknown algorithm, or more than one header, is S3's
 // InvalidRequest; a value is not checked here.
 func checksumHeaders(hdr http.Header) (algs, values []string, err error) {
+	const prefix = "x-amz-checksum-"
 	unknown := false
 	for name, vals := range hdr {
-		alg, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-checksum-")
-		if !ok || alg == "type" || alg == "algorithm" || alg == "mode" {
+		// Matched before lowering, so that the other headers of every
+		// write cost no allocation.
+		if len(name) <= len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
+			continue
+		}
+		alg := strings.ToLower(name[len(prefix):])
+		if alg == "type" || alg == "algorithm" || alg == "mode" {
 			continue
 		}
 		unknown = unknown || !checksum.Known(alg)
