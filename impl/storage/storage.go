@@ -1,11 +1,16 @@
 // Package storage defines what the S3 API needs from a place that keeps
-// buckets and objects. The embedded backend (storage/fs) is the default; an
-// upstream-S3 backend can implement the same interface so that gateway
+// buckets and objects. The embedded backend (storage/fs) is the default;
+// storage/mem is a small in-memory one for tests, and a backend in front of
+// another object store implements the same interface so that gateway
 // instances become stateless.
 //
-// Backends know nothing about HTTP: conditional headers, ranges and error
-// rendering belong to the API layer. They do own everything that must be
-// atomic with a write, such as conditional writes and bucket auto-creation.
+// Backends know nothing about HTTP or about who owns a bucket: the API layer
+// parses headers into options (ReadOptions, Conditions, CopyPartOptions) and
+// renders errors; package tenancy keeps ownership. A backend owns what must
+// be decided where the bytes are: conditional writes, read conditions and
+// ranges, and snapshots. The helpers in this package (CheckRead,
+// SelectSection, PartChecksums, HoldBack) let every backend decide them the
+// same way. docs/architecture.md describes the contract as a whole.
 package storage
 
 import (
@@ -19,10 +24,12 @@ import (
 var (
 	ErrNoSuchBucket       = errors.New("storage: no such bucket")
 	ErrNoSuchKey          = errors.New("storage: no such key")
+	ErrBucketExists       = errors.New("storage: bucket exists")
 	ErrBucketNotEmpty     = errors.New("storage: bucket not empty")
-	ErrBucketOwnedByYou   = errors.New("storage: bucket already owned by you")
-	ErrBucketTaken        = errors.New("storage: bucket owned by another project")
 	ErrPreconditionFailed = errors.New("storage: precondition failed")
+	ErrNotModified        = errors.New("storage: not modified")
+	ErrInvalidRange       = errors.New("storage: range not satisfiable")
+	ErrInvalidPartNumber  = errors.New("storage: part number not satisfiable")
 	ErrTooLarge           = errors.New("storage: entity too large")
 	ErrBadDigest          = errors.New("storage: content digest mismatch")
 	ErrIncompleteBody     = errors.New("storage: body shorter than declared")
@@ -31,39 +38,57 @@ var (
 	ErrInvalidPart        = errors.New("storage: invalid part")
 	ErrInvalidPartOrder   = errors.New("storage: invalid part order")
 	ErrEntityTooSmall     = errors.New("storage: part too small")
-	// ErrNotOwner refuses a write into a bucket another project owns (a
-	// bucket that appeared while the write was streaming).
-	ErrNotOwner = errors.New("storage: bucket owned by another project")
+	// ErrUnavailable is a refusal the caller may retry: the store is
+	// overloaded or briefly unreachable. Wrap it with the cause; the API
+	// layer answers S3's 503 SlowDown.
+	ErrUnavailable = errors.New("storage: unavailable, retry")
 )
 
-// Backend is the storage seen by the S3 API.
+// Backend is the storage seen by the S3 API: buckets as containers of
+// objects, and nothing about who owns them (package tenancy keeps that).
+// docs/architecture.md describes the contract; package storagetest checks
+// it against any implementation.
+//
+// # Writes commit only after a clean end of body
+//
+// Every method that takes a body (PutObject, PutPart) must commit nothing,
+// and leave nothing visible, unless body.Read has returned io.EOF with no
+// earlier error. The API layer's readers verify checksums, Content-MD5 and
+// aws-chunked signatures as the bytes pass and report a mismatch as the
+// error of the read that reaches the end: a backend that commits as soon as
+// it has the declared number of bytes would keep a body the client's
+// signature refused. A backend that streams to another service uses
+// HoldBack so that the service never receives the last byte of a body that
+// failed.
 type Backend interface {
-	CreateBucket(ctx context.Context, name, owner string) error
-	// Bucket returns the bucket's record, or ErrNoSuchBucket.
-	Bucket(ctx context.Context, name string) (Bucket, error)
+	// CreateBucket makes an empty bucket, or answers ErrBucketExists.
+	CreateBucket(ctx context.Context, name string) error
+	// HeadBucket returns the bucket's record, or ErrNoSuchBucket.
+	HeadBucket(ctx context.Context, name string) (Bucket, error)
+	// DeleteBucket removes an empty bucket, and the uploads in progress
+	// in it; a bucket with objects is ErrBucketNotEmpty.
 	DeleteBucket(ctx context.Context, name string) error
-	ListBuckets(ctx context.Context) ([]Bucket, error)
 
 	// PutObject stores body under key, replacing any previous object once the
 	// new one is durable. It returns the stored object's info.
 	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectInfo, error)
-	// OpenObject returns a snapshot of the object: later writes to the key do
-	// not change what the returned Object reads.
-	OpenObject(ctx context.Context, bucket, key string) (Object, error)
-	StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
+	// OpenObject returns a snapshot of the section of the object that opts
+	// select: later writes to the key do not change what it reads. The
+	// conditions, range and part number are decided here, in one call, so
+	// that a backend in front of another store makes one request for them.
+	OpenObject(ctx context.Context, bucket, key string, opts ReadOptions) (Object, error)
+	// StatObject is OpenObject without the bytes.
+	StatObject(ctx context.Context, bucket, key string, opts ReadOptions) (ObjectInfo, Section, error)
 	// DeleteObjects removes objects in one commit. A missing key is not an
 	// error unless the object carries a condition. The result holds one
 	// entry per object, nil on success.
 	DeleteObjects(ctx context.Context, bucket string, objs []ObjectDelete) ([]error, error)
 	// CopyObject copies the source object's bytes into a new object.
 	CopyObject(ctx context.Context, src, dst ObjectRef, opts CopyOptions) (ObjectInfo, error)
+	// ListObjects returns a page of the bucket's keys in byte order.
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 
 	Multipart
-
-	// Check reports whether the backend can currently serve requests.
-	Check(ctx context.Context) error
-	Close() error
 }
 
 // Multipart is the multipart-upload half of a Backend. An upload is bound to
@@ -73,9 +98,14 @@ type Multipart interface {
 	GetUpload(ctx context.Context, bucket, key, id string) (Upload, error)
 	// PutPart stores a part, replacing a part with the same number.
 	PutPart(ctx context.Context, bucket, key, id string, number int, body io.Reader, opts PartOptions) (Part, error)
+	// CopyPart stores as a part a range of an existing object, copied
+	// where the bytes are (UploadPartCopy): a backend in front of another
+	// store asks it to copy rather than streaming the bytes through the
+	// gateway. The part's checksums follow the upload's, as PartChecksums
+	// computes them.
+	CopyPart(ctx context.Context, src ObjectRef, bucket, key, id string, number int, opts CopyPartOptions) (Part, error)
 	ListParts(ctx context.Context, bucket, key, id string, after, limit int) (PartList, error)
-	// CompleteUpload makes the listed parts the object, atomically: the
-	// object is a manifest of the part blobs, so this costs O(parts). For an
+	// CompleteUpload makes the listed parts the object, atomically. For an
 	// upload created without a checksum algorithm whose parts all have a
 	// DefaultChecksum, the returned info carries the object's full-object
 	// CRC64NVME, combined from them, which S3 answers but does not keep. A
@@ -85,34 +115,36 @@ type Multipart interface {
 	CompleteUpload(ctx context.Context, bucket, key, id string, parts []CompletedPart, opts CompleteOptions) (ObjectInfo, error)
 	// AbortUpload discards an upload and its parts. Aborting an upload
 	// already aborted or completed succeeds and changes nothing.
-	//
-	// Both remember a finished upload until CollectUploads passes a cutoff
-	// later than its finishing.
 	AbortUpload(ctx context.Context, bucket, key, id string) error
 	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadList, error)
-	// CollectUploads aborts uploads initiated before cutoff and forgets
-	// uploads finished before it.
-	CollectUploads(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// CopyPartOptions tunes CopyPart.
+type CopyPartOptions struct {
+	// Ranged copies bytes First to Last, both included
+	// (x-amz-copy-source-range), where the SourceCheck has found them
+	// inside the source; otherwise the whole source is copied.
+	Ranged      bool
+	First, Last int64
+	// SourceCheck sees the source's info before any byte is copied and
+	// can refuse the copy (preconditions, a range outside the source,
+	// size limits) by returning an error.
+	SourceCheck func(ObjectInfo) error
 }
 
 // UploadOptions describes a new upload.
 type UploadOptions struct {
 	// Metadata is kept for the completed object.
 	Metadata
-	// Owner is the uploader's project; as in PutOptions, a bucket another
-	// project owns refuses the upload.
-	Owner string
 	// ChecksumAlgorithm (lower case) and ChecksumType (COMPOSITE or
 	// FULL_OBJECT) ask for a checksum of the whole object at completion.
 	ChecksumAlgorithm string
 	ChecksumType      string
-	CreateBucketFor   string
 }
 
 // Upload is a multipart upload in progress.
 type Upload struct {
 	Bucket, Key, ID   string
-	Owner             string
 	Initiated         time.Time
 	Metadata          Metadata
 	ChecksumAlgorithm string
@@ -187,7 +219,6 @@ type UploadList struct {
 // Bucket is a bucket's record.
 type Bucket struct {
 	Name    string
-	Owner   string // the owning project
 	Created time.Time
 }
 
@@ -223,25 +254,15 @@ type ObjectInfo struct {
 	ChecksumType string
 }
 
-// Object is an open snapshot of an object's bytes.
+// Object is an open snapshot of the section of an object a read selected.
 type Object interface {
 	Info() ObjectInfo
-	// WriteRange copies length bytes starting at off to w. Backends on
-	// local files hand w an *os.File-backed reader so net/http can use the
-	// kernel's zero-copy path.
-	WriteRange(w io.Writer, off, length int64) (int64, error)
-	// Reader reads length bytes starting at off.
-	Reader(off, length int64) io.ReadCloser
-	// Parts returns the sizes of the parts the object was assembled from,
-	// in order, or nil for an object written in one piece.
-	Parts() []PartRef
+	Section() Section
+	// WriteTo copies the section's bytes to w. Backends on local files
+	// hand w an *os.File-backed reader so net/http can use the kernel's
+	// zero-copy path.
+	WriteTo(w io.Writer) (int64, error)
 	Close() error
-}
-
-// PartRef is one part of a multipart object as GET ?partNumber sees it.
-type PartRef struct {
-	Number int
-	Size   int64
 }
 
 // Conditions are the preconditions of a write, checked atomically with it.
@@ -269,12 +290,6 @@ type PutOptions struct {
 	// ContentMD5, when set, must equal the body's MD5 or ErrBadDigest.
 	ContentMD5 []byte
 	Conditions
-	// CreateBucketFor, when non-empty, creates a missing bucket for this
-	// project in the same commit as the object.
-	CreateBucketFor string
-	// Owner, when non-empty, is the writer's project: the commit refuses
-	// (ErrNotOwner) a bucket that another project owns.
-	Owner string
 	// LateChecksums, when set, is called once the body has been read
 	// (and verified) to get checksums known only then, such as trailer
 	// values; they are stored with the object.
@@ -294,18 +309,18 @@ type CopyOptions struct {
 	// source's checksums ("" keeps them).
 	Checksum func(ObjectInfo) string
 	Conditions
-	CreateBucketFor string
-	// Owner is as in PutOptions.
-	Owner string
 }
 
 // ListOptions selects a page of a bucket listing.
 type ListOptions struct {
 	Prefix    string
 	Delimiter string
-	// After excludes every entry (key or common prefix) that sorts at or
-	// before it; it is the start-after key, a marker or a resume position.
-	After string
+	// StartAfter excludes every entry (key or common prefix) that sorts at
+	// or before it: S3's start-after and marker.
+	StartAfter string
+	// Cursor, when set, resumes the listing where the page that returned
+	// it ended; it takes precedence over StartAfter.
+	Cursor string
 	// Limit is the most entries (keys plus common prefixes) to return.
 	Limit int
 }
@@ -314,8 +329,11 @@ type ListOptions struct {
 type ListResult struct {
 	Objects        []ObjectInfo
 	CommonPrefixes []string
-	// Truncated reports that more entries follow; Last is then the last
-	// entry returned, to pass as After for the next page.
+	// Truncated reports that more entries follow. Cursor is then the
+	// backend's opaque resume position, which the API layer seals into its
+	// continuation token, and Last the last entry returned (S3's
+	// NextMarker).
 	Truncated bool
+	Cursor    string
 	Last      string
 }

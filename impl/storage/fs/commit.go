@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // maxBatch bounds how many writes share one index commit.
@@ -139,10 +140,9 @@ func syncDir(dir string) error {
 // but leaves the rest of its batch to commit.
 func isRefusal(err error) bool {
 	for _, e := range []error{
-		storage.ErrNoSuchBucket, storage.ErrNoSuchKey, storage.ErrBucketNotEmpty,
-		storage.ErrBucketOwnedByYou, storage.ErrBucketTaken, storage.ErrPreconditionFailed,
-		storage.ErrNoSuchUpload, storage.ErrInvalidPart, storage.ErrInvalidPartOrder, storage.ErrEntityTooSmall,
-		storage.ErrNotOwner,
+		storage.ErrNoSuchBucket, storage.ErrNoSuchKey, storage.ErrBucketNotEmpty, storage.ErrBucketExists,
+		storage.ErrPreconditionFailed, storage.ErrNoSuchUpload, storage.ErrInvalidPart, storage.ErrInvalidPartOrder,
+		storage.ErrEntityTooSmall, tenancy.ErrOwnedByYou, tenancy.ErrTaken, tenancy.ErrNotOwner,
 	} {
 		if errors.Is(err, e) {
 			return true

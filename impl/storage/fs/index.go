@@ -132,91 +132,49 @@ func (r *objectRecord) blobIDs() []string {
 	return ids
 }
 
-// objects returns the nested index bucket of an S3 bucket, creating the
-// S3 bucket for createFor when it is missing and createFor is non-empty.
-func objects(tx *bolt.Tx, bucket, createFor string) (*bolt.Bucket, error) {
+// objects returns the nested index bucket of an S3 bucket.
+func objects(tx *bolt.Tx, bucket string) (*bolt.Bucket, error) {
 	if b := tx.Bucket(bktObjects).Bucket([]byte(bucket)); b != nil {
 		return b, nil
 	}
-	if createFor == "" || !tx.Writable() {
-		return nil, storage.ErrNoSuchBucket
-	}
-	if err := createBucket(tx, bucket, createFor); err != nil {
-		return nil, err
-	}
-	return tx.Bucket(bktObjects).Bucket([]byte(bucket)), nil
+	return nil, storage.ErrNoSuchBucket
 }
 
-// writable returns the nested index bucket a write of project owner goes
-// to, creating the S3 bucket for createFor when missing, and refusing a
-// bucket another project owns (owner "" skips that check).
-func writable(tx *bolt.Tx, bucket, owner, createFor string) (*bolt.Bucket, error) {
-	objs, err := objects(tx, bucket, createFor)
-	if err != nil || owner == "" {
-		return objs, err
-	}
-	var rec bucketRecord
-	if err := decode(tx.Bucket(bktBuckets).Get([]byte(bucket)), &rec); err != nil {
-		return nil, err
-	}
-	if rec.Owner != owner {
-		return nil, storage.ErrNotOwner
-	}
-	return objs, nil
-}
-
-func createBucket(tx *bolt.Tx, name, owner string) error {
-	buckets := tx.Bucket(bktBuckets)
-	if v := buckets.Get([]byte(name)); v != nil {
-		var rec bucketRecord
-		if err := decode(v, &rec); err != nil {
-			return err
-		}
-		if rec.Owner == owner {
-			return storage.ErrBucketOwnedByYou
-		}
-		return storage.ErrBucketTaken
-	}
-	v, err := encode(bucketRecord{Owner: owner, Created: time.Now().UnixNano()})
-	if err != nil {
-		return err
-	}
-	if err := buckets.Put([]byte(name), v); err != nil {
-		return err
-	}
-	_, err = tx.Bucket(bktObjects).CreateBucket([]byte(name))
-	return err
-}
-
-// CreateBucket records a new bucket owned by owner.
-func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
+// CreateBucket makes an empty bucket.
+func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	return s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		return nil, createBucket(tx, name, owner)
+		if tx.Bucket(bktObjects).Bucket([]byte(name)) != nil {
+			return nil, storage.ErrBucketExists
+		}
+		_, err := tx.Bucket(bktObjects).CreateBucket([]byte(name))
+		return nil, err
 	}})
 }
 
-// Bucket returns a bucket's record.
-func (s *Store) Bucket(ctx context.Context, name string) (storage.Bucket, error) {
-	var out storage.Bucket
+// HeadBucket returns a bucket's record; its creation time is its claim's.
+func (s *Store) HeadBucket(ctx context.Context, name string) (storage.Bucket, error) {
+	out := storage.Bucket{Name: name}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bktBuckets).Get([]byte(name))
-		if v == nil {
+		if tx.Bucket(bktObjects).Bucket([]byte(name)) == nil {
 			return storage.ErrNoSuchBucket
 		}
-		var rec bucketRecord
-		if err := decode(v, &rec); err != nil {
-			return err
+		if v := tx.Bucket(bktBuckets).Get([]byte(name)); v != nil {
+			var rec bucketRecord
+			if err := decode(v, &rec); err != nil {
+				return err
+			}
+			out.Created = time.Unix(0, rec.Created).UTC()
 		}
-		out = storage.Bucket{Name: name, Owner: rec.Owner, Created: time.Unix(0, rec.Created).UTC()}
 		return nil
 	})
 	return out, err
 }
 
-// DeleteBucket removes an empty bucket.
+// DeleteBucket removes an empty bucket and the uploads in progress in it.
+// Its claim is the Registry's to release.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	return s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		objs, err := objects(tx, name, "")
+		objs, err := objects(tx, name)
 		if err != nil {
 			return nil, err
 		}
@@ -248,25 +206,6 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 				return nil, err
 			}
 		}
-		if err := tx.Bucket(bktObjects).DeleteBucket([]byte(name)); err != nil {
-			return nil, err
-		}
-		return removed, tx.Bucket(bktBuckets).Delete([]byte(name))
+		return removed, tx.Bucket(bktObjects).DeleteBucket([]byte(name))
 	}})
-}
-
-// ListBuckets returns every bucket in name order.
-func (s *Store) ListBuckets(ctx context.Context) ([]storage.Bucket, error) {
-	var out []storage.Bucket
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bktBuckets).ForEach(func(k, v []byte) error {
-			var rec bucketRecord
-			if err := decode(v, &rec); err != nil {
-				return err
-			}
-			out = append(out, storage.Bucket{Name: string(k), Owner: rec.Owner, Created: time.Unix(0, rec.Created).UTC()})
-			return nil
-		})
-	})
-	return out, err
 }

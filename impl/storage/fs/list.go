@@ -17,7 +17,7 @@ import (
 func (s *Store) ListObjects(ctx context.Context, bucket string, opts storage.ListOptions) (storage.ListResult, error) {
 	var res storage.ListResult
 	err := s.db.View(func(tx *bolt.Tx) error {
-		objs, err := objects(tx, bucket, "")
+		objs, err := objects(tx, bucket)
 		if err != nil {
 			return err
 		}
@@ -29,7 +29,13 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts storage.Lis
 
 func list(c *bolt.Cursor, opts storage.ListOptions) (storage.ListResult, error) {
 	var res storage.ListResult
-	prefix, delim, after := []byte(opts.Prefix), []byte(opts.Delimiter), []byte(opts.After)
+	// The cursor is the last entry returned, so resuming is starting
+	// after it.
+	start := opts.StartAfter
+	if opts.Cursor != "" {
+		start = opts.Cursor
+	}
+	prefix, delim, after := []byte(opts.Prefix), []byte(opts.Delimiter), []byte(start)
 
 	seek := prefix
 	if bytes.Compare(after, prefix) >= 0 {
@@ -83,6 +89,7 @@ func list(c *bolt.Cursor, opts storage.ListOptions) (storage.ListResult, error) 
 	if !res.Truncated {
 		res.Last = ""
 	}
+	res.Cursor = res.Last
 	return res, nil
 }
 

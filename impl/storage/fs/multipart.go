@@ -31,7 +31,6 @@ import (
 
 type uploadRecord struct {
 	Key          string            `json:"key"`
-	Owner        string            `json:"o"`
 	Initiated    int64             `json:"t"`
 	ContentType  string            `json:"ct,omitempty"`
 	Headers      map[string]string `json:"h,omitempty"`
@@ -188,7 +187,7 @@ func getUpload(tx *bolt.Tx, bucket, key, id string) (*uploadRecord, error) {
 
 func (r *uploadRecord) upload(bucket, id string) storage.Upload {
 	return storage.Upload{
-		Bucket: bucket, Key: r.Key, ID: id, Owner: r.Owner,
+		Bucket: bucket, Key: r.Key, ID: id,
 		Initiated:         time.Unix(0, r.Initiated).UTC(),
 		Metadata:          storage.Metadata{ContentType: r.ContentType, Headers: r.Headers, User: r.User},
 		ChecksumAlgorithm: r.ChecksumAlg,
@@ -200,11 +199,11 @@ func (r *uploadRecord) upload(bucket, id string) storage.Upload {
 func (s *Store) CreateUpload(ctx context.Context, bucket, key string, opts storage.UploadOptions) (storage.Upload, error) {
 	now := time.Now()
 	id := newUploadID(now)
-	rec := &uploadRecord{Key: key, Owner: opts.Owner, Initiated: now.UnixNano(),
+	rec := &uploadRecord{Key: key, Initiated: now.UnixNano(),
 		ContentType: opts.ContentType, Headers: nonEmpty(opts.Headers), User: nonEmpty(opts.User),
 		ChecksumAlg: opts.ChecksumAlgorithm, ChecksumType: opts.ChecksumType}
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		if _, err := writable(tx, bucket, opts.Owner, opts.CreateBucketFor); err != nil {
+		if _, err := objects(tx, bucket); err != nil {
 			return nil, err
 		}
 		ups, err := tx.Bucket(bktUploads).CreateBucketIfNotExists([]byte(bucket))
@@ -296,6 +295,31 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, id string, number int,
 	return rec.part(number), nil
 }
 
+// CopyPart stores a range of src as a part: the bytes are read from the
+// source's snapshot and written as a part blob, with the part checksums
+// PutPart would compute.
+func (s *Store) CopyPart(ctx context.Context, src storage.ObjectRef, bucket, key, id string, number int, opts storage.CopyPartOptions) (storage.Part, error) {
+	up, err := s.GetUpload(ctx, bucket, key, id)
+	if err != nil {
+		return storage.Part{}, err
+	}
+	obj, err := s.open(src.Bucket, src.Key, nil)
+	if err != nil {
+		return storage.Part{}, err
+	}
+	defer obj.Close()
+	if opts.SourceCheck != nil {
+		if err := opts.SourceCheck(obj.info); err != nil {
+			return storage.Part{}, err
+		}
+	}
+	off, n := storage.CopyRange(obj.info.Size, opts)
+	body := obj.rangeReader(off, n)
+	defer body.Close()
+	popts := storage.PartOptions{Size: n}
+	return s.PutPart(ctx, bucket, key, id, number, storage.CopiedPartChecksums(body, up, &popts), popts)
+}
+
 func (r *partRecord) part(n int) storage.Part {
 	return storage.Part{Number: n, Size: r.Blob.Size, ETag: r.ETag, LastModified: time.Unix(0, r.MTime).UTC(), Checksums: r.Checksums}
 }
@@ -348,7 +372,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		if err != nil {
 			return nil, err
 		}
-		objs, err := objects(tx, bucket, "")
+		objs, err := objects(tx, bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -441,7 +465,7 @@ func completedBefore(tx *bolt.Tx, bucket, key, id, digest string) (*objectRecord
 	if done == nil || done.Aborted || done.Parts != digest {
 		return nil, storage.ErrNoSuchUpload
 	}
-	objs, err := objects(tx, bucket, "")
+	objs, err := objects(tx, bucket)
 	if err != nil {
 		return nil, err
 	}

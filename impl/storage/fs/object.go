@@ -158,7 +158,7 @@ func (s *Store) discardBlob(id string) {
 func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	if !opts.IfNoneMatch && opts.IfMatch == "" {
 		// Fail fast for a missing bucket before reading the body.
-		if _, err := s.Bucket(ctx, bucket); err != nil && opts.CreateBucketFor == "" {
+		if _, err := s.HeadBucket(ctx, bucket); err != nil {
 			return storage.ObjectInfo{}, err
 		}
 	}
@@ -171,7 +171,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if opts.LateChecksums != nil {
 		rec.Checksums = nonEmpty(opts.LateChecksums())
 	}
-	return s.commitObject(bucket, key, rec, b.data, opts.Conditions, opts.Owner, opts.CreateBucketFor)
+	return s.commitObject(bucket, key, rec, b.data, opts.Conditions)
 }
 
 func setMetadata(rec *objectRecord, m *storage.Metadata) {
@@ -191,7 +191,7 @@ func nonEmpty(m map[string]string) map[string]string {
 // commitObject makes rec the current version of bucket/key, checking the
 // write's conditions in the same transaction. inline holds the bytes of a
 // single inline blob. On refusal it drops rec's blobs.
-func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byte, cond storage.Conditions, owner, createFor string) (storage.ObjectInfo, error) {
+func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byte, cond storage.Conditions) (storage.ObjectInfo, error) {
 	dirs := make([]string, 0, len(rec.Blobs))
 	for _, b := range rec.Blobs {
 		if !isInline(b.ID) {
@@ -199,11 +199,7 @@ func (s *Store) commitObject(bucket, key string, rec *objectRecord, inline []byt
 		}
 	}
 	err := s.submit(&commit{dirs: dirs, apply: func(tx *bolt.Tx) ([]string, error) {
-		if cond.IfMatch != "" && tx.Bucket(bktObjects).Bucket([]byte(bucket)) == nil {
-			// Nothing to match: refuse before creating the bucket.
-			return nil, storage.ErrNoSuchBucket
-		}
-		objs, err := writable(tx, bucket, owner, createFor)
+		objs, err := objects(tx, bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -288,18 +284,20 @@ func checkConditions(old *objectRecord, c storage.Conditions) error {
 	return nil
 }
 
-// StatObject returns an object's info.
-func (s *Store) StatObject(ctx context.Context, bucket, key string) (storage.ObjectInfo, error) {
+// StatObject returns an object's info and the section opts select.
+func (s *Store) StatObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.ObjectInfo, storage.Section, error) {
 	var info storage.ObjectInfo
+	var sec storage.Section
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rec, err := getRecord(tx, bucket, key)
 		if err != nil {
 			return err
 		}
 		info = rec.info(key)
-		return nil
+		sec, err = storage.SelectSection(info, rec.parts(), opts)
+		return err
 	})
-	return info, err
+	return info, sec, err
 }
 
 func getRecord(tx *bolt.Tx, bucket, key string) (*objectRecord, error) {
@@ -310,7 +308,7 @@ func getRecord(tx *bolt.Tx, bucket, key string) (*objectRecord, error) {
 // getRecordTail is getRecord that also returns the entry's tail (an inline
 // object's bytes), valid only during tx.
 func getRecordTail(tx *bolt.Tx, bucket, key string) (*objectRecord, []byte, error) {
-	objs, err := objects(tx, bucket, "")
+	objs, err := objects(tx, bucket)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,16 +332,33 @@ func getRecordTail(tx *bolt.Tx, bucket, key string) (*objectRecord, []byte, erro
 	return rec, tail, nil
 }
 
-// OpenObject pins the object's blobs and returns a reader over them.
-func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Object, error) {
+// OpenObject pins the object's blobs and returns a reader over the section
+// opts select.
+func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
+	return s.open(bucket, key, func(o *object) (err error) {
+		o.sec, err = storage.SelectSection(o.info, o.rec.parts(), opts)
+		return err
+	})
+}
+
+// open pins an object's blobs; decide, when set, sees it (still unpinned
+// and inside the index read) and can refuse it.
+func (s *Store) open(bucket, key string, decide func(*object) error) (*object, error) {
 	var rec *objectRecord
 	var inline []byte
+	o := &object{s: s}
 	s.pins.mu.Lock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		var tail []byte
 		if rec, tail, err = getRecordTail(tx, bucket, key); err != nil {
 			return err
+		}
+		o.rec, o.info = rec, rec.info(key)
+		if decide != nil {
+			if err := decide(o); err != nil {
+				return err
+			}
 		}
 		if len(rec.Blobs) == 1 && isInline(rec.Blobs[0].ID) {
 			if int64(len(tail)) != rec.Blobs[0].Size {
@@ -360,7 +375,8 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string) (storage.Obj
 	if err != nil {
 		return nil, err
 	}
-	return &object{s: s, rec: rec, info: rec.info(key), inline: inline}, nil
+	o.inline = inline
+	return o, nil
 }
 
 // object reads a pinned object's blobs, opening each only when reached.
@@ -368,11 +384,16 @@ type object struct {
 	s      *Store
 	rec    *objectRecord
 	info   storage.ObjectInfo
+	sec    storage.Section
 	inline []byte // the bytes of an inline object
 	closed bool
 }
 
 func (o *object) Info() storage.ObjectInfo { return o.info }
+func (o *object) Section() storage.Section { return o.sec }
+func (o *object) WriteTo(w io.Writer) (int64, error) {
+	return o.writeRange(w, o.sec.Start, o.sec.Length)
+}
 
 func (o *object) Close() error {
 	if o.closed {
@@ -383,9 +404,9 @@ func (o *object) Close() error {
 	return nil
 }
 
-// WriteRange copies [off, off+length) to w. Each blob goes through
+// writeRange copies [off, off+length) to w. Each blob goes through
 // io.CopyN from an *os.File, which net/http turns into sendfile(2).
-func (o *object) WriteRange(w io.Writer, off, length int64) (int64, error) {
+func (o *object) writeRange(w io.Writer, off, length int64) (int64, error) {
 	var written int64
 	for _, b := range o.rec.Blobs {
 		if length <= 0 {
@@ -429,24 +450,24 @@ func (o *object) copyBlob(w io.Writer, id string, off, n int64) (int64, error) {
 }
 
 // reader returns the whole object as a stream.
-func (o *object) reader() io.ReadCloser { return o.Reader(0, o.rec.Size) }
+func (o *object) reader() io.ReadCloser { return o.rangeReader(0, o.rec.Size) }
 
-// Reader reads [off, off+length) of the object, opening each blob only
-// when it is reached.
-func (o *object) Reader(off, length int64) io.ReadCloser {
+// rangeReader reads [off, off+length) of the object, opening each blob
+// only when it is reached.
+func (o *object) rangeReader(off, length int64) io.ReadCloser {
 	if o.inline != nil {
 		return io.NopCloser(bytes.NewReader(o.inline[off : off+length]))
 	}
 	return &objectReader{o: o, skip: off, left: length}
 }
 
-// Parts lists a multipart object's parts.
-func (o *object) Parts() []storage.PartRef {
-	if !o.rec.Multipart {
+// parts lists a multipart object's parts, nil for one written in one piece.
+func (r *objectRecord) parts() []storage.PartRef {
+	if !r.Multipart {
 		return nil
 	}
-	out := make([]storage.PartRef, len(o.rec.Blobs))
-	for i, b := range o.rec.Blobs {
+	out := make([]storage.PartRef, len(r.Blobs))
+	for i, b := range r.Blobs {
 		out[i] = storage.PartRef{Number: b.Part, Size: b.Size}
 	}
 	return out
@@ -518,7 +539,7 @@ func (r *objectReader) Close() error {
 func (s *Store) DeleteObjects(ctx context.Context, bucket string, dels []storage.ObjectDelete) ([]error, error) {
 	errs := make([]error, len(dels))
 	err := s.submit(&commit{apply: func(tx *bolt.Tx) ([]string, error) {
-		objs, err := objects(tx, bucket, "")
+		objs, err := objects(tx, bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -558,16 +579,13 @@ func (s *Store) DeleteObjects(ctx context.Context, bucket string, dels []storage
 
 // CopyObject copies src's bytes into a new object at dst.
 func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts storage.CopyOptions) (storage.ObjectInfo, error) {
-	if opts.CreateBucketFor == "" {
-		if _, err := s.Bucket(ctx, dst.Bucket); err != nil {
-			return storage.ObjectInfo{}, err
-		}
+	if _, err := s.HeadBucket(ctx, dst.Bucket); err != nil {
+		return storage.ObjectInfo{}, err
 	}
-	so, err := s.OpenObject(ctx, src.Bucket, src.Key)
+	obj, err := s.open(src.Bucket, src.Key, nil)
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	obj := so.(*object)
 	defer obj.Close()
 	if opts.SourceCheck != nil {
 		if err := opts.SourceCheck(obj.info); err != nil {
@@ -605,5 +623,5 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		// one piece.
 		rec.Checksums = nil
 	}
-	return s.commitObject(dst.Bucket, dst.Key, rec, b.data, opts.Conditions, opts.Owner, opts.CreateBucketFor)
+	return s.commitObject(dst.Bucket, dst.Key, rec, b.data, opts.Conditions)
 }

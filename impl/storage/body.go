@@ -1,0 +1,62 @@
+package storage
+
+import "io"
+
+// HoldBack returns a reader over body that withholds its last byte until
+// body has ended cleanly (io.EOF with no error before it). A backend that
+// forwards a write to another store with a declared length reads from it:
+// when the API layer's verification fails at the end of the body, the
+// other store has received one byte less than declared and keeps nothing,
+// which is how a remote backend honours the commit rule of Backend.
+func HoldBack(body io.Reader) io.Reader {
+	return &holdBack{r: body}
+}
+
+type holdBack struct {
+	r    io.Reader
+	last byte
+	held bool
+	err  error // sticky: io.EOF after a clean end, or the body's error
+}
+
+func (h *holdBack) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		if h.err != nil {
+			if h.err == io.EOF && h.held {
+				h.held = false
+				p[0] = h.last
+				return 1, nil
+			}
+			return 0, h.err
+		}
+		// Read into p after the held byte, then hold back the new last one.
+		off := 0
+		if h.held {
+			p[0] = h.last
+			off = 1
+		}
+		n, err := h.r.Read(p[off:])
+		if err != nil && err != io.EOF {
+			// Deliver nothing more: the held byte never leaves.
+			h.err, h.held = err, false
+			return 0, err
+		}
+		total := off + n
+		if err == io.EOF {
+			h.err = io.EOF
+		}
+		if total == 0 {
+			if err == nil {
+				continue
+			}
+			return 0, h.err
+		}
+		h.last, h.held = p[total-1], true
+		if total-1 > 0 {
+			return total - 1, nil
+		}
+	}
+}
