@@ -111,6 +111,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	}
 	api := s3api.New(s3api.Options{
 		Backend:           store,
+		Owners:            store,
 		Auth:              authn,
 		Prefix:            cfg.PathPrefix,
 		Region:            cfg.Region,
@@ -123,10 +124,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	})
 	presignHandler := &presign.Handler{
 		Auth: authn, Signer: signer, Prefix: cfg.PathPrefix, BaseURL: cfg.PublicBaseURL, Logger: log,
-		BucketOwner: func(r *http.Request, bucket string) (string, error) {
-			b, err := store.Bucket(r.Context(), bucket)
-			return b.Owner, err
-		},
+		Owners: store,
 	}
 	disk := &readiness.DiskSpace{Min: cfg.MinFreeBytes, MinVar: "S3_MIN_FREE_BYTES", Dirs: []readiness.Dir{
 		{Var: "S3_DATA_DIR", Path: cfg.DataDir},

@@ -33,7 +33,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth/credentials"
 	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/s3err"
-	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // Query parameters of a gateway presigned URL; the signature comes last.
@@ -213,11 +213,10 @@ type Handler struct {
 	// BaseURL, when set ("https://s3.example.com"), is the scheme and host
 	// of minted URLs; otherwise the request's own are used.
 	BaseURL string
-	// BucketOwner returns a bucket's owning project, or an error wrapping
-	// storage.ErrNoSuchBucket when the bucket does not exist (a PUT may then
-	// still create it). Any other error refuses the request.
-	BucketOwner func(r *http.Request, bucket string) (string, error)
-	Logger      *slog.Logger
+	// Owners says who owns a bucket. An unclaimed name passes (a PUT may
+	// then create the bucket); an owner that cannot be read refuses.
+	Owners tenancy.Registry
+	Logger *slog.Logger
 }
 
 type presignRequest struct {
@@ -303,15 +302,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "AccessDenied", "the caller may not "+string(action)+" "+req.Bucket+"/"+req.Key)
 		return
 	}
-	owner, err := h.BucketOwner(r, req.Bucket)
+	claim, err := h.Owners.Owner(r.Context(), req.Bucket)
 	switch {
-	case errors.Is(err, storage.ErrNoSuchBucket):
+	case errors.Is(err, tenancy.ErrUnclaimed):
 	case err != nil:
 		// Fail closed: without the owner, the bucket may be another's.
 		h.log().Warn("presign: bucket owner lookup failed", "request_id", entry.RequestID, "err", err)
 		writeS3Error(w, s3err.ServiceUnavailable.With("The bucket's owner could not be checked right now; retry shortly."))
 		return
-	case owner != p.Project:
+	case claim.Owner != p.Project:
 		writeError(w, http.StatusForbidden, "AccessDenied", "the bucket belongs to another project")
 		return
 	}

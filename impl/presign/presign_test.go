@@ -1,6 +1,7 @@
 package presign
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
-	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 func TestSignAndVerify(t *testing.T) {
@@ -64,7 +65,7 @@ func TestHandlerOwnerLookupFailsClosed(t *testing.T) {
 		status int
 	}{
 		{"unreadable owner", errors.New("index: input/output error"), http.StatusServiceUnavailable},
-		{"no such bucket", fmt.Errorf("lookup: %w", storage.ErrNoSuchBucket), http.StatusOK},
+		{"no such bucket", fmt.Errorf("lookup: %w", tenancy.ErrUnclaimed), http.StatusOK},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := &Handler{
@@ -73,7 +74,7 @@ func TestHandlerOwnerLookupFailsClosed(t *testing.T) {
 				Auth: auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
 					return &auth.Principal{Project: "p", AccessKey: "AK"}, nil
 				}),
-				BucketOwner: func(*http.Request, string) (string, error) { return "", c.err },
+				Owners: failingOwners{c.err},
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest("POST", "/v1/presign", strings.NewReader(`{"method":"PUT","bucket":"bkt","key":"k","expires_in":60}`)))
@@ -85,4 +86,19 @@ func TestHandlerOwnerLookupFailsClosed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingOwners is a Registry whose every lookup fails with err; nothing
+// else of it is used.
+type failingOwners struct{ err error }
+
+func (f failingOwners) Owner(context.Context, string) (tenancy.Claim, error) {
+	return tenancy.Claim{}, f.err
+}
+func (failingOwners) Claim(context.Context, string, string) (tenancy.Claim, error) {
+	panic("unused")
+}
+func (failingOwners) Release(context.Context, string, string) error { panic("unused") }
+func (failingOwners) List(context.Context, string, tenancy.ListOptions) ([]tenancy.Claim, bool, error) {
+	panic("unused")
 }

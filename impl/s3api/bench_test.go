@@ -66,7 +66,7 @@ func BenchmarkGetLarge(b *testing.B) {
 	}
 	defer store.Close()
 	ctx := context.Background()
-	if err := store.CreateBucket(ctx, "b", "p"); err != nil {
+	if err := store.CreateBucket(ctx, "b"); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := store.PutObject(ctx, "b", "big", bytes.NewReader(make([]byte, size)), storage.PutOptions{Size: size}); err != nil {
@@ -89,7 +89,7 @@ func BenchmarkGetLarge(b *testing.B) {
 	if _, err := store.CompleteUpload(ctx, "b", "multipart", up.ID, list, storage.CompleteOptions{MinPartSize: 5 << 20}); err != nil {
 		b.Fatal(err)
 	}
-	h := New(Options{Backend: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
+	h := New(Options{Backend: store, Owners: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
 	for _, variant := range []string{"sendfile", "sendfile-multipart", "copy"} {
 		b.Run(variant, func(b *testing.B) {
 			key := "big"

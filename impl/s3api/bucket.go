@@ -2,6 +2,8 @@ package s3api
 
 import (
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,16 +11,13 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // maxSmallBody bounds request bodies the gateway parses itself (XML).
 const maxSmallBody = 2 << 20
 
 func (h *Handler) listBuckets(rq *request) error {
-	all, err := h.opts.Backend.ListBuckets(rq.r.Context())
-	if err != nil {
-		return err
-	}
 	q := rq.query
 	prefix := q.Get("prefix")
 	limit := 10000
@@ -31,6 +30,7 @@ func (h *Handler) listBuckets(rq *request) error {
 	}
 	after := ""
 	if tok := q.Get("continuation-token"); tok != "" {
+		var err error
 		if after, err = h.decodeToken("", tok); err != nil {
 			return err
 		}
@@ -38,21 +38,34 @@ func (h *Handler) listBuckets(rq *request) error {
 	p := rq.principal
 	res := listAllMyBucketsResult{Xmlns: xmlns, Owner: owner{ID: p.Project, DisplayName: p.Project}, Prefix: prefix}
 	res.Buckets = []bucketEntry{}
-	for _, b := range all {
-		if !p.Anonymous && b.Owner != p.Project {
-			continue
+	project := p.Project
+	if p.Anonymous {
+		project = "" // development mode: every project's buckets
+	}
+	var claims []tenancy.Claim
+	more := false
+	if p.Bucket != "" {
+		// A credential scoped to one bucket sees that bucket alone.
+		c, err := h.opts.Owners.Owner(rq.r.Context(), p.Bucket)
+		switch {
+		case errors.Is(err, tenancy.ErrUnclaimed):
+		case err != nil:
+			return fmt.Errorf("%w (%w)", errOwnerUnknown, err)
+		case (p.Anonymous || c.Owner == project) && strings.HasPrefix(c.Bucket, prefix) && c.Bucket > after:
+			claims = []tenancy.Claim{c}
 		}
-		if p.Bucket != "" && b.Name != p.Bucket {
-			continue
+	} else {
+		var err error
+		claims, more, err = h.opts.Owners.List(rq.r.Context(), project, tenancy.ListOptions{Prefix: prefix, After: after, Limit: limit})
+		if err != nil {
+			return fmt.Errorf("%w (%w)", errOwnerUnknown, err)
 		}
-		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after {
-			continue
-		}
-		if len(res.Buckets) == limit {
-			res.ContinuationToken = h.encodeToken("", res.Buckets[len(res.Buckets)-1].Name)
-			break
-		}
-		res.Buckets = append(res.Buckets, bucketEntry{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: h.opts.Region})
+	}
+	for _, c := range claims {
+		res.Buckets = append(res.Buckets, bucketEntry{Name: c.Bucket, CreationDate: isoTime(c.Created), BucketRegion: h.opts.Region})
+	}
+	if more && len(res.Buckets) > 0 {
+		res.ContinuationToken = h.encodeToken("", res.Buckets[len(res.Buckets)-1].Name)
 	}
 	h.writeXML(rq, http.StatusOK, res)
 	return nil
@@ -88,7 +101,7 @@ func (h *Handler) createBucket(rq *request) error {
 	if err := h.checkLocationConstraint(cfg.LocationConstraint); err != nil {
 		return err
 	}
-	if err := h.opts.Backend.CreateBucket(rq.r.Context(), rq.bucket, rq.principal.Project); err != nil {
+	if err := h.buckets.Create(rq.r.Context(), rq.bucket, rq.principal.Project); err != nil {
 		return err
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)
@@ -120,7 +133,7 @@ func (h *Handler) checkLocationConstraint(c string) error {
 }
 
 func (h *Handler) headBucket(rq *request) error {
-	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+	if _, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
 	rq.w.Header().Set("x-amz-bucket-region", h.opts.Region)
@@ -129,7 +142,7 @@ func (h *Handler) headBucket(rq *request) error {
 }
 
 func (h *Handler) deleteBucket(rq *request) error {
-	if err := h.opts.Backend.DeleteBucket(rq.r.Context(), rq.bucket); err != nil {
+	if err := h.buckets.Delete(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
 	rq.w.WriteHeader(http.StatusNoContent)
@@ -137,7 +150,7 @@ func (h *Handler) deleteBucket(rq *request) error {
 }
 
 func (h *Handler) getBucketLocation(rq *request) error {
-	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+	if _, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
 	// S3 reports us-east-1 as an empty constraint.
@@ -150,7 +163,7 @@ func (h *Handler) getBucketLocation(rq *request) error {
 }
 
 func (h *Handler) getBucketVersioning(rq *request) error {
-	if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+	if _, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
 	h.writeXML(rq, http.StatusOK, versioningConfiguration{Xmlns: xmlns})
@@ -172,11 +185,14 @@ func readSmallBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// bucketOwner returns the owner to report for a bucket.
+// bucketOwner returns the owner to report for an existing bucket.
 func (h *Handler) bucketOwner(rq *request) (*owner, error) {
-	b, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket)
-	if err != nil {
-		return nil, err
+	c := rq.claim
+	if !rq.checked {
+		var err error
+		if c, err = h.opts.Owners.Owner(rq.r.Context(), rq.bucket); err != nil && !errors.Is(err, tenancy.ErrUnclaimed) {
+			return nil, fmt.Errorf("%w (%w)", errOwnerUnknown, err)
+		}
 	}
-	return &owner{ID: b.Owner, DisplayName: b.Owner}, nil
+	return &owner{ID: c.Owner, DisplayName: c.Owner}, nil
 }

@@ -84,7 +84,7 @@ func TestDeleteObjectsDigest(t *testing.T) {
 			}
 			return p, sigv4.WrapAnonymousBody(r) // decodes aws-chunked bodies and their trailers
 		})
-		h := New(Options{Backend: be, Auth: authn, Prefix: "/s3"})
+		h := New(Options{Backend: be, Owners: owners(), Auth: authn, Prefix: "/s3"})
 		r := httptest.NewRequest(http.MethodPost, "/s3/b?delete", strings.NewReader(c.body))
 		for k, v := range c.headers {
 			r.Header.Set(k, v)

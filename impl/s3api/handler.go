@@ -19,12 +19,16 @@ import (
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // Options configures a Handler.
 type Options struct {
 	Backend storage.Backend
-	Auth    auth.Authenticator
+	// Owners keeps who owns each bucket; every ownership check and every
+	// bucket's creation and removal go through it.
+	Owners tenancy.Registry
+	Auth   auth.Authenticator
 	// Prefix is where the API is mounted ("/s3"); "" mounts it at the root.
 	Prefix string
 	Region string
@@ -46,8 +50,9 @@ type Options struct {
 
 // Handler is the S3 API. Create it with New.
 type Handler struct {
-	opts Options
-	log  *slog.Logger
+	opts    Options
+	log     *slog.Logger
+	buckets *tenancy.Buckets
 }
 
 // New returns a Handler.
@@ -66,7 +71,7 @@ func New(opts Options) *Handler {
 		_, _ = rand.Read(k)
 		opts.TokenKeys = [][]byte{k}
 	}
-	return &Handler{opts: opts, log: opts.Logger}
+	return &Handler{opts: opts, log: opts.Logger, buckets: &tenancy.Buckets{Registry: opts.Owners, Store: opts.Backend}}
 }
 
 // request is one S3 call being served.
@@ -79,6 +84,10 @@ type request struct {
 	query     url.Values
 	op        *operation
 	principal *auth.Principal
+	// claim is the request bucket's owner as the authorisation read it
+	// (checked is then set); unclaimed when no project owns the name.
+	claim              tenancy.Claim
+	checked, unclaimed bool
 }
 
 // ServeHTTP serves one S3 request. The caller has routed it here because its
@@ -136,7 +145,7 @@ func (h *Handler) bucketFirst(rq *request, err error) error {
 	if e, _ := toAPIError(err); e.Code != s3err.NoSuchUpload.Code {
 		return err
 	}
-	if _, berr := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); errors.Is(berr, storage.ErrNoSuchBucket) {
+	if _, berr := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket); errors.Is(berr, storage.ErrNoSuchBucket) {
 		return berr
 	}
 	return err
@@ -189,22 +198,25 @@ func (h *Handler) authorize(rq *request, action auth.Action, bucket, key string)
 
 // checkOwner refuses a principal whose project does not own the bucket. A
 // missing bucket passes: the operation itself reports it. It fails closed:
-// when the owner cannot be read, nothing is served.
+// when the owner cannot be read, nothing is served. What it read of the
+// request's own bucket is kept for the operation (auto-creation, owners in
+// listings).
 func (h *Handler) checkOwner(rq *request, bucket string) error {
 	p := rq.principal
 	if p.Anonymous || bucket == "" {
 		return nil
 	}
-	b, err := h.opts.Backend.Bucket(rq.r.Context(), bucket)
+	c, err := h.buckets.Check(rq.r.Context(), p.Project, false, bucket)
+	if bucket == rq.bucket {
+		rq.claim, rq.checked, rq.unclaimed = c, true, errors.Is(err, tenancy.ErrUnclaimed)
+	}
 	switch {
-	case errors.Is(err, storage.ErrNoSuchBucket):
+	case err == nil, errors.Is(err, tenancy.ErrUnclaimed):
 		return nil
-	case err != nil:
-		return fmt.Errorf("%w (reading the owner of bucket %q: %w)", errOwnerUnknown, bucket, err)
-	case b.Owner != p.Project:
+	case errors.Is(err, tenancy.ErrNotOwner):
 		return s3err.AccessDenied
 	}
-	return nil
+	return fmt.Errorf("%w (%w)", errOwnerUnknown, err)
 }
 
 var errOwnerUnknown = s3err.ServiceUnavailable.With("The bucket's owner could not be checked right now; retry shortly.")

@@ -38,12 +38,6 @@ const sseHeader = "X-Amz-Server-Side-Encryption"
 // (aws/aws-sdk-cpp#1771 quotes the document).
 var errSSEMethod = s3err.InvalidArgument.With("The encryption method specified is not supported")
 
-// argument is the pair of elements by which S3 names the argument an
-// InvalidArgument refuses and echoes its value.
-func argument(name, value string) []s3err.Detail {
-	return []s3err.Detail{{Name: "ArgumentName", Value: name}, {Name: "ArgumentValue", Value: value}}
-}
-
 // objectWriteHeaders checks the headers of a write that creates an object
 // (PutObject, CopyObject, CreateMultipartUpload).
 func objectWriteHeaders(hdr http.Header) error {
@@ -61,7 +55,7 @@ func objectWriteHeaders(hdr http.Header) error {
 		case "aws:kms", "aws:kms:dsse":
 			return notImplementedHeader("x-amz-server-side-encryption")
 		default:
-			return errSSEMethod.WithDetails(argument("x-amz-server-side-encryption", v)...)
+			return errSSEMethod.WithArgument("x-amz-server-side-encryption", v)
 		}
 	}
 	for _, name := range [...]string{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "X-Amz-Server-Side-Encryption-Context"} {

@@ -10,6 +10,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // TestUnsupportedHeaders checks each header a write may carry: accepted,
@@ -147,7 +148,7 @@ func TestSSEHeaderOnlyOnSuccess(t *testing.T) {
 		size   int64
 		status int
 	}{{1 << 20, http.StatusOK}, {6 << 30, http.StatusBadRequest}} {
-		h := New(Options{Backend: &bigSource{size: c.size, partSize: -1}, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
+		h := New(Options{Backend: &bigSource{size: c.size, partSize: -1}, Owners: tenancy.NewMemory(), Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
 		r := httptest.NewRequest(http.MethodPut, "/s3/dst/k", nil)
 		r.Header.Set("X-Amz-Copy-Source", "/src/big")
 		w := httptest.NewRecorder()
@@ -161,7 +162,7 @@ func TestSSEHeaderOnlyOnSuccess(t *testing.T) {
 		}
 	}
 	// A refused header is answered before anything else, without the report.
-	h := New(Options{Backend: &bigSource{size: 1, partSize: -1}, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
+	h := New(Options{Backend: &bigSource{size: 1, partSize: -1}, Owners: tenancy.NewMemory(), Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
 	r := httptest.NewRequest(http.MethodPut, "/s3/dst/k", nil)
 	r.Header.Set("X-Amz-Copy-Source", "/src/big")
 	r.Header.Set("X-Amz-Tagging", "a=1")
@@ -178,7 +179,7 @@ type bucketMaker struct {
 	created []string
 }
 
-func (b *bucketMaker) CreateBucket(_ context.Context, name, _ string) error {
+func (b *bucketMaker) CreateBucket(_ context.Context, name string) error {
 	b.created = append(b.created, name)
 	return nil
 }
@@ -198,7 +199,7 @@ func TestCreateBucketRefusals(t *testing.T) {
 		{"", "false", http.StatusOK},
 	} {
 		be := &bucketMaker{}
-		h := New(Options{Backend: be, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 20})
+		h := New(Options{Backend: be, Owners: tenancy.NewMemory(), Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 20})
 		r := httptest.NewRequest(http.MethodPut, "/s3/new-bucket", strings.NewReader(c.body))
 		if c.lock != "" {
 			r.Header.Set("X-Amz-Bucket-Object-Lock-Enabled", c.lock)

@@ -53,7 +53,7 @@ func parseListParams(q url.Values) (listParams, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return p, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range").
-				WithDetails(argument("max-keys", v)...)
+				WithArgument("max-keys", v)
 		}
 		p.maxKeys = min(n, maxListKeys)
 	}
@@ -63,19 +63,21 @@ func parseListParams(q url.Values) (listParams, error) {
 		p.urlEncode = true
 	default:
 		return p, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request").
-			WithDetails(argument("encoding-type", enc)...)
+			WithArgument("encoding-type", enc)
 	}
 	return p, nil
 }
 
-// list runs one page of a listing after the given position.
-func (h *Handler) list(rq *request, p listParams, after string) (storage.ListResult, error) {
+// list runs one page of a listing: after startAfter (S3's start-after,
+// marker or key-marker), or from a backend cursor a continuation token
+// carried.
+func (h *Handler) list(rq *request, p listParams, startAfter, cursor string) (storage.ListResult, error) {
 	if p.maxKeys == 0 {
-		_, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket)
+		_, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket)
 		return storage.ListResult{}, err
 	}
 	return h.opts.Backend.ListObjects(rq.r.Context(), rq.bucket, storage.ListOptions{
-		Prefix: p.prefix, Delimiter: p.delimiter, After: after, Limit: p.maxKeys,
+		Prefix: p.prefix, Delimiter: p.delimiter, StartAfter: startAfter, Cursor: cursor, Limit: p.maxKeys,
 	})
 }
 
@@ -97,13 +99,18 @@ func (h *Handler) listObjectsV2(rq *request) error {
 		return err
 	}
 	startAfter, token := q.Get("start-after"), q.Get("continuation-token")
-	after := startAfter
+	cursor := ""
 	if q.Has("continuation-token") {
-		if after, err = h.decodeToken(rq.bucket, token); err != nil {
+		if cursor, err = h.decodeToken(rq.bucket, token); err != nil {
 			return err
 		}
+		if cursor == "" {
+			// A cursor is never empty; an empty one is a position
+			// before every key, which start-after must not override.
+			startAfter = ""
+		}
 	}
-	res, err := h.list(rq, p, after)
+	res, err := h.list(rq, p, startAfter, cursor)
 	if err != nil {
 		return err
 	}
@@ -118,7 +125,7 @@ func (h *Handler) listObjectsV2(rq *request) error {
 	out := p.result(rq.bucket, res, enc)
 	out.ContinuationToken, out.StartAfter, out.KeyCount = token, enc(startAfter), &count
 	if res.Truncated {
-		out.NextContinuationToken = h.encodeToken(rq.bucket, res.Last)
+		out.NextContinuationToken = h.encodeToken(rq.bucket, res.Cursor)
 	}
 	fillEntries(&out, res, enc, own)
 	h.writeXML(rq, http.StatusOK, out)
@@ -132,7 +139,7 @@ func (h *Handler) listObjectsV1(rq *request) error {
 		return err
 	}
 	marker := q.Get("marker")
-	res, err := h.list(rq, p, marker)
+	res, err := h.list(rq, p, marker, "")
 	if err != nil {
 		return err
 	}

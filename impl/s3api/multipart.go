@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,14 +33,17 @@ func (h *Handler) createMultipartUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
+	undo, err := h.ensureBucket(rq)
+	if err != nil {
+		return err
+	}
 	up, err := h.opts.Backend.CreateUpload(rq.r.Context(), rq.bucket, rq.key, storage.UploadOptions{
 		Metadata:          meta,
-		Owner:             writer(rq),
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,
-		CreateBucketFor:   h.createFor(rq),
 	})
 	if err != nil {
+		undo()
 		return err
 	}
 	if alg != "" {
@@ -93,8 +95,8 @@ func (h *Handler) partNumber(rq *request) (int, error) {
 	v := rq.query.Get("partNumber")
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > h.opts.MaxParts {
-		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and " + strconv.Itoa(h.opts.MaxParts) + ", inclusive").
-			WithDetails(argument("partNumber", v)...)
+		return 0, s3err.InvalidArgument.With("Part number must be an integer between 1 and "+strconv.Itoa(h.opts.MaxParts)+", inclusive").
+			WithArgument("partNumber", v)
 	}
 	return n, nil
 }
@@ -136,7 +138,7 @@ func (h *Handler) uploadPart(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if up.ChecksumAlgorithm != "" && !hasAlg(exps, up.ChecksumAlgorithm) {
+	if up.ChecksumAlgorithm != "" && !storage.HasAlgorithm(exps, up.ChecksumAlgorithm) {
 		actual := "null"
 		if len(exps) > 0 {
 			actual = exps[0].Alg
@@ -149,7 +151,7 @@ func (h *Handler) uploadPart(rq *request) error {
 		exps = append(exps, checksum.Expectation{Alg: up.ChecksumAlgorithm})
 	}
 	opts := storage.PartOptions{Size: size, MaxSize: limit, ContentMD5: wantMD5}
-	body := partChecksums(rq.r.Body, up, exps, &opts)
+	body := storage.PartChecksums(rq.r.Body, up, exps, &opts)
 	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, body, opts)
 	if err != nil {
 		return err
@@ -162,42 +164,10 @@ func (h *Handler) uploadPart(rq *request) error {
 	return nil
 }
 
-// partChecksums wraps a part's body in a reader computing its checksums:
-// exps, whose values the part keeps, and for an upload created without an
-// algorithm S3's default CRC64NVME, which only completion uses.
-func partChecksums(body io.Reader, up storage.Upload, exps []checksum.Expectation, opts *storage.PartOptions) io.Reader {
-	all := exps
-	if up.ChecksumAlgorithm == "" && !hasAlg(exps, checksum.Default) {
-		all = append(exps[:len(exps):len(exps)], checksum.Expectation{Alg: checksum.Default})
-	}
-	cr := checksum.NewReader(body, all) // never empty: the upload's algorithm or the default
-	opts.LateChecksums = func() map[string]string {
-		sums := cr.Sums()
-		kept := make(map[string]string, len(exps))
-		for _, e := range exps {
-			kept[e.Alg] = sums[e.Alg]
-		}
-		return kept
-	}
-	if up.ChecksumAlgorithm == "" {
-		opts.DefaultChecksum = func() string { return cr.Sums()[checksum.Default] }
-	}
-	return cr
-}
-
-func hasAlg(exps []checksum.Expectation, alg string) bool {
-	for _, e := range exps {
-		if strings.EqualFold(e.Alg, alg) {
-			return true
-		}
-	}
-	return false
-}
-
 // uploadPartCopy is UploadPart with its bytes taken from an existing object
 // (x-amz-copy-source), optionally a range of it.
 func (h *Handler) uploadPartCopy(rq *request) error {
-	n, up, err := h.partOf(rq)
+	n, err := h.partNumber(rq)
 	if err != nil {
 		return err
 	}
@@ -209,40 +179,36 @@ func (h *Handler) uploadPartCopy(rq *request) error {
 	if err := h.authorize(rq, auth.Get, src.Bucket, src.Key); err != nil {
 		return err
 	}
-	obj, err := h.opts.Backend.OpenObject(rq.r.Context(), src.Bucket, src.Key)
-	if err != nil {
-		if errors.Is(err, storage.ErrNoSuchKey) {
-			rq.key = src.Key
-		}
-		return err
-	}
-	defer obj.Close()
-	info := obj.Info()
-	if err := copySourcePreconditions(hdr, info.ETag, info.LastModified); err != nil {
-		return err
-	}
-	off, length := int64(0), info.Size
-	if v := hdr.Get("x-amz-copy-source-range"); v != "" {
-		if off, length, err = parseCopyRange(v, info.Size); err != nil {
+	opts := storage.CopyPartOptions{}
+	rangeHeader := hdr.Get("x-amz-copy-source-range")
+	if rangeHeader != "" {
+		if opts.First, opts.Last, err = parseCopyRange(rangeHeader); err != nil {
 			return err
 		}
+		opts.Ranged = true
 	}
-	if length > maxCopySource {
-		return errCopyTooLarge
+	limit := min(h.opts.MaxBodyBytes, maxPartSize)
+	opts.SourceCheck = func(info storage.ObjectInfo) error {
+		if err := copySourcePreconditions(hdr, info.ETag, info.LastModified); err != nil {
+			return err
+		}
+		if opts.Ranged && opts.Last >= info.Size {
+			return s3err.InvalidArgument.With("Range specified is not valid for source object of size: " + strconv.FormatInt(info.Size, 10))
+		}
+		_, length := storage.CopyRange(info.Size, opts)
+		if length > maxCopySource {
+			return errCopyTooLarge
+		}
+		if length > limit {
+			return s3err.EntityTooLarge
+		}
+		return nil
 	}
-	if length > min(h.opts.MaxBodyBytes, maxPartSize) {
-		return s3err.EntityTooLarge
-	}
-	opts := storage.PartOptions{Size: length}
-	body := obj.Reader(off, length)
-	defer body.Close()
-	var exps []checksum.Expectation
-	if up.ChecksumAlgorithm != "" {
-		exps = []checksum.Expectation{{Alg: up.ChecksumAlgorithm}}
-	}
-	reader := partChecksums(body, up, exps, &opts)
-	part, err := h.opts.Backend.PutPart(rq.r.Context(), rq.bucket, rq.key, up.ID, n, reader, opts)
+	part, err := h.opts.Backend.CopyPart(rq.r.Context(), src, rq.bucket, rq.key, rq.query.Get("uploadId"), n, opts)
 	if err != nil {
+		if errors.Is(err, storage.ErrNoSuchKey) {
+			return s3err.NoSuchKey.ForKey(src.Key) // the source, as S3 names it
+		}
 		return err
 	}
 	res := copyPartResult{Xmlns: xmlns, LastModified: isoTime(part.LastModified), ETag: quote(part.ETag)}
@@ -252,8 +218,8 @@ func (h *Handler) uploadPartCopy(rq *request) error {
 }
 
 // parseCopyRange reads x-amz-copy-source-range: "bytes=first-last", both
-// required and inside the source.
-func parseCopyRange(v string, size int64) (off, length int64, err error) {
+// required; whether they lie inside the source is the SourceCheck's.
+func parseCopyRange(v string) (first, last int64, err error) {
 	bad := s3err.InvalidArgument.With("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 	spec, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
@@ -265,10 +231,7 @@ func parseCopyRange(v string, size int64) (off, length int64, err error) {
 	if !ok || !ok1 || !ok2 || last < first {
 		return 0, 0, bad
 	}
-	if last >= size {
-		return 0, 0, s3err.InvalidArgument.With("Range specified is not valid for source object of size: " + strconv.FormatInt(size, 10))
-	}
-	return first, last - first + 1, nil
+	return first, last, nil
 }
 
 func (h *Handler) completeMultipartUpload(rq *request) error {
@@ -420,10 +383,14 @@ func (h *Handler) listParts(rq *request) error {
 	if err != nil {
 		return err
 	}
-	own := owner{ID: up.Owner, DisplayName: up.Owner}
+	// An upload is the bucket owner's: only its project writes there.
+	own, err := h.bucketOwner(rq)
+	if err != nil {
+		return err
+	}
 	res := listPartsResult{
 		Xmlns: xmlns, Bucket: rq.bucket, Key: rq.key, UploadID: up.ID,
-		Initiator: own, Owner: own, StorageClass: "STANDARD",
+		Initiator: *own, Owner: *own, StorageClass: "STANDARD",
 		PartNumberMarker: after, NextPartNumberMarker: list.Next, MaxParts: min(limit, maxListParts),
 		IsTruncated: list.Truncated,
 	}
@@ -478,6 +445,10 @@ func (h *Handler) listMultipartUploads(rq *request) error {
 		res.EncodingType = "url"
 	}
 	if limit > 0 {
+		bucketOwner, err := h.bucketOwner(rq)
+		if err != nil {
+			return err
+		}
 		list, err := h.opts.Backend.ListUploads(rq.r.Context(), rq.bucket, storage.ListUploadsOptions{
 			Prefix: p.prefix, Delimiter: p.delimiter, KeyMarker: keyMarker, IDMarker: idMarker, Limit: limit,
 		})
@@ -486,14 +457,14 @@ func (h *Handler) listMultipartUploads(rq *request) error {
 		}
 		res.IsTruncated, res.NextKeyMarker, res.NextUploadIDMarker = list.Truncated, enc(list.NextKey), list.NextID
 		for _, u := range list.Uploads {
-			own := owner{ID: u.Owner, DisplayName: u.Owner}
+			own := *bucketOwner
 			res.Uploads = append(res.Uploads, uploadEntry{Key: enc(u.Key), UploadID: u.ID, Initiator: own, Owner: own,
 				StorageClass: "STANDARD", Initiated: isoTime(u.Initiated), ChecksumAlgorithm: strings.ToUpper(u.ChecksumAlgorithm)})
 		}
 		for _, cp := range list.CommonPrefixes {
 			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(cp)})
 		}
-	} else if _, err := h.opts.Backend.Bucket(rq.r.Context(), rq.bucket); err != nil {
+	} else if _, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
 	h.writeXML(rq, http.StatusOK, res)

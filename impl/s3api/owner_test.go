@@ -12,22 +12,25 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
-// brokenIndex is a backend whose bucket records cannot be read. Every other
-// method is the nil interface's: a request that got past the ownership
-// check would panic, which the test reports as served.
-type brokenIndex struct{ storage.Backend }
+// brokenOwners is a registry whose claims cannot be read, and nilBackend a
+// backend whose every method is the nil interface's: a request that got past
+// the ownership check would panic, which the test reports as served.
+type brokenOwners struct{ tenancy.Registry }
 
-func (brokenIndex) Bucket(context.Context, string) (storage.Bucket, error) {
-	return storage.Bucket{}, errors.New("index: input/output error")
+func (brokenOwners) Owner(context.Context, string) (tenancy.Claim, error) {
+	return tenancy.Claim{}, errors.New("index: input/output error")
 }
+
+type nilBackend struct{ storage.Backend }
 
 // Ownership fails closed: when the owner of a bucket cannot be read, no
 // operation on it is served to a project's principal; the answer is a
 // retryable 503, never access.
 func TestOwnershipFailsClosed(t *testing.T) {
-	h := New(Options{Backend: brokenIndex{}, Prefix: "/s3", MaxBodyBytes: 1 << 20,
+	h := New(Options{Backend: nilBackend{}, Owners: brokenOwners{}, Prefix: "/s3", MaxBodyBytes: 1 << 20,
 		Auth: auth.AuthenticatorFunc(func(*http.Request, auth.Target) (*auth.Principal, error) {
 			return &auth.Principal{Project: "p", Method: "sigv4"}, nil
 		})})

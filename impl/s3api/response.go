@@ -11,9 +11,14 @@ import (
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// errInvalidPartNumber is S3's answer to a part number the object does not
+// have.
+var errInvalidPartNumber = &s3err.Error{Code: "InvalidPartNumber", Status: http.StatusRequestedRangeNotSatisfiable, Message: "The requested partnumber is not satisfiable"}
 
 // toAPIError maps any error a handler returns to the S3 error to send.
 func toAPIError(err error) (*s3err.Error, bool) {
@@ -27,19 +32,25 @@ func toAPIError(err error) (*s3err.Error, bool) {
 		return s3err.NoSuchKey, true
 	case errors.Is(err, storage.ErrBucketNotEmpty):
 		return s3err.BucketNotEmpty, true
-	case errors.Is(err, storage.ErrBucketOwnedByYou):
+	case errors.Is(err, tenancy.ErrOwnedByYou):
 		return s3err.BucketAlreadyOwnedByYou, true
-	case errors.Is(err, storage.ErrBucketTaken):
+	case errors.Is(err, tenancy.ErrTaken), errors.Is(err, storage.ErrBucketExists):
 		return s3err.BucketAlreadyExists, true
 	case errors.Is(err, storage.ErrPreconditionFailed):
 		return s3err.PreconditionFailed, true
+	case errors.Is(err, storage.ErrNotModified):
+		return s3err.NotModified, true
+	case errors.Is(err, storage.ErrInvalidRange):
+		return s3err.InvalidRange, true
+	case errors.Is(err, storage.ErrInvalidPartNumber):
+		return errInvalidPartNumber, true
 	case errors.Is(err, storage.ErrTooLarge):
 		return s3err.EntityTooLarge, true
 	case errors.Is(err, storage.ErrBadDigest):
 		return s3err.BadDigest, true
 	case errors.Is(err, storage.ErrIncompleteBody):
 		return s3err.IncompleteBody, true
-	case errors.Is(err, storage.ErrNotOwner):
+	case errors.Is(err, tenancy.ErrNotOwner):
 		return s3err.AccessDenied, true
 	case errors.Is(err, storage.ErrNoSuchUpload):
 		return s3err.NoSuchUpload, true
@@ -51,6 +62,8 @@ func toAPIError(err error) (*s3err.Error, bool) {
 		return s3err.EntityTooSmall, true
 	case errors.Is(err, storage.ErrClosed):
 		return s3err.ServiceUnavailable.With("The server is shutting down."), true
+	case errors.Is(err, storage.ErrUnavailable):
+		return s3err.SlowDown, true
 	case errors.Is(err, context.Canceled), errors.Is(err, os.ErrDeadlineExceeded):
 		// The client went away, or stopped sending its body.
 		return s3err.RequestTimeout, true
@@ -69,13 +82,23 @@ func (h *Handler) writeError(rq *request, err error) {
 	if e.Status >= 400 {
 		accesslog.FromContext(rq.r.Context()).Code = e.Code
 	}
+	hdr := rq.w.Header()
+	var ce *storage.ConditionError
+	if errors.As(err, &ce) {
+		// A 304 repeats the validators (a 412 drops them below).
+		hdr.Set("ETag", quote(ce.ETag))
+		hdr.Set("Last-Modified", ce.LastModified.UTC().Format(http.TimeFormat))
+	}
 	if e.Status == http.StatusNotModified {
 		// A 304 is not an error document: it keeps the validators
 		// (ETag, Last-Modified) the handler set.
 		rq.w.WriteHeader(e.Status)
 		return
 	}
-	hdr := rq.w.Header()
+	var re *storage.RangeError
+	if errors.As(err, &re) {
+		hdr.Set("Content-Range", "bytes */"+strconv.FormatInt(re.Size, 10))
+	}
 	if e.Code == s3err.MissingContentLength.Code {
 		// A body sent with neither Content-Length nor Transfer-Encoding
 		// is not delimited: net/http would read it as the next request.
@@ -90,14 +113,19 @@ func (h *Handler) writeError(rq *request, err error) {
 		rq.w.WriteHeader(e.Status)
 		return
 	}
-	body := e.Document(rq.r.URL.Path, rq.id)
+	// The codes that name their resource name the request's, unless the
+	// error names another.
 	switch e.Code {
 	case s3err.NoSuchKey.Code:
-		body.Key = rq.key
+		if e.Key == "" {
+			e = e.ForKey(rq.key)
+		}
 	case s3err.NoSuchBucket.Code, s3err.BucketAlreadyExists.Code, s3err.BucketAlreadyOwnedByYou.Code, s3err.BucketNotEmpty.Code:
-		body.BucketName = rq.bucket
+		if e.Bucket == "" {
+			e = e.ForBucket(rq.bucket)
+		}
 	}
-	h.writeXML(rq, e.Status, body)
+	h.writeXML(rq, e.Status, e.Document(rq.r.URL.Path, rq.id))
 }
 
 // writeXML sends v as an XML document with the given status.

@@ -16,6 +16,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // listingBackend answers listings with a fixed page and records the options
@@ -33,8 +34,15 @@ func (b *listingBackend) ListObjects(_ context.Context, _ string, opts storage.L
 	return b.page, nil
 }
 
-func (b *listingBackend) Bucket(_ context.Context, name string) (storage.Bucket, error) {
-	return storage.Bucket{Name: name, Owner: "prj"}, nil
+func (b *listingBackend) HeadBucket(_ context.Context, name string) (storage.Bucket, error) {
+	return storage.Bucket{Name: name}, nil
+}
+
+// owners is a registry in which project prj owns bucket b.
+func owners() tenancy.Registry {
+	r := tenancy.NewMemory()
+	_, _ = r.Claim(context.Background(), "b", "prj")
+	return r
 }
 
 func (b *listingBackend) DeleteObjects(_ context.Context, _ string, objs []storage.ObjectDelete) ([]error, error) {
@@ -46,7 +54,7 @@ func (b *listingBackend) DeleteObjects(_ context.Context, _ string, objs []stora
 }
 
 func serveAnonymous(be storage.Backend, method, target string, hdr http.Header) *httptest.ResponseRecorder {
-	h := New(Options{Backend: be, Auth: auth.Anonymous, Prefix: "/s3"})
+	h := New(Options{Backend: be, Owners: owners(), Auth: auth.Anonymous, Prefix: "/s3"})
 	r := httptest.NewRequest(method, target, nil)
 	for k, v := range hdr {
 		r.Header[k] = v
@@ -83,7 +91,7 @@ func TestListVersionsNextMarkers(t *testing.T) {
 		if res.NextKeyMarker != c.nextKey || res.NextVersionIDMarker != c.nid || res.IsTruncated != c.page.Truncated {
 			t.Errorf("%s: next %q/%q truncated %v, want %q/%q", c.name, res.NextKeyMarker, res.NextVersionIDMarker, res.IsTruncated, c.nextKey, c.nid)
 		}
-		if want := (storage.ListOptions{Delimiter: "/", After: "0", Limit: 2}); be.opts != want {
+		if want := (storage.ListOptions{Delimiter: "/", StartAfter: "0", Limit: 2}); be.opts != want {
 			t.Errorf("%s: store asked %+v, want %+v", c.name, be.opts, want)
 		}
 		if res.KeyMarker != "0" || res.VersionIDMarker != "null" || res.MaxKeys != 2 || res.Delimiter != "/" {
@@ -211,7 +219,7 @@ func TestDeleteObjectsPerKey(t *testing.T) {
 		`<Object><Key>time</Key><LastModifiedTime>2015-01-01T00:00:00Z</LastModifiedTime></Object>` +
 		`</Delete>`
 	be := &listingBackend{errs: []error{nil, nil, nil, storage.ErrPreconditionFailed}}
-	h := New(Options{Backend: be, Auth: auth.Anonymous, Prefix: "/s3"})
+	h := New(Options{Backend: be, Owners: owners(), Auth: auth.Anonymous, Prefix: "/s3"})
 	r := httptest.NewRequest(http.MethodPost, "/s3/b?delete", strings.NewReader(body))
 	sum := md5.Sum([]byte(body))
 	r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
@@ -263,7 +271,7 @@ func TestConditionalDeleteNeedsGet(t *testing.T) {
 		status  int
 	}{{"", 204}, {"*", 204}, {`"abc"`, 403}} {
 		be := &listingBackend{}
-		h := New(Options{Backend: be, Auth: deleteOnly, Prefix: "/s3"})
+		h := New(Options{Backend: be, Owners: owners(), Auth: deleteOnly, Prefix: "/s3"})
 		r := httptest.NewRequest(http.MethodDelete, "/s3/b/k", nil)
 		if c.ifMatch != "" {
 			r.Header.Set("If-Match", c.ifMatch)
@@ -276,7 +284,7 @@ func TestConditionalDeleteNeedsGet(t *testing.T) {
 	}
 	body := `<Delete><Object><Key>star</Key><ETag>*</ETag></Object><Object><Key>etag</Key><ETag>abc</ETag></Object><Object><Key>plain</Key></Object></Delete>`
 	be := &listingBackend{}
-	h := New(Options{Backend: be, Auth: deleteOnly, Prefix: "/s3"})
+	h := New(Options{Backend: be, Owners: owners(), Auth: deleteOnly, Prefix: "/s3"})
 	r := httptest.NewRequest(http.MethodPost, "/s3/b?delete", strings.NewReader(body))
 	sum := md5.Sum([]byte(body))
 	r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))

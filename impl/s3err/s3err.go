@@ -18,6 +18,10 @@ type Error struct {
 	Status  int
 	Message string
 	Details []Detail
+	// Key and Bucket, when set, are the object key and bucket name the
+	// document names (S3's Key and BucketName elements); otherwise the
+	// HTTP layer names the request's own, for the codes that carry them.
+	Key, Bucket string
 }
 
 // Detail is an extra element of an error document, by which S3 names the
@@ -41,6 +45,27 @@ func (e *Error) WithDetails(d ...Detail) *Error {
 	return &c
 }
 
+// ForKey returns a copy of e that names key: an error about another object
+// than the request's (a copy's source).
+func (e *Error) ForKey(key string) *Error {
+	c := *e
+	c.Key = key
+	return &c
+}
+
+// ForBucket returns a copy of e that names bucket.
+func (e *Error) ForBucket(bucket string) *Error {
+	c := *e
+	c.Bucket = bucket
+	return &c
+}
+
+// WithArgument returns a copy of e that names the offending argument and
+// its value, as S3's ArgumentName and ArgumentValue elements.
+func (e *Error) WithArgument(name, value string) *Error {
+	return e.WithDetails(Detail{Name: "ArgumentName", Value: name}, Detail{Name: "ArgumentValue", Value: value})
+}
+
 // Document is S3's error document.
 type Document struct {
 	XMLName    xml.Name  `xml:"Error"`
@@ -61,7 +86,7 @@ type element struct {
 
 // Document returns e's error document for a request to resource.
 func (e *Error) Document(resource, requestID string) Document {
-	d := Document{Code: e.Code, Message: e.Message, Resource: resource, RequestID: requestID, HostID: requestID}
+	d := Document{Code: e.Code, Message: e.Message, Key: e.Key, BucketName: e.Bucket, Resource: resource, RequestID: requestID, HostID: requestID}
 	for _, x := range e.Details {
 		d.Details = append(d.Details, element{XMLName: xml.Name{Local: x.Name}, Value: x.Value})
 	}

@@ -31,11 +31,12 @@ func BenchmarkGet4KiBUsage(b *testing.B) {
 	}
 	defer store.Close()
 	ctx := context.Background()
-	store.CreateBucket(ctx, "b", auth.AnonymousProject)
+	store.CreateBucket(ctx, "b")
+	store.Claim(ctx, "b", auth.AnonymousProject)
 	if _, err := store.PutObject(ctx, "b", "small", bytes.NewReader(make([]byte, 4096)), storage.PutOptions{Size: 4096}); err != nil {
 		b.Fatal(err)
 	}
-	api := s3api.New(s3api.Options{Backend: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 20})
+	api := s3api.New(s3api.Options{Backend: store, Owners: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 20})
 	for _, on := range []bool{false, true} {
 		name := "usage-off"
 		if on {
@@ -85,11 +86,12 @@ func BenchmarkGet64MiB(b *testing.B) {
 	}
 	defer store.Close()
 	ctx := context.Background()
-	store.CreateBucket(ctx, "b", auth.AnonymousProject)
+	store.CreateBucket(ctx, "b")
+	store.Claim(ctx, "b", auth.AnonymousProject)
 	if _, err := store.PutObject(ctx, "b", "big", bytes.NewReader(make([]byte, size)), storage.PutOptions{Size: size}); err != nil {
 		b.Fatal(err)
 	}
-	api := s3api.New(s3api.Options{Backend: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
+	api := s3api.New(s3api.Options{Backend: store, Owners: store, Auth: auth.Anonymous, Prefix: "/s3", MaxBodyBytes: 1 << 30})
 	srv := httptest.NewServer(New(Options{S3: api, Prefix: "/s3"}).Handler())
 	defer srv.Close()
 	client := srv.Client()
