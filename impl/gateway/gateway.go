@@ -33,30 +33,59 @@ import (
 	"github.com/s3gw/gateway/impl/readiness"
 	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/server"
+	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/storage/fs"
+	"github.com/s3gw/gateway/impl/tenancy"
 	"github.com/s3gw/gateway/impl/usage"
 )
+
+// Storage is what a gateway serves from: the backend that keeps buckets and
+// objects, the registry of who owns them, and the lifecycle the gateway
+// drives. The embedded store is both backend and registry; another backend
+// brings its own, and nothing above this seam changes.
+type Storage struct {
+	Backend storage.Backend
+	Owners  tenancy.Registry
+	// Check reports whether the storage can serve (for /readyz); nil is
+	// always ready.
+	Check func(context.Context) error
+	// Close releases the storage when the gateway closes; nil does nothing.
+	Close func() error
+	// Metrics, when set, registers the storage's own metrics.
+	Metrics func(*metrics.Metrics)
+}
 
 // Gateway is an assembled gateway, ready to serve.
 type Gateway struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	store    *fs.Store
+	storage  Storage
 	server   *server.Server
 	recorder *usage.Recorder
 	probe    *readiness.Probe
 }
 
-// New assembles a gateway for cfg, logging to log (nil discards). Its
-// errors name the setting at fault.
+// New assembles a gateway for cfg over the embedded store, logging to log
+// (nil discards). Its errors name the setting at fault.
 func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	tlsConfig, err := loadTLS(cfg)
+	st, err := OpenFS(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	g, err := NewWithStorage(cfg, log, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// OpenFS opens the embedded store cfg describes, with the readiness checks
+// of its directories' free space.
+func OpenFS(cfg *config.Config, log *slog.Logger) (Storage, error) {
 	store, err := fs.Open(fs.Options{
 		DataDir:        cfg.DataDir,
 		MultipartDir:   cfg.MultipartDir,
@@ -67,14 +96,42 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 		Logger:         log,
 	})
 	if err != nil {
-		return nil, &config.Error{Var: "S3_META_FILE", Value: cfg.MetaFile, Reason: err.Error()}
+		return Storage{}, &config.Error{Var: "S3_META_FILE", Value: cfg.MetaFile, Reason: err.Error()}
 	}
-	g := &Gateway{cfg: cfg, log: log, store: store}
+	disk := &readiness.DiskSpace{Min: cfg.MinFreeBytes, MinVar: "S3_MIN_FREE_BYTES", Dirs: []readiness.Dir{
+		{Var: "S3_DATA_DIR", Path: cfg.DataDir},
+		{Var: "S3_MULTIPART_DIR", Path: cfg.MultipartDir},
+		{Var: "S3_META_FILE", Path: filepath.Dir(cfg.MetaFile)},
+	}}
+	return Storage{
+		Backend: store,
+		Owners:  store,
+		Check:   readiness.All{store, disk}.Check,
+		Close:   store.Close,
+		Metrics: func(m *metrics.Metrics) {
+			m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
+		},
+	}, nil
+}
+
+// NewWithStorage assembles a gateway for cfg over st; the storage settings
+// of cfg are not used. Closing the gateway closes st.
+func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsConfig, err := loadTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, log: log, storage: st}
 
 	m := metrics.New()
 	cp := controlplane.New(cfg.ControlPlaneURL, cfg.InternalAPIToken)
 	cp.Observe = m.ObserveControlPlane
-	m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
+	if st.Metrics != nil {
+		st.Metrics(m)
+	}
 	g.probe = &readiness.Probe{Check: cp.Ping, Interval: 10 * time.Second, Name: "control plane", Logger: log}
 
 	// One budget of control-plane calls for credentials nobody has shown
@@ -110,8 +167,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 		reserved = server.OwnEndpoints
 	}
 	api := s3api.New(s3api.Options{
-		Backend:           store,
-		Owners:            store,
+		Backend:           st.Backend,
+		Owners:            st.Owners,
 		Auth:              authn,
 		Prefix:            cfg.PathPrefix,
 		Region:            cfg.Region,
@@ -124,18 +181,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	})
 	presignHandler := &presign.Handler{
 		Auth: authn, Signer: signer, Prefix: cfg.PathPrefix, BaseURL: cfg.PublicBaseURL, Logger: log,
-		Owners: store,
+		Owners: st.Owners,
 	}
-	disk := &readiness.DiskSpace{Min: cfg.MinFreeBytes, MinVar: "S3_MIN_FREE_BYTES", Dirs: []readiness.Dir{
-		{Var: "S3_DATA_DIR", Path: cfg.DataDir},
-		{Var: "S3_MULTIPART_DIR", Path: cfg.MultipartDir},
-		{Var: "S3_META_FILE", Path: filepath.Dir(cfg.MetaFile)},
-	}}
 	g.server = server.New(server.Options{
 		TLS:     tlsConfig,
 		S3:      api,
 		Prefix:  cfg.PathPrefix,
-		Storage: readiness.All{store, disk},
+		Storage: readiness.Func(st.Check),
 		Routes: map[string]http.Handler{
 			"/v1/presign": presignHandler,
 			"/metrics":    m.Handler(cfg.MetricsToken),
@@ -208,7 +260,10 @@ func (g *Gateway) Close() error {
 		_ = g.recorder.Close(fctx)
 		cancel()
 	}
-	return g.store.Close()
+	if g.storage.Close == nil {
+		return nil
+	}
+	return g.storage.Close()
 }
 
 // servePprof serves net/http/pprof on a listener of its own, never the

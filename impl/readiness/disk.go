@@ -64,3 +64,14 @@ func (a All) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Func is a check as a function; nil is always ready.
+type Func func(ctx context.Context) error
+
+// Check implements the server's Checker.
+func (f Func) Check(ctx context.Context) error {
+	if f == nil {
+		return nil
+	}
+	return f(ctx)
+}

@@ -23,6 +23,19 @@ import (
 // features (all when none) against it.
 func RunSuite(t *testing.T, features ...conformance.Feature) {
 	t.Helper()
+	runSuite(t, nil, features)
+}
+
+// RunSuiteOver is RunSuite with the gateway serving from st instead of the
+// embedded store: the suite then judges st's backend and registry through
+// the whole gateway.
+func RunSuiteOver(t *testing.T, st gateway.Storage, features ...conformance.Feature) {
+	t.Helper()
+	runSuite(t, &st, features)
+}
+
+func runSuite(t *testing.T, st *gateway.Storage, features []conformance.Feature) {
+	t.Helper()
 	const token = "gatewaytest-token"
 	seed := &mock.Seed{Keys: []mock.SeedKey{{AccessKey: "conformance-cp-key", SecretKey: "conformance-cp-secret", ProjectID: "conformance"}}}
 	cp := httptest.NewServer(mock.New(seed, bytes.Repeat([]byte("r"), 32), token, nil).Handler())
@@ -42,7 +55,12 @@ func RunSuite(t *testing.T, features ...conformance.Feature) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(cfg, nil)
+	var g *gateway.Gateway
+	if st != nil {
+		g, err = gateway.NewWithStorage(cfg, nil, *st)
+	} else {
+		g, err = gateway.New(cfg, nil)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +76,9 @@ func RunSuite(t *testing.T, features ...conformance.Feature) {
 	})
 	target := launch.TargetAt(srv.URL, "/s3", env, cp.URL, token)
 	target.Name = "gateway (in-process)"
+	if st != nil {
+		target.Name = "gateway (in-process, other storage)"
+	}
 	if len(features) > 0 {
 		target.Features = features
 	}
