@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"gopkg.in/macaroon.v2"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 )
 
 // Macaroons are minted with first-party caveats, one per restriction:
@@ -106,17 +106,9 @@ func Mint(rootKey []byte, req MintRequest, now time.Time) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// Grant is what a valid token allows: the answer of /v1/macaroons/verify.
-type Grant struct {
-	ProjectID string    `json:"project_id"`
-	Bucket    string    `json:"bucket,omitempty"`
-	Prefix    string    `json:"prefix,omitempty"`
-	Ops       []string  `json:"ops,omitempty"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// tokenError is a verification failure: Status 401 for a bad or expired
-// token, 403 for a valid token asked for something outside its caveats.
+// tokenError is a verification failure: Status wire.StatusTokenInvalid (401)
+// for a bad or expired token, wire.StatusTokenForbidden (403) for a valid
+// token asked for something outside its caveats.
 type tokenError struct {
 	Status int
 	Reason string
@@ -125,12 +117,13 @@ type tokenError struct {
 func (e *tokenError) Error() string { return e.Reason }
 
 func bad(reason string) *tokenError {
-	return &tokenError{Status: http.StatusUnauthorized, Reason: reason}
+	return &tokenError{Status: wire.StatusTokenInvalid, Reason: reason}
 }
 
 // Verify checks a token's signature and caveats, and whether it allows op on
-// bucket and key.
-func Verify(rootKey []byte, token, op, bucket, key string, now time.Time) (*Grant, error) {
+// bucket and key; the grant it returns is the answer of
+// wire.PathVerifyToken.
+func Verify(rootKey []byte, token, op, bucket, key string, now time.Time) (*wire.Grant, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
 		return nil, bad("malformed token")
@@ -143,7 +136,7 @@ func Verify(rootKey []byte, token, op, bucket, key string, now time.Time) (*Gran
 	if err != nil {
 		return nil, bad("invalid token signature")
 	}
-	g := &Grant{}
+	g := &wire.Grant{}
 	var opSets [][]string
 	for _, c := range conditions {
 		name, value, ok := strings.Cut(c, " = ")
@@ -196,13 +189,13 @@ func Verify(rootKey []byte, token, op, bucket, key string, now time.Time) (*Gran
 	}
 	switch {
 	case op != "" && !slices.Contains(g.Ops, op):
-		return nil, &tokenError{http.StatusForbidden, "operation " + op + " is outside the token's caveats"}
+		return nil, &tokenError{wire.StatusTokenForbidden, "operation " + op + " is outside the token's caveats"}
 	case bucket != "" && g.Bucket != "" && bucket != g.Bucket:
-		return nil, &tokenError{http.StatusForbidden, "bucket " + bucket + " is outside the token's caveats"}
+		return nil, &tokenError{wire.StatusTokenForbidden, "bucket " + bucket + " is outside the token's caveats"}
 	case g.Prefix != "" && bucket != "" && key != "" && !strings.HasPrefix(key, g.Prefix):
 		// An empty key is a bucket-wide request (a batch delete, say)
 		// whose keys the gateway checks against the grant itself.
-		return nil, &tokenError{http.StatusForbidden, "key is outside the token's prefix"}
+		return nil, &tokenError{wire.StatusTokenForbidden, "key is outside the token's prefix"}
 	}
 	return g, nil
 }

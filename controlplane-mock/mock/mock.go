@@ -1,8 +1,11 @@
 // Package mock is a control plane for development and tests: a real HTTP
-// server that implements the contract the gateway consumes (resolving access
-// keys, and more as the gateway grows), seeded from a TOML file, with an
-// admin endpoint that injects faults so tests can prove the gateway
-// survives a slow, flaky or dead control plane.
+// server that implements the contract the gateway consumes (package
+// impl/controlplane/wire: resolving access keys, verifying tokens, taking
+// usage, health), seeded from a TOML file, with an admin endpoint that
+// injects faults so tests can prove the gateway survives a slow, flaky or
+// dead control plane. Its other endpoints (minting tokens, adding and
+// deleting keys, the usage summary, the admin ones) serve tests and tools,
+// not the gateway, and are defined here.
 package mock
 
 import (
@@ -21,6 +24,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 )
 
 // Seed is the TOML seed file's content.
@@ -109,25 +113,30 @@ func New(seed *Seed, rootKey []byte, token string, log *slog.Logger) *Server {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", s.faulty(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) }))
+	mux.Handle(route(wire.MethodHealth, wire.PathHealth), s.faulty(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, wire.Health{OK: true})
+	}))
 	mux.HandleFunc("POST /v1/admin/faults", s.setFaults)
 	mux.HandleFunc("DELETE /v1/admin/faults", s.clearFaults)
 	mux.HandleFunc("GET /v1/admin/calls", s.getCalls)
-	mux.Handle("POST /v1/sigv4/resolve", s.guard(s.resolve))
+	mux.Handle(route(wire.MethodResolveKey, wire.PathResolveKey), s.guard(s.resolve))
 	mux.Handle("POST /v1/keys", s.guard(s.createKey))
 	mux.Handle("DELETE /v1/keys/{access_key}", s.guard(s.deleteKey))
 	mux.Handle("POST /v1/macaroons", s.guard(s.mint))
-	mux.Handle("POST /v1/macaroons/verify", s.guard(s.verify))
-	mux.Handle("POST /v1/usage", s.guard(s.ingestUsage))
+	mux.Handle(route(wire.MethodVerifyToken, wire.PathVerifyToken), s.guard(s.verify))
+	mux.Handle(route(wire.MethodUsage, wire.PathUsage), s.guard(s.ingestUsage))
 	mux.Handle("GET /v1/usage/summary", s.guard(s.usageSummary))
 	return mux
 }
 
+// route is the ServeMux pattern of an endpoint of the contract.
+func route(method, path string) string { return method + " " + path }
+
 // guard applies the injected faults and the bearer token.
 func (s *Server) guard(h http.HandlerFunc) http.Handler {
 	return s.faulty(func(w http.ResponseWriter, r *http.Request) {
-		if s.token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+s.token)) != 1 {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "missing or wrong internal API token"})
+		if s.token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(wire.AuthHeader)), []byte(wire.Bearer(s.token))) != 1 {
+			writeJSON(w, wire.StatusTokenInvalid, wire.Refusal{Reason: "missing or wrong internal API token"})
 			return
 		}
 		h(w, r)
@@ -159,7 +168,7 @@ func (s *Server) faulty(h http.HandlerFunc) http.Handler {
 			}
 		}
 		if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"reason": "injected fault"})
+			writeJSON(w, http.StatusInternalServerError, wire.Refusal{Reason: "injected fault"})
 			return
 		}
 		h(w, r)
@@ -167,9 +176,7 @@ func (s *Server) faulty(h http.HandlerFunc) http.Handler {
 }
 
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		AccessKey string `json:"access_key"`
-	}
+	var req wire.ResolveKeyRequest
 	if !readJSON(w, r, &req) {
 		return
 	}
@@ -177,10 +184,12 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.keys[req.AccessKey]
 	s.mu.Unlock()
 	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"reason": "unknown access key"})
+		writeJSON(w, wire.StatusUnknownKey, wire.Refusal{Reason: "unknown access key"})
 		return
 	}
-	writeJSON(w, http.StatusOK, rec)
+	// A stored record is the answer field for field; the conversion stops
+	// compiling if the two ever differ.
+	writeJSON(w, http.StatusOK, wire.ResolveKeyResponse(rec))
 }
 
 // createKey adds or replaces a key (POST /v1/keys with a credential record).
@@ -190,7 +199,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := rec.Validate(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": err.Error()})
+		writeJSON(w, http.StatusBadRequest, wire.Refusal{Reason: err.Error()})
 		return
 	}
 	s.mu.Lock()
@@ -208,7 +217,7 @@ func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) {
 	delete(s.keys, ak)
 	s.mu.Unlock()
 	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"reason": "unknown access key"})
+		writeJSON(w, http.StatusNotFound, wire.Refusal{Reason: "unknown access key"})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -221,26 +230,21 @@ func (s *Server) mint(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := Mint(s.rootKey, req, s.now())
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": err.Error()})
+		writeJSON(w, http.StatusBadRequest, wire.Refusal{Reason: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Token  string `json:"token"`
-		Op     string `json:"op"`
-		Bucket string `json:"bucket"`
-		Key    string `json:"key"`
-	}
+	var req wire.VerifyTokenRequest
 	if !readJSON(w, r, &req) {
 		return
 	}
 	g, err := Verify(s.rootKey, req.Token, req.Op, req.Bucket, req.Key, s.now())
 	if err != nil {
 		te := err.(*tokenError)
-		writeJSON(w, te.Status, map[string]string{"reason": te.Reason})
+		writeJSON(w, te.Status, wire.Refusal{Reason: te.Reason})
 		return
 	}
 	writeJSON(w, http.StatusOK, g)
@@ -252,7 +256,7 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.ErrorRate < 0 || f.ErrorRate > 1 || f.LatencyMS < 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": "error_rate must be in [0,1] and latency_ms >= 0"})
+		writeJSON(w, http.StatusBadRequest, wire.Refusal{Reason: "error_rate must be in [0,1] and latency_ms >= 0"})
 		return
 	}
 	s.mu.Lock()
@@ -282,10 +286,10 @@ func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 }
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(io.LimitReader(r.Body, wire.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": "invalid JSON: " + err.Error()})
+		writeJSON(w, wire.StatusBadRequest, wire.Refusal{Reason: "invalid JSON: " + err.Error()})
 		return false
 	}
 	return true
@@ -293,7 +297,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", wire.ContentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }

@@ -2,20 +2,9 @@ package mock
 
 import (
 	"net/http"
-	"time"
-)
 
-// UsageEvent is one request's usage, as the gateway reports it.
-type UsageEvent struct {
-	ProjectID string    `json:"project_id"`
-	Bucket    string    `json:"bucket"`
-	Op        string    `json:"op"`
-	BytesIn   int64     `json:"bytes_in"`
-	BytesOut  int64     `json:"bytes_out"`
-	Status    int       `json:"status"`
-	At        time.Time `json:"at"`
-	RequestID string    `json:"request_id"`
-}
+	"github.com/s3gw/gateway/impl/controlplane/wire"
+)
 
 // Totals are a project's (or one operation's) usage.
 type Totals struct {
@@ -31,9 +20,7 @@ type Summary struct {
 }
 
 func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Events []UsageEvent `json:"events"`
-	}
+	var req wire.UsageBatch
 	if !readJSON(w, r, &req) {
 		return
 	}
@@ -61,13 +48,13 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request) {
 		sum.ByOp[e.Op] = op
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": len(req.Events)})
+	writeJSON(w, wire.StatusUsageAccepted, wire.UsageAccepted{Accepted: len(req.Events)})
 }
 
 func (s *Server) usageSummary(w http.ResponseWriter, r *http.Request) {
 	project := r.URL.Query().Get("project_id")
 	if project == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"reason": "project_id is required"})
+		writeJSON(w, http.StatusBadRequest, wire.Refusal{Reason: "project_id is required"})
 		return
 	}
 	s.mu.Lock()

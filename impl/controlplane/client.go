@@ -1,7 +1,8 @@
 // Package controlplane is the gateway's client of the control plane: it
-// resolves access keys (and, later, verifies tokens and receives usage).
-// The contract is in docs/design.md: JSON over HTTP, with
-// "Authorization: Bearer <INTERNAL_API_TOKEN>" when a token is configured.
+// resolves access keys, verifies tokens, delivers usage and checks health.
+// The contract (JSON over HTTP, with "Authorization: Bearer
+// <INTERNAL_API_TOKEN>" when a token is configured) is package wire, which
+// the mock control plane uses too; docs/architecture.md describes it.
 package controlplane
 
 import (
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 )
 
 // ErrUnavailable wraps every failure to get an answer from the control
@@ -36,14 +38,14 @@ func New(baseURL, token string) *Client {
 	return &Client{BaseURL: baseURL, Token: token, HTTP: &http.Client{Timeout: 5 * time.Second}}
 }
 
-// post sends a JSON request and decodes a 2xx JSON answer into out. It
+// call sends a JSON request and decodes a 2xx JSON answer into out. It
 // returns the status for the caller to interpret non-2xx answers.
-func (c *Client) post(ctx context.Context, path string, in, out any) (int, error) {
-	return c.postDecode(ctx, path, in, out, nil)
+func (c *Client) call(ctx context.Context, method, path string, in, out any) (int, error) {
+	return c.callDecode(ctx, method, path, in, out, nil)
 }
 
-// postDecode is post that also decodes a 4xx JSON answer into refusal.
-func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal any) (status int, err error) {
+// callDecode is call that also decodes a 4xx JSON answer into refusal.
+func (c *Client) callDecode(ctx context.Context, method, path string, in, out, refusal any) (status int, err error) {
 	if c.Observe != nil {
 		start := time.Now()
 		defer func() {
@@ -61,13 +63,13 @@ func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal a
 	if err != nil {
 		return 0, fmt.Errorf("encode %s request: %w", path, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", wire.ContentType)
 	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
+		req.Header.Set(wire.AuthHeader, wire.Bearer(c.Token))
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
@@ -82,7 +84,7 @@ func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal a
 		return resp.StatusCode, nil
 	}
 	if out != nil {
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxBodyBytes)).Decode(out); err != nil {
 			return resp.StatusCode, fmt.Errorf("%w: decode %s answer: %v", ErrUnavailable, path, err)
 		}
 	}
@@ -91,16 +93,19 @@ func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal a
 
 // ResolveKey asks for an access key's record: POST /v1/sigv4/resolve.
 func (c *Client) ResolveKey(ctx context.Context, accessKey string) (*credentials.Record, error) {
-	var rec credentials.Record
-	status, err := c.post(ctx, "/v1/sigv4/resolve", map[string]string{"access_key": accessKey}, &rec)
+	var ans wire.ResolveKeyResponse
+	status, err := c.call(ctx, wire.MethodResolveKey, wire.PathResolveKey, wire.ResolveKeyRequest{AccessKey: accessKey}, &ans)
 	switch {
 	case err != nil:
 		return nil, err
-	case status == http.StatusNotFound:
+	case status == wire.StatusUnknownKey:
 		return nil, credentials.ErrUnknownKey
 	case status/100 != 2:
 		return nil, fmt.Errorf("%w: resolve answered %d", ErrUnavailable, status)
 	}
+	// The answer is a credential record field for field: the conversion
+	// stops compiling if the two ever differ.
+	rec := credentials.Record(ans)
 	if rec.AccessKey == "" {
 		rec.AccessKey = accessKey
 	}
@@ -111,15 +116,6 @@ func (c *Client) ResolveKey(ctx context.Context, accessKey string) (*credentials
 		return nil, fmt.Errorf("%w: resolve answered an invalid record: %v", ErrUnavailable, err)
 	}
 	return &rec, nil
-}
-
-// Grant is what a valid token allows, as /v1/macaroons/verify answers.
-type Grant struct {
-	ProjectID string    `json:"project_id"`
-	Bucket    string    `json:"bucket"`
-	Prefix    string    `json:"prefix"`
-	Ops       []string  `json:"ops"`
-	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // TokenError is the control plane's refusal of a token: Status 401 for a
@@ -133,16 +129,15 @@ func (e *TokenError) Error() string { return fmt.Sprintf("token refused (%d): %s
 
 // VerifyToken asks whether token allows op on bucket and key:
 // POST /v1/macaroons/verify.
-func (c *Client) VerifyToken(ctx context.Context, token, op, bucket, key string) (*Grant, error) {
-	var g Grant
-	var refusal struct {
-		Reason string `json:"reason"`
-	}
-	status, err := c.postDecode(ctx, "/v1/macaroons/verify", map[string]string{"token": token, "op": op, "bucket": bucket, "key": key}, &g, &refusal)
+func (c *Client) VerifyToken(ctx context.Context, token, op, bucket, key string) (*wire.Grant, error) {
+	var g wire.Grant
+	var refusal wire.Refusal
+	req := wire.VerifyTokenRequest{Token: token, Op: op, Bucket: bucket, Key: key}
+	status, err := c.callDecode(ctx, wire.MethodVerifyToken, wire.PathVerifyToken, req, &g, &refusal)
 	switch {
 	case err != nil:
 		return nil, err
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == wire.StatusTokenInvalid || status == wire.StatusTokenForbidden:
 		return nil, &TokenError{Status: status, Reason: refusal.Reason}
 	case status/100 != 2:
 		return nil, fmt.Errorf("%w: verify answered %d", ErrUnavailable, status)
@@ -152,21 +147,9 @@ func (c *Client) VerifyToken(ctx context.Context, token, op, bucket, key string)
 	return &g, nil
 }
 
-// UsageEvent is one request's usage.
-type UsageEvent struct {
-	ProjectID string    `json:"project_id"`
-	Bucket    string    `json:"bucket"`
-	Op        string    `json:"op"`
-	BytesIn   int64     `json:"bytes_in"`
-	BytesOut  int64     `json:"bytes_out"`
-	Status    int       `json:"status"`
-	At        time.Time `json:"at"`
-	RequestID string    `json:"request_id"`
-}
-
 // SendUsage delivers a batch of events: POST /v1/usage.
-func (c *Client) SendUsage(ctx context.Context, events []UsageEvent) error {
-	status, err := c.post(ctx, "/v1/usage", map[string]any{"events": events}, nil)
+func (c *Client) SendUsage(ctx context.Context, events []wire.UsageEvent) error {
+	status, err := c.call(ctx, wire.MethodUsage, wire.PathUsage, wire.UsageBatch{Events: events}, nil)
 	if err != nil {
 		return err
 	}
@@ -192,7 +175,7 @@ func (e *StatusError) Unwrap() error { return ErrUnavailable }
 // Ping checks that the control plane is healthy (GET /healthz answers 2xx),
 // for readiness: a 404 or a 500 is as unhealthy as no answer.
 func (c *Client) Ping(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, wire.MethodHealth, c.BaseURL+wire.PathHealth, nil)
 	if err != nil {
 		return err
 	}
@@ -203,7 +186,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return &StatusError{Endpoint: "/healthz", Status: resp.StatusCode}
+		return &StatusError{Endpoint: wire.PathHealth, Status: resp.StatusCode}
 	}
 	return nil
 }

@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/s3gw/gateway/impl/controlplane"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 )
 
-// Event is one request's usage.
-type Event = controlplane.UsageEvent
+// Event is one request's usage, as the control plane takes it.
+type Event = wire.UsageEvent
 
 // SendFunc delivers a batch.
 type SendFunc func(ctx context.Context, events []Event) error

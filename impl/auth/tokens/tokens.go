@@ -26,11 +26,12 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/controlplane"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
 // VerifyFunc asks the control plane about a token.
-type VerifyFunc func(ctx context.Context, token, op, bucket, key string) (*controlplane.Grant, error)
+type VerifyFunc func(ctx context.Context, token, op, bucket, key string) (*wire.Grant, error)
 
 // Verifier implements auth.TokenVerifier.
 //
@@ -302,7 +303,7 @@ func (v *Verifier) fetch(ctx context.Context, id [sha256.Size]byte, token string
 }
 
 // principal is the principal a grant describes.
-func principal(g *controlplane.Grant, id [sha256.Size]byte) *auth.Principal {
+func principal(g *wire.Grant, id [sha256.Size]byte) *auth.Principal {
 	p := &auth.Principal{Project: g.ProjectID, Bucket: g.Bucket, Prefix: g.Prefix, Method: "token",
 		TokenID: hex.EncodeToString(id[:16]), Expires: g.ExpiresAt}
 	p.Actions = make([]auth.Action, len(g.Ops))

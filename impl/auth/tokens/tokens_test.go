@@ -19,6 +19,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/controlplane"
+	"github.com/s3gw/gateway/impl/controlplane/wire"
 	"github.com/s3gw/gateway/impl/s3err"
 )
 
@@ -43,7 +44,7 @@ type fakeCP struct {
 	last auth.Target // of the latest call
 }
 
-func (f *fakeCP) verify(ctx context.Context, token, op, bucket, key string) (*controlplane.Grant, error) {
+func (f *fakeCP) verify(ctx context.Context, token, op, bucket, key string) (*wire.Grant, error) {
 	f.calls.Add(1)
 	f.mu.Lock()
 	gate := f.gate
@@ -65,7 +66,7 @@ func (f *fakeCP) verify(ctx context.Context, token, op, bucket, key string) (*co
 	case bucket != "b" || !strings.HasPrefix(key, "x/"):
 		return nil, &controlplane.TokenError{Status: 403, Reason: "outside the token's prefix"}
 	}
-	return &controlplane.Grant{ProjectID: "p", Bucket: "b", Prefix: "x/", Ops: []string{"get"}, ExpiresAt: f.exp}, nil
+	return &wire.Grant{ProjectID: "p", Bucket: "b", Prefix: "x/", Ops: []string{"get"}, ExpiresAt: f.exp}, nil
 }
 
 func (f *fakeCP) set(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
