@@ -33,6 +33,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth/credentials"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/s3path"
+	"github.com/s3gw/gateway/impl/secrets"
 	"github.com/s3gw/gateway/impl/storage"
 )
 
@@ -84,9 +85,14 @@ func (s *Signer) now() time.Time {
 	return time.Now()
 }
 
+// mac is a URL's signature. It is keyed by the secret itself, not by a key
+// from secrets.Derive: URLs have always been signed this way, and a derived
+// key would refuse every URL in flight across an upgrade. The label that
+// begins the message keeps it apart from the keys derived from the same
+// secret (see package secrets).
 func mac(secret, method, escapedPath, query string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("s3-gateway presigned URL v1\n" + method + "\n" + escapedPath + "\n" + query))
+	m.Write([]byte(secrets.PresignURL + method + "\n" + escapedPath + "\n" + query))
 	return m.Sum(nil)
 }
 
