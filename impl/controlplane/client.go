@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/redact"
 )
 
 // ErrUnavailable wraps every failure to get an answer from the control
@@ -63,7 +65,7 @@ func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal a
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, redactURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.Token != "" {
@@ -71,7 +73,7 @@ func (c *Client) postDecode(ctx context.Context, path string, in, out, refusal a
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, redactURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -194,11 +196,11 @@ func (e *StatusError) Unwrap() error { return ErrUnavailable }
 func (c *Client) Ping(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/healthz", nil)
 	if err != nil {
-		return err
+		return redactURL(err)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, redactURL(err))
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
@@ -206,4 +208,15 @@ func (c *Client) Ping(ctx context.Context) error {
 		return &StatusError{Endpoint: "/healthz", Status: resp.StatusCode}
 	}
 	return nil
+}
+
+// redactURL hides what the URL in a request's error may carry (a password
+// in CONTROL_PLANE_URL) before the error is logged: net/http strips the
+// password from the errors of a call, but url.Parse's errors quote the URL
+// whole.
+func redactURL(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return &url.Error{Op: ue.Op, URL: redact.URL(ue.URL), Err: ue.Err}
+	}
+	return err
 }
