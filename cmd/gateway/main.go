@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/config"
 	"github.com/s3gw/gateway/impl/gateway"
+	"github.com/s3gw/gateway/impl/redact"
 )
 
 func main() {
@@ -79,7 +79,7 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 		}
 	}
 	log.Info("gateway listening", "addr", addr, "tls", cfg.TLSCertFile != "", "s3_prefix", cfg.PathPrefix+"/",
-		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redactedURL(cfg.ControlPlaneURL),
+		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redact.URL(cfg.ControlPlaneURL),
 		"max_connections", cfg.MaxConnections, "presigned_urls", len(cfg.PresignSecrets) > 0)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -100,12 +100,4 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
-}
-
-// redactedURL hides userinfo credentials in a URL for logging.
-func redactedURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable)"
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
+	"github.com/s3gw/gateway/impl/redact"
 )
 
 // Config is the validated configuration.
@@ -102,8 +103,11 @@ type setting struct {
 	name   string
 	def    string
 	secret bool
-	doc    string
-	set    func(c *Config, v string) error
+	// url marks a URL, which may carry a password: an error shows it
+	// redacted.
+	url bool
+	doc string
+	set func(c *Config, v string) error
 }
 
 // Settings lists every variable with its default and meaning, in the order
@@ -128,7 +132,7 @@ var settings = []setting{
 			c.Port = n
 			return nil
 		}},
-	{name: "CONTROL_PLANE_URL", def: "http://127.0.0.1:8080", doc: "base URL of the control plane",
+	{name: "CONTROL_PLANE_URL", def: "http://127.0.0.1:8080", url: true, doc: "base URL of the control plane",
 		set: func(c *Config, v string) error {
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -155,7 +159,7 @@ var settings = []setting{
 			}
 			return nil
 		}},
-	{name: "PUBLIC_BASE_URL", def: "", doc: "scheme and host clients reach the gateway at (e.g. https://s3.example.com), for the URLs POST /v1/presign mints; empty: the request's Host header",
+	{name: "PUBLIC_BASE_URL", def: "", url: true, doc: "scheme and host clients reach the gateway at (e.g. https://s3.example.com), for the URLs POST /v1/presign mints; empty: the request's Host header",
 		set: func(c *Config, v string) error {
 			if v == "" {
 				c.PublicBaseURL = ""
@@ -385,6 +389,9 @@ func Load(lookup func(string) (string, bool), path string) (*Config, error) {
 			}
 		}
 		if err := s.set(c, v); err != nil {
+			if s.url {
+				v = redact.URL(v)
+			}
 			return nil, &Error{Var: s.name, Value: v, Secret: s.secret, Reason: err.Error()}
 		}
 	}

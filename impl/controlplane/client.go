@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/s3gw/gateway/impl/auth/credentials"
 	"github.com/s3gw/gateway/impl/controlplane/wire"
+	"github.com/s3gw/gateway/impl/redact"
 )
 
 // ErrUnavailable wraps every failure to get an answer from the control
@@ -65,7 +67,7 @@ func (c *Client) callDecode(ctx context.Context, method, path string, in, out, r
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, redactURL(err))
 	}
 	req.Header.Set("Content-Type", wire.ContentType)
 	if c.Token != "" {
@@ -73,7 +75,7 @@ func (c *Client) callDecode(ctx context.Context, method, path string, in, out, r
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, redactURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -177,11 +179,11 @@ func (e *StatusError) Unwrap() error { return ErrUnavailable }
 func (c *Client) Ping(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, wire.MethodHealth, c.BaseURL+wire.PathHealth, nil)
 	if err != nil {
-		return err
+		return redactURL(err)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, redactURL(err))
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
@@ -189,4 +191,15 @@ func (c *Client) Ping(ctx context.Context) error {
 		return &StatusError{Endpoint: wire.PathHealth, Status: resp.StatusCode}
 	}
 	return nil
+}
+
+// redactURL hides what the URL in a request's error may carry (a password
+// in CONTROL_PLANE_URL) before the error is logged: net/http strips the
+// password from the errors of a call, but url.Parse's errors quote the URL
+// whole.
+func redactURL(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return &url.Error{Op: ue.Op, URL: redact.URL(ue.URL), Err: ue.Err}
+	}
+	return err
 }

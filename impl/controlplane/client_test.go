@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/s3gw/gateway/controlplane-mock/mock"
@@ -53,5 +55,34 @@ func TestResolveKey(t *testing.T) {
 	srv.Close()
 	if _, err := c.ResolveKey(ctx, "ak"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("closed server: %v", err)
+	}
+}
+
+// TestErrorsHideThePassword: whatever stops a call, its error (which is
+// logged) never shows a password in CONTROL_PLANE_URL.
+func TestErrorsHideThePassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there any more: connections are refused
+	for _, base := range []string{
+		"http://cp:TOPSECRET@" + closed,       // the call fails
+		"http://cp:TOPSECRET@" + closed + "x", // the URL does not parse
+	} {
+		c := New(base, "")
+		for name, call := range map[string]func() error{
+			"resolve": func() error { _, err := c.ResolveKey(context.Background(), "ak"); return err },
+			"ping":    func() error { return c.Ping(context.Background()) },
+		} {
+			err := call()
+			if err == nil {
+				t.Fatalf("%s at %s: no error", name, base)
+			}
+			if strings.Contains(err.Error(), "TOPSECRET") {
+				t.Errorf("%s at %s: error shows the password: %v", name, base, err)
+			}
+		}
 	}
 }

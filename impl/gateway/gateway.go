@@ -6,8 +6,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"log/slog"
@@ -32,6 +30,7 @@ import (
 	"github.com/s3gw/gateway/impl/presign"
 	"github.com/s3gw/gateway/impl/readiness"
 	"github.com/s3gw/gateway/impl/s3api"
+	"github.com/s3gw/gateway/impl/secrets"
 	"github.com/s3gw/gateway/impl/server"
 	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/storage/fs"
@@ -166,6 +165,9 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 	if cfg.PathPrefix == "" {
 		reserved = server.OwnEndpoints
 	}
+	// Listing tokens are keyed from the presign secrets, so that every
+	// instance sharing them accepts the others' tokens and rotation works
+	// the same way.
 	api := s3api.New(s3api.Options{
 		Backend:           st.Backend,
 		Owners:            st.Owners,
@@ -176,7 +178,7 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 		MaxParts:          cfg.MaxMultipartParts,
 		AutoCreateBuckets: cfg.AutoCreateBuckets,
 		ReservedBuckets:   reserved,
-		TokenKeys:         tokenKeys(cfg.PresignSecrets),
+		TokenKeys:         secrets.DeriveAll(cfg.PresignSecrets, secrets.ListToken),
 		Logger:            log,
 	})
 	presignHandler := &presign.Handler{
@@ -332,19 +334,6 @@ func usageSink(r *usage.Recorder) func(*accesslog.Entry) {
 			At: e.Start.UTC(), RequestID: e.RequestID,
 		})
 	}
-}
-
-// tokenKeys derives the listing-token keys from the presign secrets, so that
-// every instance sharing the secrets accepts the others' tokens and rotation
-// works the same way.
-func tokenKeys(secrets []string) [][]byte {
-	keys := make([][]byte, len(secrets))
-	for i, s := range secrets {
-		m := hmac.New(sha256.New, []byte(s))
-		m.Write([]byte("s3-gateway list continuation token"))
-		keys[i] = m.Sum(nil)
-	}
-	return keys
 }
 
 // describe summarises a failed control-plane probe for /readyz, which

@@ -31,8 +31,9 @@ import (
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/auth/credentials"
-	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/s3path"
+	"github.com/s3gw/gateway/impl/secrets"
 	"github.com/s3gw/gateway/impl/tenancy"
 )
 
@@ -84,9 +85,14 @@ func (s *Signer) now() time.Time {
 	return time.Now()
 }
 
+// mac is a URL's signature. It is keyed by the secret itself, not by a key
+// from secrets.Derive: URLs have always been signed this way, and a derived
+// key would refuse every URL in flight across an upgrade. The label that
+// begins the message keeps it apart from the keys derived from the same
+// secret (see package secrets).
 func mac(secret, method, escapedPath, query string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("s3-gateway presigned URL v1\n" + method + "\n" + escapedPath + "\n" + query))
+	m.Write([]byte(secrets.PresignURL + method + "\n" + escapedPath + "\n" + query))
 	return m.Sum(nil)
 }
 
@@ -153,8 +159,8 @@ func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
 	}
 	// The signature pins the path; the principal is confined to it too, so
 	// the S3 layer's own scope check agrees.
-	bucket, key, ok := s.objectOf(r.URL.EscapedPath())
-	if !ok {
+	bucket, key, err := s3path.Split(r.URL.EscapedPath(), s.Prefix)
+	if err != nil || bucket == "" || key == "" {
 		return nil, s3err.AccessDenied.With("The gateway presigned URL does not name an object.")
 	}
 	p := &auth.Principal{Project: q.Get(paramProject), Bucket: bucket, Prefix: key,
@@ -190,18 +196,6 @@ func (s *Signer) checkCredential(r *http.Request, cred string, p *auth.Principal
 		return nil
 	}
 	return s3err.AccessDenied.With("The presigned URL does not name the credential that minted it; mint it again.")
-}
-
-// objectOf reads the bucket and key of an escaped object path.
-func (s *Signer) objectOf(escaped string) (bucket, key string, ok bool) {
-	rest, found := strings.CutPrefix(escaped, s.Prefix+"/")
-	if !found {
-		return "", "", false
-	}
-	rawBucket, rawKey, _ := strings.Cut(rest, "/")
-	bucket, err1 := url.PathUnescape(rawBucket)
-	key, err2 := url.PathUnescape(rawKey)
-	return bucket, key, err1 == nil && err2 == nil && bucket != "" && key != ""
 }
 
 // Handler serves POST /v1/presign.
@@ -273,10 +267,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "method must be GET, PUT, HEAD or DELETE")
 		return
-	case !s3api.ValidBucketName(req.Bucket):
+	case !s3path.ValidBucketName(req.Bucket):
 		writeError(w, http.StatusBadRequest, "InvalidBucketName", "bucket must be a valid S3 bucket name")
 		return
-	case req.Key == "" || len(req.Key) > s3api.MaxKeyBytes || !utf8.ValidString(req.Key):
+	case req.Key == "" || len(req.Key) > s3path.MaxKeyBytes || !utf8.ValidString(req.Key):
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "key must be 1 to 1024 bytes of UTF-8")
 		return
 	case req.ExpiresIn <= 0 || time.Duration(req.ExpiresIn)*time.Second > MaxExpiry:

@@ -2,6 +2,7 @@ package presign
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -58,6 +59,15 @@ func TestSignAndVerify(t *testing.T) {
 
 // The presign handler fails closed too: a bucket whose owner cannot be read
 // gets no URL (503); a bucket that does not exist yet may (a PUT creates it).
+// TestMACIsStable pins a URL's signature bytes: a change refuses every URL
+// in flight across an upgrade.
+func TestMACIsStable(t *testing.T) {
+	const want = "69e7fc8b1e47e4c347e755164f0d1825f8bdcf61f565509c0f4e127ba1218dfa"
+	if got := hex.EncodeToString(mac("old", "GET", "/s3/b/a%20key", "X-Gw-Expires=1&X-Gw-Method=GET")); got != want {
+		t.Errorf("mac = %s, want %s", got, want)
+	}
+}
+
 func TestHandlerOwnerLookupFailsClosed(t *testing.T) {
 	for _, c := range []struct {
 		name   string

@@ -12,6 +12,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/s3path"
 	"github.com/s3gw/gateway/impl/storage"
 )
 
@@ -70,7 +71,7 @@ func (h *Handler) deleteObjects(rq *request) error {
 		switch {
 		case key == "":
 			e = s3err.InvalidArgument.With("Object key must not be empty.")
-		case len(key) > MaxKeyBytes:
+		case len(key) > s3path.MaxKeyBytes:
 			e = s3err.KeyTooLongError
 		case o.VersionID != nil && version != nullVersion:
 			// S3's per-key answer (versity/versitygw#2119).

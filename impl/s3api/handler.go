@@ -13,11 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/s3path"
 	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/tenancy"
 )
@@ -100,7 +100,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "s3-gateway")
 
 	var err error
-	rq.bucket, rq.key, err = splitPath(r.URL.EscapedPath(), h.opts.Prefix)
+	rq.bucket, rq.key, err = s3path.Split(r.URL.EscapedPath(), h.opts.Prefix)
 	if err != nil {
 		h.writeError(rq, err)
 		return
@@ -160,30 +160,6 @@ func (h *Handler) target(rq *request) auth.Target {
 		key = rq.query.Get("prefix")
 	}
 	return auth.Target{Action: rq.op.action, Bucket: rq.bucket, Key: key}
-}
-
-// splitPath takes the raw (escaped) request path and returns the bucket and
-// the key, each unescaped. Only the first slash after the bucket separates;
-// every later byte, slashes included, belongs to the key.
-func splitPath(escaped, prefix string) (bucket, key string, err error) {
-	rest, ok := strings.CutPrefix(escaped, prefix)
-	if !ok || (rest != "" && rest[0] != '/') {
-		return "", "", s3err.InvalidRequest.With("The request path is outside the S3 API.")
-	}
-	rest = strings.TrimPrefix(rest, "/")
-	if rest != "" && rest[0] == '/' {
-		// An empty bucket segment followed by more path (//bucket/key)
-		// names no resource; without this it would be ListBuckets.
-		return "", "", s3err.InvalidURI
-	}
-	rawBucket, rawKey, _ := strings.Cut(rest, "/")
-	if bucket, err = url.PathUnescape(rawBucket); err != nil {
-		return "", "", s3err.InvalidURI
-	}
-	if key, err = url.PathUnescape(rawKey); err != nil {
-		return "", "", s3err.InvalidURI
-	}
-	return bucket, key, nil
 }
 
 // authorize checks the principal's scope and, for an existing bucket, that

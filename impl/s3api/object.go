@@ -12,6 +12,7 @@ import (
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/s3path"
 	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/tenancy"
 )
@@ -170,7 +171,7 @@ func (h *Handler) ensureBucket(rq *request) (undo func(), err error) {
 
 // createFor returns the project a write may create a missing bucket for.
 func (h *Handler) createFor(rq *request) string {
-	if !h.opts.AutoCreateBuckets || !ValidBucketName(rq.bucket) {
+	if !h.opts.AutoCreateBuckets || !s3path.ValidBucketName(rq.bucket) {
 		return ""
 	}
 	for _, r := range h.opts.ReservedBuckets {
