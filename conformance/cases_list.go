@@ -222,24 +222,7 @@ func init() {
 		Case{
 			ID: "list/v2/contents/fields", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "each Contents entry carries Key, LastModified, the quoted ETag of the PUT, Size and StorageClass",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				before := time.Now()
-				etag := e.PutString(b, "obj", "hello world")
-				r := listRaw(t, e, b, true)
-				eq(t, "number of Contents", len(r.Contents), 1)
-				c := r.Contents[0]
-				eq(t, "Key", c.Key, "obj")
-				eq(t, "ETag", c.ETag, `"5eb63bbbe01eeed093cb22bb8f5acdc3"`)
-				eq(t, "ETag (same as PutObject's)", c.ETag, etag)
-				listWantElem(t, "Size", c.Size, int64(11))
-				eq(t, "StorageClass", c.StorageClass, "STANDARD")
-				lm, err := time.Parse(time.RFC3339, c.LastModified)
-				mustf(t, err, "LastModified %q is not an ISO 8601 timestamp", c.LastModified)
-				if d := lm.Sub(before); d < -time.Hour || d > time.Hour {
-					t.Fatalf("LastModified %s is %v away from the time of the PUT", c.LastModified, d)
-				}
-			},
+			Run:  listV2ContentsFields,
 		},
 		// KeyCount counts keys and common prefixes alike: ceph/s3-tests
 		// (test_bucket_listv2_delimiter_basic, not marked fails_on_aws)
@@ -248,29 +231,7 @@ func init() {
 		Case{
 			ID: "list/v2/key-count/includes-common-prefixes", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "max-keys bounds keys plus common prefixes together, and KeyCount counts both",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				// In order: a/ (prefix), b, c/ (prefix), d, e/ (prefix).
-				putKeys(e, b, "a/1", "a/2", "b", "c/1", "d", "e/1")
-				out := listV2(t, e, &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(3),
-				})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"b"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/", "c/"})
-				eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(3))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), true)
-				if aws.ToString(out.NextContinuationToken) == "" {
-					t.Fatalf("truncated listing has no NextContinuationToken")
-				}
-				out = listV2(t, e, &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(3),
-					ContinuationToken: out.NextContinuationToken,
-				})
-				wantStrings(t, "page 2 keys", keysOf(out.Contents), []string{"d"})
-				wantStrings(t, "page 2 common prefixes", prefixesOf(out.CommonPrefixes), []string{"e/"})
-				eq(t, "page 2 KeyCount", aws.ToInt32(out.KeyCount), int32(2))
-				eq(t, "page 2 IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
+			Run:  listV2KeyCountIncludesCommonPrefixes,
 		},
 	)
 
@@ -348,71 +309,30 @@ func init() {
 	register(
 		listRawCase("list/v2/empty-bucket",
 			"listing an empty bucket returns KeyCount 0, IsTruncated false, no Contents and no CommonPrefixes",
-			true, nil, nil, func(t T, b string, r listXML) {
-				eq(t, "Name", r.Name, b)
-				listWantElem(t, "KeyCount", r.KeyCount, 0)
-				listWantElem(t, "IsTruncated", r.IsTruncated, false)
-				eq(t, "number of Contents", len(r.Contents), 0)
-				eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
-				listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
-			}),
+			true, nil, nil, listV2EmptyBucket),
 		listRawCase("list/v2/max-keys/default-1000", "without max-keys the response reports MaxKeys 1000",
-			true, []string{"k"}, nil, func(t T, _ string, r listXML) {
-				listWantElem(t, "MaxKeys", r.MaxKeys, 1000)
-			}),
+			true, []string{"k"}, nil, listV2MaxKeysDefault1000),
 		listRawCase("list/v2/max-keys/zero", "max-keys=0 returns no keys and KeyCount 0 even when the bucket has objects",
-			true, []string{"a", "b", "c/d"}, []string{"max-keys", "0"}, func(t T, _ string, r listXML) {
-				eq(t, "number of Contents", len(r.Contents), 0)
-				eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
-				listWantElem(t, "KeyCount", r.KeyCount, 0)
-			}),
+			true, []string{"a", "b", "c/d"}, []string{"max-keys", "0"}, listV2MaxKeysZero),
 		listRawCase("list/v2/truncation/exactly-max-keys-remain",
 			"10 keys listed with max-keys=10 return all of them with IsTruncated false and no NextContinuationToken",
-			true, numberedKeys("k%02d", 10), []string{"max-keys", "10"}, func(t T, _ string, r listXML) {
-				eq(t, "number of Contents", len(r.Contents), 10)
-				listWantElem(t, "IsTruncated", r.IsTruncated, false)
-				listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
-			}),
+			true, numberedKeys("k%02d", 10), []string{"max-keys", "10"}, listV2TruncationExactlyMaxKeysRemain),
 		listRawCase("list/v2/encoding-url/keys",
 			"encoding-type=url percent-encodes keys ('+' as %2B, '%' as %25, UTF-8 bytes as %XX) but keeps '/', and sends EncodingType url",
 			true, []string{"a+b.txt", "100%.csv", "한글/x.txt", "dir/sub/file"}, []string{"encoding-type", "url"},
-			func(t T, _ string, r listXML) {
-				listWantElem(t, "EncodingType", r.EncodingType, "url")
-				// Listed in the order of the raw keys: 100%..., a+b..., dir/..., 한글/...
-				wantStrings(t, "encoded keys", r.keys(),
-					[]string{"100%25.csv", "a%2Bb.txt", "dir/sub/file", "%ED%95%9C%EA%B8%80/x.txt"})
-			}),
+			listV2EncodingUrlKeys),
 		listRawCase("list/v2/encoding-url/prefix-and-common-prefixes",
 			"encoding-type=url also encodes the echoed Prefix and each CommonPrefixes Prefix",
 			true, []string{"한글+/x", "한글+/y", "한글+z", "other"}, []string{"encoding-type", "url", "prefix", "한글+", "delimiter", "/"},
-			func(t T, _ string, r listXML) {
-				eq(t, "Prefix", aws.ToString(r.Prefix), "%ED%95%9C%EA%B8%80%2B")
-				eq(t, "Delimiter", aws.ToString(r.Delimiter), "/")
-				wantStrings(t, "encoded keys", r.keys(), []string{"%ED%95%9C%EA%B8%80%2Bz"})
-				wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"%ED%95%9C%EA%B8%80%2B/"})
-			}),
+			listV2EncodingUrlPrefixAndCommonPrefixes),
 		listRawCase("list/v2/encoding-url/absent-means-raw",
 			"without encoding-type, keys come back verbatim and no EncodingType is sent",
-			true, []string{"a+b", "c%d", "é f"}, nil, func(t T, _ string, r listXML) {
-				listWantNone(t, "EncodingType (without encoding-type in the request)", r.EncodingType)
-				wantStrings(t, "keys", r.keys(), []string{"a+b", "c%d", "é f"})
-			}),
+			true, []string{"a+b", "c%d", "é f"}, nil, listV2EncodingUrlAbsentMeansRaw),
 		listRawCase("list/v2/fetch-owner/absent", "ListObjectsV2 without fetch-owner omits Owner from Contents",
-			true, []string{"a", "b"}, nil, func(t T, _ string, r listXML) {
-				eq(t, "number of Contents", len(r.Contents), 2)
-				for _, c := range r.Contents {
-					if c.Owner != nil {
-						t.Fatalf("Contents %q has an Owner without fetch-owner", c.Key)
-					}
-				}
-			}),
+			true, []string{"a", "b"}, nil, listV2FetchOwnerAbsent),
 		listRawCase("list/v1/next-marker/absent-without-delimiter",
 			"a truncated v1 listing without a delimiter sends IsTruncated true but no NextMarker",
-			false, []string{"a", "b", "c"}, []string{"max-keys", "2"}, func(t T, _ string, r listXML) {
-				wantStrings(t, "keys", r.keys(), []string{"a", "b"})
-				listWantElem(t, "IsTruncated", r.IsTruncated, true)
-				listWantNone(t, "NextMarker (without a delimiter)", r.NextMarker)
-			}),
+			false, []string{"a", "b", "c"}, []string{"max-keys", "2"}, listV1NextMarkerAbsentWithoutDelimiter),
 	)
 
 	// Query parameters a listing refuses with 400 InvalidArgument: S3's
@@ -438,10 +358,7 @@ func init() {
 		}
 		register(Case{
 			ID: c.id, Feature: List, Ops: caseOps, Desc: c.desc,
-			Run: func(t T, e *Env) {
-				resp := listRequest(e, e.NewBucket(), c.v2, c.query...).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-			},
+			Run: listInvalidArgument(c.v2, c.query),
 		})
 	}
 
@@ -449,34 +366,7 @@ func init() {
 		Case{
 			ID: "list/v2/continuation/every-key-once", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "following NextContinuationToken returns every key exactly once, in order, and the token is echoed as ContinuationToken",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
-				putKeys(e, b, keys...)
-				var got []string
-				var token *string
-				for page := 1; ; page++ {
-					if page > 10 {
-						t.Fatalf("more than 10 pages of 3 for 11 keys")
-					}
-					out := listV2(t, e, &s3.ListObjectsV2Input{
-						Bucket: aws.String(b), MaxKeys: aws.Int32(3), ContinuationToken: token,
-					})
-					if token != nil {
-						eq(t, fmt.Sprintf("page %d ContinuationToken", page), aws.ToString(out.ContinuationToken), *token)
-					}
-					got = append(got, keysOf(out.Contents)...)
-					if !aws.ToBool(out.IsTruncated) {
-						eq(t, "number of pages", page, 4)
-						break
-					}
-					if aws.ToString(out.NextContinuationToken) == "" {
-						t.Fatalf("page %d is truncated but has no NextContinuationToken", page)
-					}
-					token = out.NextContinuationToken
-				}
-				wantStrings(t, "keys across pages", got, keys)
-			},
+			Run:  listV2ContinuationEveryKeyOnce,
 		},
 		// S3 refuses a token it did not issue: versitygw#993 quotes S3's
 		// answer to "aWrongToken2", 400 InvalidArgument "The continuation
@@ -485,14 +375,7 @@ func init() {
 		Case{
 			ID: "list/v2/continuation/garbage-token", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "a continuation-token the server never issued is refused with 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b")
-				_, err := e.SDK.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{
-					Bucket: aws.String(b), ContinuationToken: aws.String("this-is-not-a-token"),
-				})
-				wantCode(t, err, "InvalidArgument", http.StatusBadRequest)
-			},
+			Run:  listV2ContinuationGarbageToken,
 		},
 		// S3 documents its tokens only as opaque and obfuscated; what it
 		// answers to a real token with a character changed is not known (it
@@ -501,181 +384,352 @@ func init() {
 		Case{
 			ID: "list/v2/continuation/altered-token", Feature: TamperEvidentTokens, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "a real continuation token with one character changed is refused with 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b", "c", "d")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), MaxKeys: aws.Int32(1)})
-				tok := aws.ToString(out.NextContinuationToken)
-				if tok == "" {
-					t.Fatalf("truncated listing has no NextContinuationToken")
-				}
-				bad := listAlterMiddle(tok)
-				if bad == tok {
-					t.Fatalf("altering the token left it unchanged")
-				}
-				resp := listRequest(e, b, true, "max-keys", "1", "continuation-token", bad).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-			},
+			Run:  listV2ContinuationAlteredToken,
 		},
 		Case{
 			ID: "list/v2/truncation/last-page", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "10 keys at max-keys=5: the first page is truncated with a token, the second holds the rest and is not",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, numberedKeys("k%02d", 10)...)
-				p1 := listRaw(t, e, b, true, "max-keys", "5")
-				wantStrings(t, "page 1 keys", p1.keys(), []string{"k00", "k01", "k02", "k03", "k04"})
-				listWantElem(t, "page 1 IsTruncated", p1.IsTruncated, true)
-				if aws.ToString(p1.NextContinuationToken) == "" {
-					t.Fatalf("page 1 has no NextContinuationToken")
-				}
-				eq(t, "page 1 KeyCount", aws.ToInt(p1.KeyCount), 5)
-				eq(t, "page 1 MaxKeys", aws.ToInt(p1.MaxKeys), 5)
-				p2 := listRaw(t, e, b, true, "max-keys", "5", "continuation-token", *p1.NextContinuationToken)
-				wantStrings(t, "page 2 keys", p2.keys(), []string{"k05", "k06", "k07", "k08", "k09"})
-				listWantElem(t, "page 2 IsTruncated", p2.IsTruncated, false)
-				listWantNone(t, "page 2 NextContinuationToken", p2.NextContinuationToken)
-			},
+			Run:  listV2TruncationLastPage,
 		},
 		Case{
 			ID: "list/v2/encoding-url/space-as-plus", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "encoding-type=url writes a space in a key as '+' (a literal '+' being %2B), in keys and CommonPrefixes",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a b.txt", "run books/x.txt")
-				r := listRaw(t, e, b, true, "encoding-type", "url")
-				wantStrings(t, "encoded keys", r.keys(), []string{"a+b.txt", "run+books/x.txt"})
-				r = listRaw(t, e, b, true, "encoding-type", "url", "delimiter", "/")
-				wantStrings(t, "encoded keys with delimiter", r.keys(), []string{"a+b.txt"})
-				wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"run+books/"})
-			},
+			Run:  listV2EncodingUrlSpaceAsPlus,
 		},
 		Case{
 			ID: "list/v2/fetch-owner/true", Feature: List, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "fetch-owner=true includes an Owner with an ID in every Contents entry",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b")
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), FetchOwner: aws.Bool(true)})
-				eq(t, "number of Contents", len(out.Contents), 2)
-				for _, o := range out.Contents {
-					if o.Owner == nil || aws.ToString(o.Owner.ID) == "" {
-						t.Fatalf("Contents %q has no Owner ID with fetch-owner=true", aws.ToString(o.Key))
-					}
-				}
-			},
+			Run:  listV2FetchOwnerTrue,
 		},
 		Case{
 			ID: "list/v2/no-such-bucket", Feature: List, Ops: v2ops,
 			Desc: "listing a bucket that does not exist fails with 404 NoSuchBucket",
-			Run: func(t T, e *Env) {
-				_, err := e.SDK.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(e.BucketName())})
-				wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
-			},
+			Run:  listV2NoSuchBucket,
 		},
 		Case{
 			ID: "list/v1/marker/after-and-echoed", Feature: List, Ops: ops("PutObject", "ListObjects"),
 			Desc: "v1 lists keys strictly after marker and echoes Marker (empty when none was given)",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "bar", "baz", "foo", "quxx")
-				r := listRaw(t, e, b, false)
-				listWantElem(t, "Marker", r.Marker, "")
-				eq(t, "MaxKeys", aws.ToInt(r.MaxKeys), 1000)
-				wantStrings(t, "keys", r.keys(), []string{"bar", "baz", "foo", "quxx"})
-				out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Marker: aws.String("baz")})
-				eq(t, "Marker", aws.ToString(out.Marker), "baz")
-				wantStrings(t, "keys after baz", keysOf(out.Contents), []string{"foo", "quxx"})
-				out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Marker: aws.String("zzz")})
-				eq(t, "number of Contents after zzz", len(out.Contents), 0)
-				eq(t, "IsTruncated after zzz", aws.ToBool(out.IsTruncated), false)
-			},
+			Run:  listV1MarkerAfterAndEchoed,
 		},
 		Case{
 			ID: "list/v1/next-marker/with-delimiter", Feature: List, Ops: ops("PutObject", "ListObjects"),
 			Desc: "a truncated v1 listing with a delimiter sends NextMarker: the last key or common prefix returned",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "asdf", "boo/bar", "boo/baz/xyzzy", "cquux/thud", "cquux/bla")
-				out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1)})
-				wantStrings(t, "page 1 keys", keysOf(out.Contents), []string{"asdf"})
-				eq(t, "page 1 IsTruncated", aws.ToBool(out.IsTruncated), true)
-				eq(t, "page 1 NextMarker", aws.ToString(out.NextMarker), "asdf")
-				out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1), Marker: out.NextMarker})
-				wantStrings(t, "page 2 common prefixes", prefixesOf(out.CommonPrefixes), []string{"boo/"})
-				eq(t, "page 2 IsTruncated", aws.ToBool(out.IsTruncated), true)
-				eq(t, "page 2 NextMarker", aws.ToString(out.NextMarker), "boo/")
-				out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1), Marker: out.NextMarker})
-				wantStrings(t, "page 3 common prefixes", prefixesOf(out.CommonPrefixes), []string{"cquux/"})
-				eq(t, "page 3 number of Contents", len(out.Contents), 0)
-				eq(t, "page 3 IsTruncated", aws.ToBool(out.IsTruncated), false)
-				if out.NextMarker != nil {
-					t.Fatalf("page 3 NextMarker = %q on the last page", *out.NextMarker)
-				}
-			},
+			Run:  listV1NextMarkerWithDelimiter,
 		},
 		Case{
 			ID: "list/v1/paging/marker", Feature: List, Ops: ops("PutObject", "ListObjects"),
 			Desc: "paging 25 keys at max-keys 10 with marker (NextMarker, or the last key when absent) reaches every key once in 3 pages",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				keys := numberedKeys("key-%02d", 25)
-				putKeys(e, b, keys...)
-				var got []string
-				marker := ""
-				for page := 1; ; page++ {
-					if page > 5 {
-						t.Fatalf("more than 5 pages of 10 for 25 keys")
-					}
-					out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), MaxKeys: aws.Int32(10), Marker: aws.String(marker)})
-					eq(t, fmt.Sprintf("page %d Marker", page), aws.ToString(out.Marker), marker)
-					pageKeys := keysOf(out.Contents)
-					got = append(got, pageKeys...)
-					if !aws.ToBool(out.IsTruncated) {
-						eq(t, "number of pages", page, 3)
-						break
-					}
-					if len(pageKeys) == 0 {
-						t.Fatalf("page %d is truncated but empty", page)
-					}
-					marker = aws.ToString(out.NextMarker)
-					if marker == "" {
-						marker = pageKeys[len(pageKeys)-1]
-					}
-				}
-				wantStrings(t, "keys across pages", got, keys)
-			},
+			Run:  listV1PagingMarker,
 		},
 		Case{
 			ID: "list/v1/delimiter/common-prefixes", Feature: List, Ops: ops("PutObject", "ListObjects"),
 			Desc: "v1 with delimiter / and prefix lists Contents and CommonPrefixes one level down and echoes both",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, listDelimiterTree...)
-				out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/")})
-				wantStrings(t, "keys", keysOf(out.Contents), []string{"e"})
-				wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/", "f/"})
-				eq(t, "Delimiter", aws.ToString(out.Delimiter), "/")
-				out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), Prefix: aws.String("a/")})
-				wantStrings(t, "keys under a/", keysOf(out.Contents), []string{"a/d"})
-				wantStrings(t, "common prefixes under a/", prefixesOf(out.CommonPrefixes), []string{"a/b/"})
-				eq(t, "Prefix", aws.ToString(out.Prefix), "a/")
-			},
+			Run:  listV1DelimiterCommonPrefixes,
 		},
 		Case{
 			ID: "list/v1/encoding-url/marker-and-keys", Feature: List, Ops: ops("PutObject", "ListObjects"),
 			Desc: "v1 with encoding-type=url encodes keys, Marker and NextMarker",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a+1/x", "a+2/x", "é")
-				r := listRaw(t, e, b, false, "encoding-type", "url", "delimiter", "/", "max-keys", "1", "marker", "a+1/")
-				eq(t, "EncodingType", aws.ToString(r.EncodingType), "url")
-				eq(t, "Marker", aws.ToString(r.Marker), "a%2B1/")
-				wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"a%2B2/"})
-				eq(t, "NextMarker", aws.ToString(r.NextMarker), "a%2B2/")
-				r = listRaw(t, e, b, false, "encoding-type", "url", "marker", "a+2/x")
-				wantStrings(t, "encoded keys", r.keys(), []string{"%C3%A9"})
-			},
+			Run:  listV1EncodingUrlMarkerAndKeys,
 		},
 	)
+}
+
+func listV2ContentsFields(t T, e *Env) {
+	b := e.NewBucket()
+	before := time.Now()
+	etag := e.PutString(b, "obj", "hello world")
+	r := listRaw(t, e, b, true)
+	eq(t, "number of Contents", len(r.Contents), 1)
+	c := r.Contents[0]
+	eq(t, "Key", c.Key, "obj")
+	eq(t, "ETag", c.ETag, `"5eb63bbbe01eeed093cb22bb8f5acdc3"`)
+	eq(t, "ETag (same as PutObject's)", c.ETag, etag)
+	listWantElem(t, "Size", c.Size, int64(11))
+	eq(t, "StorageClass", c.StorageClass, "STANDARD")
+	lm, err := time.Parse(time.RFC3339, c.LastModified)
+	mustf(t, err, "LastModified %q is not an ISO 8601 timestamp", c.LastModified)
+	if d := lm.Sub(before); d < -time.Hour || d > time.Hour {
+		t.Fatalf("LastModified %s is %v away from the time of the PUT", c.LastModified, d)
+	}
+}
+
+func listV2KeyCountIncludesCommonPrefixes(t T, e *Env) {
+	b := e.NewBucket()
+	// In order: a/ (prefix), b, c/ (prefix), d, e/ (prefix).
+	putKeys(e, b, "a/1", "a/2", "b", "c/1", "d", "e/1")
+	out := listV2(t, e, &s3.ListObjectsV2Input{
+		Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(3),
+	})
+	wantStrings(t, "keys", keysOf(out.Contents), []string{"b"})
+	wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/", "c/"})
+	eq(t, "KeyCount", aws.ToInt32(out.KeyCount), int32(3))
+	eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), true)
+	if aws.ToString(out.NextContinuationToken) == "" {
+		t.Fatalf("truncated listing has no NextContinuationToken")
+	}
+	out = listV2(t, e, &s3.ListObjectsV2Input{
+		Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(3),
+		ContinuationToken: out.NextContinuationToken,
+	})
+	wantStrings(t, "page 2 keys", keysOf(out.Contents), []string{"d"})
+	wantStrings(t, "page 2 common prefixes", prefixesOf(out.CommonPrefixes), []string{"e/"})
+	eq(t, "page 2 KeyCount", aws.ToInt32(out.KeyCount), int32(2))
+	eq(t, "page 2 IsTruncated", aws.ToBool(out.IsTruncated), false)
+}
+
+func listV2EmptyBucket(t T, b string, r listXML) {
+	eq(t, "Name", r.Name, b)
+	listWantElem(t, "KeyCount", r.KeyCount, 0)
+	listWantElem(t, "IsTruncated", r.IsTruncated, false)
+	eq(t, "number of Contents", len(r.Contents), 0)
+	eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
+	listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
+}
+
+func listV2MaxKeysDefault1000(t T, _ string, r listXML) {
+	listWantElem(t, "MaxKeys", r.MaxKeys, 1000)
+}
+
+func listV2MaxKeysZero(t T, _ string, r listXML) {
+	eq(t, "number of Contents", len(r.Contents), 0)
+	eq(t, "number of CommonPrefixes", len(r.CommonPrefixes), 0)
+	listWantElem(t, "KeyCount", r.KeyCount, 0)
+}
+
+func listV2TruncationExactlyMaxKeysRemain(t T, _ string, r listXML) {
+	eq(t, "number of Contents", len(r.Contents), 10)
+	listWantElem(t, "IsTruncated", r.IsTruncated, false)
+	listWantNone(t, "NextContinuationToken", r.NextContinuationToken)
+}
+
+func listV2EncodingUrlKeys(t T, _ string, r listXML) {
+	listWantElem(t, "EncodingType", r.EncodingType, "url")
+	// Listed in the order of the raw keys: 100%..., a+b..., dir/..., 한글/...
+	wantStrings(t, "encoded keys", r.keys(),
+		[]string{"100%25.csv", "a%2Bb.txt", "dir/sub/file", "%ED%95%9C%EA%B8%80/x.txt"})
+}
+
+func listV2EncodingUrlPrefixAndCommonPrefixes(t T, _ string, r listXML) {
+	eq(t, "Prefix", aws.ToString(r.Prefix), "%ED%95%9C%EA%B8%80%2B")
+	eq(t, "Delimiter", aws.ToString(r.Delimiter), "/")
+	wantStrings(t, "encoded keys", r.keys(), []string{"%ED%95%9C%EA%B8%80%2Bz"})
+	wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"%ED%95%9C%EA%B8%80%2B/"})
+}
+
+func listV2EncodingUrlAbsentMeansRaw(t T, _ string, r listXML) {
+	listWantNone(t, "EncodingType (without encoding-type in the request)", r.EncodingType)
+	wantStrings(t, "keys", r.keys(), []string{"a+b", "c%d", "é f"})
+}
+
+func listV2FetchOwnerAbsent(t T, _ string, r listXML) {
+	eq(t, "number of Contents", len(r.Contents), 2)
+	for _, c := range r.Contents {
+		if c.Owner != nil {
+			t.Fatalf("Contents %q has an Owner without fetch-owner", c.Key)
+		}
+	}
+}
+
+func listV1NextMarkerAbsentWithoutDelimiter(t T, _ string, r listXML) {
+	wantStrings(t, "keys", r.keys(), []string{"a", "b"})
+	listWantElem(t, "IsTruncated", r.IsTruncated, true)
+	listWantNone(t, "NextMarker (without a delimiter)", r.NextMarker)
+}
+
+// listInvalidArgument makes the case of a listing (v2 or v1) with query
+// parameters (name, value pairs) refused with 400 InvalidArgument:
+// list/v2/max-keys/*, list/v1/max-keys/non-numeric and
+// list/v2/encoding-url/invalid.
+func listInvalidArgument(v2 bool, query []string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		resp := listRequest(e, e.NewBucket(), v2, query...).Expect()
+		wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	}
+}
+
+func listV2ContinuationEveryKeyOnce(t T, e *Env) {
+	b := e.NewBucket()
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
+	putKeys(e, b, keys...)
+	var got []string
+	var token *string
+	for page := 1; ; page++ {
+		if page > 10 {
+			t.Fatalf("more than 10 pages of 3 for 11 keys")
+		}
+		out := listV2(t, e, &s3.ListObjectsV2Input{
+			Bucket: aws.String(b), MaxKeys: aws.Int32(3), ContinuationToken: token,
+		})
+		if token != nil {
+			eq(t, fmt.Sprintf("page %d ContinuationToken", page), aws.ToString(out.ContinuationToken), *token)
+		}
+		got = append(got, keysOf(out.Contents)...)
+		if !aws.ToBool(out.IsTruncated) {
+			eq(t, "number of pages", page, 4)
+			break
+		}
+		if aws.ToString(out.NextContinuationToken) == "" {
+			t.Fatalf("page %d is truncated but has no NextContinuationToken", page)
+		}
+		token = out.NextContinuationToken
+	}
+	wantStrings(t, "keys across pages", got, keys)
+}
+
+func listV2ContinuationGarbageToken(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a", "b")
+	_, err := e.SDK.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{
+		Bucket: aws.String(b), ContinuationToken: aws.String("this-is-not-a-token"),
+	})
+	wantCode(t, err, "InvalidArgument", http.StatusBadRequest)
+}
+
+func listV2ContinuationAlteredToken(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a", "b", "c", "d")
+	out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), MaxKeys: aws.Int32(1)})
+	tok := aws.ToString(out.NextContinuationToken)
+	if tok == "" {
+		t.Fatalf("truncated listing has no NextContinuationToken")
+	}
+	bad := listAlterMiddle(tok)
+	if bad == tok {
+		t.Fatalf("altering the token left it unchanged")
+	}
+	resp := listRequest(e, b, true, "max-keys", "1", "continuation-token", bad).Expect()
+	wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+}
+
+func listV2TruncationLastPage(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, numberedKeys("k%02d", 10)...)
+	p1 := listRaw(t, e, b, true, "max-keys", "5")
+	wantStrings(t, "page 1 keys", p1.keys(), []string{"k00", "k01", "k02", "k03", "k04"})
+	listWantElem(t, "page 1 IsTruncated", p1.IsTruncated, true)
+	if aws.ToString(p1.NextContinuationToken) == "" {
+		t.Fatalf("page 1 has no NextContinuationToken")
+	}
+	eq(t, "page 1 KeyCount", aws.ToInt(p1.KeyCount), 5)
+	eq(t, "page 1 MaxKeys", aws.ToInt(p1.MaxKeys), 5)
+	p2 := listRaw(t, e, b, true, "max-keys", "5", "continuation-token", *p1.NextContinuationToken)
+	wantStrings(t, "page 2 keys", p2.keys(), []string{"k05", "k06", "k07", "k08", "k09"})
+	listWantElem(t, "page 2 IsTruncated", p2.IsTruncated, false)
+	listWantNone(t, "page 2 NextContinuationToken", p2.NextContinuationToken)
+}
+
+func listV2EncodingUrlSpaceAsPlus(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a b.txt", "run books/x.txt")
+	r := listRaw(t, e, b, true, "encoding-type", "url")
+	wantStrings(t, "encoded keys", r.keys(), []string{"a+b.txt", "run+books/x.txt"})
+	r = listRaw(t, e, b, true, "encoding-type", "url", "delimiter", "/")
+	wantStrings(t, "encoded keys with delimiter", r.keys(), []string{"a+b.txt"})
+	wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"run+books/"})
+}
+
+func listV2FetchOwnerTrue(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a", "b")
+	out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b), FetchOwner: aws.Bool(true)})
+	eq(t, "number of Contents", len(out.Contents), 2)
+	for _, o := range out.Contents {
+		if o.Owner == nil || aws.ToString(o.Owner.ID) == "" {
+			t.Fatalf("Contents %q has no Owner ID with fetch-owner=true", aws.ToString(o.Key))
+		}
+	}
+}
+
+func listV2NoSuchBucket(t T, e *Env) {
+	_, err := e.SDK.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(e.BucketName())})
+	wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
+}
+
+func listV1MarkerAfterAndEchoed(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "bar", "baz", "foo", "quxx")
+	r := listRaw(t, e, b, false)
+	listWantElem(t, "Marker", r.Marker, "")
+	eq(t, "MaxKeys", aws.ToInt(r.MaxKeys), 1000)
+	wantStrings(t, "keys", r.keys(), []string{"bar", "baz", "foo", "quxx"})
+	out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Marker: aws.String("baz")})
+	eq(t, "Marker", aws.ToString(out.Marker), "baz")
+	wantStrings(t, "keys after baz", keysOf(out.Contents), []string{"foo", "quxx"})
+	out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Marker: aws.String("zzz")})
+	eq(t, "number of Contents after zzz", len(out.Contents), 0)
+	eq(t, "IsTruncated after zzz", aws.ToBool(out.IsTruncated), false)
+}
+
+func listV1NextMarkerWithDelimiter(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "asdf", "boo/bar", "boo/baz/xyzzy", "cquux/thud", "cquux/bla")
+	out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1)})
+	wantStrings(t, "page 1 keys", keysOf(out.Contents), []string{"asdf"})
+	eq(t, "page 1 IsTruncated", aws.ToBool(out.IsTruncated), true)
+	eq(t, "page 1 NextMarker", aws.ToString(out.NextMarker), "asdf")
+	out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1), Marker: out.NextMarker})
+	wantStrings(t, "page 2 common prefixes", prefixesOf(out.CommonPrefixes), []string{"boo/"})
+	eq(t, "page 2 IsTruncated", aws.ToBool(out.IsTruncated), true)
+	eq(t, "page 2 NextMarker", aws.ToString(out.NextMarker), "boo/")
+	out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1), Marker: out.NextMarker})
+	wantStrings(t, "page 3 common prefixes", prefixesOf(out.CommonPrefixes), []string{"cquux/"})
+	eq(t, "page 3 number of Contents", len(out.Contents), 0)
+	eq(t, "page 3 IsTruncated", aws.ToBool(out.IsTruncated), false)
+	if out.NextMarker != nil {
+		t.Fatalf("page 3 NextMarker = %q on the last page", *out.NextMarker)
+	}
+}
+
+func listV1PagingMarker(t T, e *Env) {
+	b := e.NewBucket()
+	keys := numberedKeys("key-%02d", 25)
+	putKeys(e, b, keys...)
+	var got []string
+	marker := ""
+	for page := 1; ; page++ {
+		if page > 5 {
+			t.Fatalf("more than 5 pages of 10 for 25 keys")
+		}
+		out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), MaxKeys: aws.Int32(10), Marker: aws.String(marker)})
+		eq(t, fmt.Sprintf("page %d Marker", page), aws.ToString(out.Marker), marker)
+		pageKeys := keysOf(out.Contents)
+		got = append(got, pageKeys...)
+		if !aws.ToBool(out.IsTruncated) {
+			eq(t, "number of pages", page, 3)
+			break
+		}
+		if len(pageKeys) == 0 {
+			t.Fatalf("page %d is truncated but empty", page)
+		}
+		marker = aws.ToString(out.NextMarker)
+		if marker == "" {
+			marker = pageKeys[len(pageKeys)-1]
+		}
+	}
+	wantStrings(t, "keys across pages", got, keys)
+}
+
+func listV1DelimiterCommonPrefixes(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, listDelimiterTree...)
+	out := listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/")})
+	wantStrings(t, "keys", keysOf(out.Contents), []string{"e"})
+	wantStrings(t, "common prefixes", prefixesOf(out.CommonPrefixes), []string{"a/", "f/"})
+	eq(t, "Delimiter", aws.ToString(out.Delimiter), "/")
+	out = listV1(t, e, &s3.ListObjectsInput{Bucket: aws.String(b), Delimiter: aws.String("/"), Prefix: aws.String("a/")})
+	wantStrings(t, "keys under a/", keysOf(out.Contents), []string{"a/d"})
+	wantStrings(t, "common prefixes under a/", prefixesOf(out.CommonPrefixes), []string{"a/b/"})
+	eq(t, "Prefix", aws.ToString(out.Prefix), "a/")
+}
+
+func listV1EncodingUrlMarkerAndKeys(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a+1/x", "a+2/x", "é")
+	r := listRaw(t, e, b, false, "encoding-type", "url", "delimiter", "/", "max-keys", "1", "marker", "a+1/")
+	eq(t, "EncodingType", aws.ToString(r.EncodingType), "url")
+	eq(t, "Marker", aws.ToString(r.Marker), "a%2B1/")
+	wantStrings(t, "encoded common prefixes", r.prefixes(), []string{"a%2B2/"})
+	eq(t, "NextMarker", aws.ToString(r.NextMarker), "a%2B2/")
+	r = listRaw(t, e, b, false, "encoding-type", "url", "marker", "a+2/x")
+	wantStrings(t, "encoded keys", r.keys(), []string{"%C3%A9"})
 }

@@ -168,76 +168,17 @@ func init() {
 		Case{
 			ID: "objects/put/etag-is-quoted-md5", Feature: Objects, Ops: ops("PutObject", "HeadObject", "ListObjectsV2"),
 			Desc: "a single-part object's ETag is the quoted lower-case hex MD5 of its bytes, in the PUT, HEAD and listing responses",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				bin := make([]byte, 256*1024+7)
-				for i := range bin {
-					bin[i] = byte(i*31 + i>>8)
-				}
-				bodies := map[string][]byte{"text": []byte("The quick brown fox"), "binary": bin, "one-byte": {0}}
-				for k, body := range bodies {
-					eq(t, "SDK PutObject ETag of "+k, e.Put(b, k, body), md5ETag(body))
-				}
-				raw := []byte("raw request body")
-				resp := e.Request(http.MethodPut, b, "raw").WithBytes(raw).Expect()
-				resp.Status(http.StatusOK)
-				eq(t, "raw PUT ETag", header(resp, "ETag"), md5ETag(raw))
-				bodies["raw"] = raw
-				for k, body := range bodies {
-					eq(t, "HeadObject ETag of "+k, aws.ToString(headObject(t, e, b, k).ETag), md5ETag(body))
-				}
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
-				eq(t, "listed objects", len(out.Contents), len(bodies))
-				for _, o := range out.Contents {
-					body := bodies[aws.ToString(o.Key)]
-					eq(t, "listed ETag of "+aws.ToString(o.Key), aws.ToString(o.ETag), md5ETag(body))
-					eq(t, "listed Size of "+aws.ToString(o.Key), aws.ToInt64(o.Size), int64(len(body)))
-				}
-			},
+			Run:  objectsPutEtagIsQuotedMd5,
 		},
 		Case{
 			ID: "objects/put/empty-body", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject", "ListObjectsV2"),
 			Desc: "a PUT with no body stores a 0-byte object whose ETag is the MD5 of nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := e.Request(http.MethodPut, b, "empty").Expect()
-				resp.Status(http.StatusOK)
-				eq(t, "PUT ETag", header(resp, "ETag"), emptyETag)
-				eq(t, "SDK PutObject ETag", e.Put(b, "empty-sdk", nil), emptyETag)
-				for _, k := range []string{"empty", "empty-sdk"} {
-					head := e.Request(http.MethodHead, b, k).Expect()
-					head.Status(http.StatusOK)
-					eq(t, "HEAD Content-Length", header(head, "Content-Length"), "0")
-					eq(t, "HEAD ETag", header(head, "ETag"), emptyETag)
-					get := e.Request(http.MethodGet, b, k).Expect()
-					get.Status(http.StatusOK)
-					get.Body().IsEqual("")
-					eq(t, "GET Content-Length", header(get, "Content-Length"), "0")
-				}
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
-				eq(t, "listed objects", len(out.Contents), 2)
-				for _, o := range out.Contents {
-					eq(t, "listed Size", aws.ToInt64(o.Size), int64(0))
-					eq(t, "listed ETag", aws.ToString(o.ETag), emptyETag)
-				}
-			},
+			Run:  objectsPutEmptyBody,
 		},
 		Case{
 			ID: "objects/put/overwrite", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject", "ListObjectsV2"),
 			Desc: "a second PUT to a key replaces the content, size and ETag; the key is listed once",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				first, second := []byte("first version, longer than the second"), []byte("second")
-				e.Put(b, "k", first)
-				eq(t, "overwrite ETag", e.Put(b, "k", second), md5ETag(second))
-				objWantContent(t, e, b, "k", second)
-				head := headObject(t, e, b, "k")
-				eq(t, "HeadObject ContentLength", aws.ToInt64(head.ContentLength), int64(len(second)))
-				out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
-				eq(t, "listed objects", len(out.Contents), 1)
-				eq(t, "listed Size", aws.ToInt64(out.Contents[0].Size), int64(len(second)))
-				eq(t, "listed ETag", aws.ToString(out.Contents[0].ETag), md5ETag(second))
-			},
+			Run:  objectsPutOverwrite,
 		},
 	)
 
@@ -247,15 +188,7 @@ func init() {
 	// body is stored; one that fails answers status and code and leaves the
 	// old object, or no object, in place.
 	fixed := func(v string) func(string, []byte) string { return func(string, []byte) string { return v } }
-	for _, c := range []struct {
-		id, desc string
-		old      string
-		header   string
-		value    func(oldETag string, body []byte) string
-		body     string
-		status   int // 0: the PUT succeeds
-		code     string
-	}{
+	for _, c := range []objPutHeader{
 		{
 			id: "objects/put/content-md5/correct", desc: "a PUT whose Content-MD5 matches the body succeeds and stores it",
 			header: "Content-MD5", value: func(_ string, body []byte) string { return contentMD5(body) }, body: "checked by Content-MD5",
@@ -334,27 +267,7 @@ func init() {
 		}
 		cases = append(cases, Case{
 			ID: c.id, Feature: Objects, Ops: caseOps, Desc: c.desc,
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				oldETag := ""
-				if c.old != "" {
-					oldETag = e.PutString(b, "k", c.old)
-				}
-				body := []byte(c.body)
-				resp := e.Request(http.MethodPut, b, "k").WithHeader(c.header, c.value(oldETag, body)).WithBytes(body).Expect()
-				switch {
-				case c.status == 0:
-					resp.Status(http.StatusOK)
-					eq(t, "PUT ETag", header(resp, "ETag"), md5ETag(body))
-					objWantContent(t, e, b, "k", body)
-				case c.old == "":
-					wantError(t, resp, c.status, c.code)
-					wantAbsent(t, e, b, "k")
-				default:
-					wantError(t, resp, c.status, c.code)
-					objWantContent(t, e, b, "k", []byte(c.old))
-				}
-			},
+			Run: objectsPutHeader(c),
 		})
 	}
 
@@ -373,24 +286,7 @@ func init() {
 		Case{
 			ID: "objects/put/at-limit", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
 			Desc: "a streamed PUT of exactly the target's size limit is stored whole (the limit is inclusive)",
-			Run: func(t T, e *Env) {
-				max := e.Target.MaxBodyBytes
-				if max <= 0 {
-					t.Skipf("target declares no max_body_bytes: the size limit is unknown")
-				}
-				b := e.NewBucket()
-				resp, err := objPutStreamed(t, e, b, "at-limit", max, false)
-				mustf(t, err, "PUT of %d bytes (the limit)", max)
-				body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("PUT of %d bytes (the limit): HTTP status = %d, want 200 (body: %q)", max, resp.StatusCode, body)
-				}
-				sum := md5.New()
-				_, _ = io.Copy(sum, &objPatternReader{n: max})
-				eq(t, "ETag", resp.Header.Get("ETag"), `"`+hex.EncodeToString(sum.Sum(nil))+`"`)
-				eq(t, "HeadObject Content-Length", aws.ToInt64(headObject(t, e, b, "at-limit").ContentLength), max)
-			},
+			Run:  objectsPutAtLimit,
 		},
 	)
 
@@ -399,120 +295,34 @@ func init() {
 		Case{
 			ID: "objects/metadata/user/roundtrip", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "x-amz-meta-* names and values set on PUT come back on GET and HEAD (names case-insensitively, values exactly)",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				meta := map[string]string{"color": "blue", "Mixed-Case-Name": "Value With Spaces", "empty-ish": "-"}
-				_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"), Metadata: meta,
-				})
-				mustf(t, err, "PutObject")
-				check := func(op string, got map[string]string) {
-					t.Helper()
-					eq(t, op+" metadata entries", len(got), len(meta))
-					for k, want := range meta {
-						v, ok := objMeta(got, k)
-						if !ok {
-							t.Fatalf("%s metadata lacks %q (got %v)", op, k, got)
-						}
-						eq(t, op+" metadata "+k, v, want)
-					}
-				}
-				get, _ := getObject(t, e, b, "k", "")
-				check("GetObject", get.Metadata)
-				check("HeadObject", headObject(t, e, b, "k").Metadata)
-				// Raw: the headers themselves.
-				for _, m := range []string{http.MethodGet, http.MethodHead} {
-					resp := e.Request(m, b, "k").Expect()
-					resp.Status(http.StatusOK)
-					for k, want := range meta {
-						eq(t, m+" x-amz-meta-"+k, header(resp, "x-amz-meta-"+k), want)
-					}
-				}
-			},
+			Run:  objectsMetadataUserRoundtrip,
 		},
 		Case{
 			ID: "objects/metadata/user/raw-headers", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
 			Desc: "x-amz-meta-* headers sent on a raw PUT in any letter case are returned on HEAD with their values",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.Request(http.MethodPut, b, "k").
-					WithHeader("X-Amz-Meta-Project", "apollo").
-					WithHeader("x-amz-meta-UPPER", "Shouting").
-					WithBytes([]byte("x")).Expect().Status(http.StatusOK)
-				resp := e.Request(http.MethodHead, b, "k").Expect()
-				resp.Status(http.StatusOK)
-				eq(t, "x-amz-meta-project", header(resp, "x-amz-meta-project"), "apollo")
-				eq(t, "x-amz-meta-upper", header(resp, "x-amz-meta-upper"), "Shouting")
-			},
+			Run:  objectsMetadataUserRawHeaders,
 		},
 		Case{
 			ID: "objects/metadata/user/replaced-on-overwrite", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
 			Desc: "overwriting an object replaces its user metadata: names not sent again are gone",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("1"),
-					Metadata: map[string]string{"old": "1", "kept": "a"},
-				})
-				mustf(t, err, "first PutObject")
-				_, err = e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("2"),
-					Metadata: map[string]string{"kept": "b"},
-				})
-				mustf(t, err, "second PutObject")
-				head := headObject(t, e, b, "k")
-				if _, ok := objMeta(head.Metadata, "old"); ok {
-					t.Fatalf("metadata %q survived an overwrite that did not send it (got %v)", "old", head.Metadata)
-				}
-				v, _ := objMeta(head.Metadata, "kept")
-				eq(t, "metadata kept", v, "b")
-			},
+			Run:  objectsMetadataUserReplacedOnOverwrite,
 		},
 		Case{
 			ID: "objects/metadata/user/under-limit", Feature: Objects, Ops: ops("PutObject", "HeadObject"),
 			Desc: "user metadata just under 2 KB (names plus values) is accepted and returned whole",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				val := strings.Repeat("v", 2000) // "big" + 2000 bytes < 2048
-				_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"),
-					Metadata: map[string]string{"big": val},
-				})
-				mustf(t, err, "PutObject with 2003 bytes of metadata")
-				head := headObject(t, e, b, "k")
-				v, _ := objMeta(head.Metadata, "big")
-				eq(t, "metadata big", v, val)
-			},
+			Run:  objectsMetadataUserUnderLimit,
 		},
 		Case{
 			ID: "objects/metadata/default-content-type", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "an object stored without a Content-Type is served as binary/octet-stream",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				// A raw request with a body and no Content-Type header (the
-				// SDK would send application/octet-stream).
-				e.Request(http.MethodPut, b, "k").WithBytes([]byte("no type")).Expect().Status(http.StatusOK)
-				for _, m := range []string{http.MethodGet, http.MethodHead} {
-					resp := e.Request(m, b, "k").Expect()
-					resp.Status(http.StatusOK)
-					eq(t, m+" Content-Type", header(resp, "Content-Type"), "binary/octet-stream")
-				}
-			},
+			Run:  objectsMetadataDefaultContentType,
 		},
 	)
 	for _, h := range objStoredHeaders {
 		cases = append(cases, Case{
 			ID: "objects/metadata/stored/" + slug(h.name), Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: h.name + " sent on PUT is stored and replayed on GET and HEAD",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.Request(http.MethodPut, b, "k").WithHeader(h.name, h.value).WithBytes([]byte("payload")).Expect().Status(http.StatusOK)
-				for _, m := range []string{http.MethodGet, http.MethodHead} {
-					resp := e.Request(m, b, "k").Expect()
-					resp.Status(http.StatusOK)
-					objHeaderEqual(t, m, resp, h.name, h.value, h.date)
-				}
-			},
+			Run:  objectsMetadataStored(h),
 		})
 	}
 
@@ -521,119 +331,34 @@ func init() {
 		Case{
 			ID: "objects/get/missing-key", Feature: Objects, Ops: ops("GetObject"),
 			Desc: "GET of a missing key fails 404 NoSuchKey and the error names the key",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "present", "x")
-				resp := e.Request(http.MethodGet, b, "absent/key.txt").Expect()
-				se := wantError(t, resp, http.StatusNotFound, "NoSuchKey")
-				eq(t, "error <Key>", se.Key, "absent/key.txt")
-				_, err := e.SDK.GetObject(e.ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("absent/key.txt")})
-				wantCode(t, err, "NoSuchKey", http.StatusNotFound)
-			},
+			Run:  objectsGetMissingKey,
 		},
 		Case{
 			ID: "objects/get/headers", Feature: Objects, Ops: ops("PutObject", "GetObject"),
 			Desc: "GET returns ETag, Last-Modified, Content-Length, Content-Type and Accept-Ranges: bytes",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				body := []byte("0123456789abcdef")
-				e.Request(http.MethodPut, b, "k").WithHeader("Content-Type", "text/csv").WithBytes(body).Expect().Status(http.StatusOK)
-				resp := e.Request(http.MethodGet, b, "k").Expect()
-				resp.Status(http.StatusOK)
-				resp.Body().IsEqual(string(body))
-				eq(t, "ETag", header(resp, "ETag"), md5ETag(body))
-				eq(t, "Content-Length", header(resp, "Content-Length"), strconv.Itoa(len(body)))
-				eq(t, "Content-Type", header(resp, "Content-Type"), "text/csv")
-				eq(t, "Accept-Ranges", header(resp, "Accept-Ranges"), "bytes")
-				if _, err := http.ParseTime(header(resp, "Last-Modified")); err != nil {
-					t.Fatalf("Last-Modified %q is not an HTTP date: %v", header(resp, "Last-Modified"), err)
-				}
-			},
+			Run:  objectsGetHeaders,
 		},
 		Case{
 			ID: "objects/get/last-modified", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "Last-Modified of a just-written object is an HTTP date not after the response's Date and within 5 minutes of it",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "timed")
-				for _, m := range []string{http.MethodGet, http.MethodHead} {
-					resp := e.Request(m, b, "k").Expect()
-					resp.Status(http.StatusOK)
-					lm, err := http.ParseTime(header(resp, "Last-Modified"))
-					if err != nil {
-						t.Fatalf("%s Last-Modified %q is not an HTTP date: %v", m, header(resp, "Last-Modified"), err)
-					}
-					date, err := http.ParseTime(header(resp, "Date"))
-					if err != nil {
-						t.Fatalf("%s Date %q is not an HTTP date: %v", m, header(resp, "Date"), err)
-					}
-					// One second of slack: the two stamps may come from
-					// different machines' clocks, each cut to the second.
-					if lm.After(date.Add(time.Second)) {
-						t.Fatalf("%s Last-Modified %v is after the response Date %v", m, lm, date)
-					}
-					if date.Sub(lm) > 5*time.Minute {
-						t.Fatalf("%s Last-Modified %v is more than 5 minutes before the response Date %v for an object just written", m, lm, date)
-					}
-				}
-			},
+			Run:  objectsGetLastModified,
 		},
 		Case{
 			ID: "objects/head/same-headers-as-get", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "HEAD returns the same object headers as GET (including Content-Length) and no body",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				body := []byte("some bytes for HEAD to describe")
-				e.Request(http.MethodPut, b, "k").
-					WithHeader("Content-Type", "application/json").
-					WithHeader("Cache-Control", "no-cache").
-					WithHeader("Content-Disposition", "inline").
-					WithHeader("Content-Language", "en").
-					WithHeader("x-amz-meta-owner", "alice").
-					WithBytes(body).Expect().Status(http.StatusOK)
-				get := e.Request(http.MethodGet, b, "k").Expect()
-				get.Status(http.StatusOK)
-				head := e.Request(http.MethodHead, b, "k").Expect()
-				head.Status(http.StatusOK)
-				for _, h := range []string{"ETag", "Last-Modified", "Content-Length", "Content-Type", "Accept-Ranges",
-					"Cache-Control", "Content-Disposition", "Content-Language", "x-amz-meta-owner"} {
-					g := header(get, h)
-					if g == "" {
-						t.Fatalf("GET lacks %s", h)
-					}
-					eq(t, "HEAD "+h+" (GET has "+g+")", header(head, h), g)
-				}
-				eq(t, "HEAD Content-Length", header(head, "Content-Length"), strconv.Itoa(len(body)))
-				head.Body().IsEqual("")
-			},
+			Run:  objectsHeadSameHeadersAsGet,
 		},
 		Case{
 			ID: "objects/head/missing-key", Feature: Objects, Ops: ops("HeadObject"),
 			Desc: "HEAD of a missing key answers 404 with an empty body",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := e.Request(http.MethodHead, b, "absent").Expect()
-				resp.Status(http.StatusNotFound)
-				resp.Body().IsEqual("")
-				wantAbsent(t, e, b, "absent")
-			},
+			Run:  objectsHeadMissingKey,
 		},
 	)
 	for _, o := range objResponseOverrides {
 		cases = append(cases, Case{
 			ID: "objects/get/response-override/" + strings.TrimPrefix(o.param, "response-"), Feature: Objects, Ops: ops("PutObject", "GetObject"),
 			Desc: "GET with " + o.param + " returns that value as " + o.header + " and leaves the stored value unchanged",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.Request(http.MethodPut, b, "k").WithHeader(o.header, o.stored).WithBytes([]byte("overridden")).Expect().Status(http.StatusOK)
-				resp := e.Request(http.MethodGet, b, "k").WithQuery(o.param, o.override).Expect()
-				resp.Status(http.StatusOK)
-				resp.Body().IsEqual("overridden")
-				objHeaderEqual(t, "GET?"+o.param, resp, o.header, o.override, o.date)
-				plain := e.Request(http.MethodGet, b, "k").Expect()
-				plain.Status(http.StatusOK)
-				objHeaderEqual(t, "later plain GET", plain, o.header, o.stored, o.date)
-			},
+			Run:  objectsGetResponseOverride(o),
 		})
 	}
 
@@ -642,50 +367,382 @@ func init() {
 		Case{
 			ID: "objects/delete/existing", Feature: Objects, Ops: ops("DeleteObject", "GetObject", "HeadObject", "ListObjectsV2"),
 			Desc: "DELETE of an existing object answers 204; the key then reads 404 NoSuchKey and is not listed",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "doomed", "bye")
-				resp := e.Request(http.MethodDelete, b, "doomed").Expect()
-				resp.Status(http.StatusNoContent)
-				get := e.Request(http.MethodGet, b, "doomed").Expect()
-				wantError(t, get, http.StatusNotFound, "NoSuchKey")
-				wantAbsent(t, e, b, "doomed")
-				wantStrings(t, "keys listed after delete", listedKeys(t, e, b), nil)
-			},
+			Run:  objectsDeleteExisting,
 		},
 		Case{
 			ID: "objects/delete/missing-key", Feature: Objects, Ops: ops("DeleteObject"),
 			Desc: "DELETE of a key that never existed, or was already deleted, answers 204",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.Request(http.MethodDelete, b, "never-was").Expect().Status(http.StatusNoContent)
-				_, err := e.SDK.DeleteObject(e.ctx(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("never-was-sdk")})
-				mustf(t, err, "SDK DeleteObject of a missing key")
-				e.PutString(b, "twice", "x")
-				e.Request(http.MethodDelete, b, "twice").Expect().Status(http.StatusNoContent)
-				e.Request(http.MethodDelete, b, "twice").Expect().Status(http.StatusNoContent)
-			},
+			Run:  objectsDeleteMissingKey,
 		},
 		Case{
 			ID: "objects/delete/prefix-siblings-untouched", Feature: Objects, Ops: ops("DeleteObject", "GetObject", "ListObjectsV2"),
 			Desc: "deleting a key leaves keys it is a prefix of, and keys that are its prefix, untouched",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				keys := []string{"a", "a/", "a/b", "ab", "a b", "a.txt", "dir/a"}
-				for _, k := range keys {
-					e.PutString(b, k, "content of "+k)
-				}
-				e.Request(http.MethodDelete, b, "a").Expect().Status(http.StatusNoContent)
-				e.Request(http.MethodDelete, b, "dir").Expect().Status(http.StatusNoContent)
-				want := append([]string(nil), keys[1:]...)
-				sort.Strings(want)
-				wantStrings(t, "remaining keys", listedKeys(t, e, b), want)
-				for _, k := range want {
-					objWantContent(t, e, b, k, []byte("content of "+k))
-				}
-			},
+			Run:  objectsDeletePrefixSiblingsUntouched,
 		},
 	)
 
 	register(cases...)
+}
+
+func objectsPutEtagIsQuotedMd5(t T, e *Env) {
+	b := e.NewBucket()
+	bin := make([]byte, 256*1024+7)
+	for i := range bin {
+		bin[i] = byte(i*31 + i>>8)
+	}
+	bodies := map[string][]byte{"text": []byte("The quick brown fox"), "binary": bin, "one-byte": {0}}
+	for k, body := range bodies {
+		eq(t, "SDK PutObject ETag of "+k, e.Put(b, k, body), md5ETag(body))
+	}
+	raw := []byte("raw request body")
+	resp := e.Request(http.MethodPut, b, "raw").WithBytes(raw).Expect()
+	resp.Status(http.StatusOK)
+	eq(t, "raw PUT ETag", header(resp, "ETag"), md5ETag(raw))
+	bodies["raw"] = raw
+	for k, body := range bodies {
+		eq(t, "HeadObject ETag of "+k, aws.ToString(headObject(t, e, b, k).ETag), md5ETag(body))
+	}
+	out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
+	eq(t, "listed objects", len(out.Contents), len(bodies))
+	for _, o := range out.Contents {
+		body := bodies[aws.ToString(o.Key)]
+		eq(t, "listed ETag of "+aws.ToString(o.Key), aws.ToString(o.ETag), md5ETag(body))
+		eq(t, "listed Size of "+aws.ToString(o.Key), aws.ToInt64(o.Size), int64(len(body)))
+	}
+}
+
+func objectsPutEmptyBody(t T, e *Env) {
+	b := e.NewBucket()
+	resp := e.Request(http.MethodPut, b, "empty").Expect()
+	resp.Status(http.StatusOK)
+	eq(t, "PUT ETag", header(resp, "ETag"), emptyETag)
+	eq(t, "SDK PutObject ETag", e.Put(b, "empty-sdk", nil), emptyETag)
+	for _, k := range []string{"empty", "empty-sdk"} {
+		head := e.Request(http.MethodHead, b, k).Expect()
+		head.Status(http.StatusOK)
+		eq(t, "HEAD Content-Length", header(head, "Content-Length"), "0")
+		eq(t, "HEAD ETag", header(head, "ETag"), emptyETag)
+		get := e.Request(http.MethodGet, b, k).Expect()
+		get.Status(http.StatusOK)
+		get.Body().IsEqual("")
+		eq(t, "GET Content-Length", header(get, "Content-Length"), "0")
+	}
+	out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
+	eq(t, "listed objects", len(out.Contents), 2)
+	for _, o := range out.Contents {
+		eq(t, "listed Size", aws.ToInt64(o.Size), int64(0))
+		eq(t, "listed ETag", aws.ToString(o.ETag), emptyETag)
+	}
+}
+
+func objectsPutOverwrite(t T, e *Env) {
+	b := e.NewBucket()
+	first, second := []byte("first version, longer than the second"), []byte("second")
+	e.Put(b, "k", first)
+	eq(t, "overwrite ETag", e.Put(b, "k", second), md5ETag(second))
+	objWantContent(t, e, b, "k", second)
+	head := headObject(t, e, b, "k")
+	eq(t, "HeadObject ContentLength", aws.ToInt64(head.ContentLength), int64(len(second)))
+	out := listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
+	eq(t, "listed objects", len(out.Contents), 1)
+	eq(t, "listed Size", aws.ToInt64(out.Contents[0].Size), int64(len(second)))
+	eq(t, "listed ETag", aws.ToString(out.Contents[0].ETag), md5ETag(second))
+}
+
+// objPutHeader is a PUT of body to "k" with one request header, over an
+// object holding old (none when old is "").
+type objPutHeader struct {
+	id, desc string
+	old      string
+	header   string
+	value    func(oldETag string, body []byte) string
+	body     string
+	status   int // 0: the PUT succeeds
+	code     string
+}
+
+// objectsPutHeader makes the case of one PUT with a header that makes it
+// succeed or fail (objects/put/content-md5/*, objects/put/if-none-match/*,
+// objects/put/if-match/*, objects/metadata/user/too-large).
+func objectsPutHeader(c objPutHeader) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		oldETag := ""
+		if c.old != "" {
+			oldETag = e.PutString(b, "k", c.old)
+		}
+		body := []byte(c.body)
+		resp := e.Request(http.MethodPut, b, "k").WithHeader(c.header, c.value(oldETag, body)).WithBytes(body).Expect()
+		switch {
+		case c.status == 0:
+			resp.Status(http.StatusOK)
+			eq(t, "PUT ETag", header(resp, "ETag"), md5ETag(body))
+			objWantContent(t, e, b, "k", body)
+		case c.old == "":
+			wantError(t, resp, c.status, c.code)
+			wantAbsent(t, e, b, "k")
+		default:
+			wantError(t, resp, c.status, c.code)
+			objWantContent(t, e, b, "k", []byte(c.old))
+		}
+	}
+}
+
+func objectsPutAtLimit(t T, e *Env) {
+	max := e.Target.MaxBodyBytes
+	if max <= 0 {
+		t.Skipf("target declares no max_body_bytes: the size limit is unknown")
+	}
+	b := e.NewBucket()
+	resp, err := objPutStreamed(t, e, b, "at-limit", max, false)
+	mustf(t, err, "PUT of %d bytes (the limit)", max)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT of %d bytes (the limit): HTTP status = %d, want 200 (body: %q)", max, resp.StatusCode, body)
+	}
+	sum := md5.New()
+	_, _ = io.Copy(sum, &objPatternReader{n: max})
+	eq(t, "ETag", resp.Header.Get("ETag"), `"`+hex.EncodeToString(sum.Sum(nil))+`"`)
+	eq(t, "HeadObject Content-Length", aws.ToInt64(headObject(t, e, b, "at-limit").ContentLength), max)
+}
+
+func objectsMetadataUserRoundtrip(t T, e *Env) {
+	b := e.NewBucket()
+	meta := map[string]string{"color": "blue", "Mixed-Case-Name": "Value With Spaces", "empty-ish": "-"}
+	_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"), Metadata: meta,
+	})
+	mustf(t, err, "PutObject")
+	check := func(op string, got map[string]string) {
+		t.Helper()
+		eq(t, op+" metadata entries", len(got), len(meta))
+		for k, want := range meta {
+			v, ok := objMeta(got, k)
+			if !ok {
+				t.Fatalf("%s metadata lacks %q (got %v)", op, k, got)
+			}
+			eq(t, op+" metadata "+k, v, want)
+		}
+	}
+	get, _ := getObject(t, e, b, "k", "")
+	check("GetObject", get.Metadata)
+	check("HeadObject", headObject(t, e, b, "k").Metadata)
+	// Raw: the headers themselves.
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		resp := e.Request(m, b, "k").Expect()
+		resp.Status(http.StatusOK)
+		for k, want := range meta {
+			eq(t, m+" x-amz-meta-"+k, header(resp, "x-amz-meta-"+k), want)
+		}
+	}
+}
+
+func objectsMetadataUserRawHeaders(t T, e *Env) {
+	b := e.NewBucket()
+	e.Request(http.MethodPut, b, "k").
+		WithHeader("X-Amz-Meta-Project", "apollo").
+		WithHeader("x-amz-meta-UPPER", "Shouting").
+		WithBytes([]byte("x")).Expect().Status(http.StatusOK)
+	resp := e.Request(http.MethodHead, b, "k").Expect()
+	resp.Status(http.StatusOK)
+	eq(t, "x-amz-meta-project", header(resp, "x-amz-meta-project"), "apollo")
+	eq(t, "x-amz-meta-upper", header(resp, "x-amz-meta-upper"), "Shouting")
+}
+
+func objectsMetadataUserReplacedOnOverwrite(t T, e *Env) {
+	b := e.NewBucket()
+	_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("1"),
+		Metadata: map[string]string{"old": "1", "kept": "a"},
+	})
+	mustf(t, err, "first PutObject")
+	_, err = e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("2"),
+		Metadata: map[string]string{"kept": "b"},
+	})
+	mustf(t, err, "second PutObject")
+	head := headObject(t, e, b, "k")
+	if _, ok := objMeta(head.Metadata, "old"); ok {
+		t.Fatalf("metadata %q survived an overwrite that did not send it (got %v)", "old", head.Metadata)
+	}
+	v, _ := objMeta(head.Metadata, "kept")
+	eq(t, "metadata kept", v, "b")
+}
+
+func objectsMetadataUserUnderLimit(t T, e *Env) {
+	b := e.NewBucket()
+	val := strings.Repeat("v", 2000) // "big" + 2000 bytes < 2048
+	_, err := e.SDK.PutObject(e.ctx(), &s3.PutObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"),
+		Metadata: map[string]string{"big": val},
+	})
+	mustf(t, err, "PutObject with 2003 bytes of metadata")
+	head := headObject(t, e, b, "k")
+	v, _ := objMeta(head.Metadata, "big")
+	eq(t, "metadata big", v, val)
+}
+
+func objectsMetadataDefaultContentType(t T, e *Env) {
+	b := e.NewBucket()
+	// A raw request with a body and no Content-Type header (the
+	// SDK would send application/octet-stream).
+	e.Request(http.MethodPut, b, "k").WithBytes([]byte("no type")).Expect().Status(http.StatusOK)
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		resp := e.Request(m, b, "k").Expect()
+		resp.Status(http.StatusOK)
+		eq(t, m+" Content-Type", header(resp, "Content-Type"), "binary/octet-stream")
+	}
+}
+
+// objectsMetadataStored makes the objects/metadata/stored/* case of one
+// header.
+func objectsMetadataStored(h objStoredHeader) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.Request(http.MethodPut, b, "k").WithHeader(h.name, h.value).WithBytes([]byte("payload")).Expect().Status(http.StatusOK)
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			resp := e.Request(m, b, "k").Expect()
+			resp.Status(http.StatusOK)
+			objHeaderEqual(t, m, resp, h.name, h.value, h.date)
+		}
+	}
+}
+
+func objectsGetMissingKey(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "present", "x")
+	resp := e.Request(http.MethodGet, b, "absent/key.txt").Expect()
+	se := wantError(t, resp, http.StatusNotFound, "NoSuchKey")
+	eq(t, "error <Key>", se.Key, "absent/key.txt")
+	_, err := e.SDK.GetObject(e.ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("absent/key.txt")})
+	wantCode(t, err, "NoSuchKey", http.StatusNotFound)
+}
+
+func objectsGetHeaders(t T, e *Env) {
+	b := e.NewBucket()
+	body := []byte("0123456789abcdef")
+	e.Request(http.MethodPut, b, "k").WithHeader("Content-Type", "text/csv").WithBytes(body).Expect().Status(http.StatusOK)
+	resp := e.Request(http.MethodGet, b, "k").Expect()
+	resp.Status(http.StatusOK)
+	resp.Body().IsEqual(string(body))
+	eq(t, "ETag", header(resp, "ETag"), md5ETag(body))
+	eq(t, "Content-Length", header(resp, "Content-Length"), strconv.Itoa(len(body)))
+	eq(t, "Content-Type", header(resp, "Content-Type"), "text/csv")
+	eq(t, "Accept-Ranges", header(resp, "Accept-Ranges"), "bytes")
+	if _, err := http.ParseTime(header(resp, "Last-Modified")); err != nil {
+		t.Fatalf("Last-Modified %q is not an HTTP date: %v", header(resp, "Last-Modified"), err)
+	}
+}
+
+func objectsGetLastModified(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "timed")
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		resp := e.Request(m, b, "k").Expect()
+		resp.Status(http.StatusOK)
+		lm, err := http.ParseTime(header(resp, "Last-Modified"))
+		if err != nil {
+			t.Fatalf("%s Last-Modified %q is not an HTTP date: %v", m, header(resp, "Last-Modified"), err)
+		}
+		date, err := http.ParseTime(header(resp, "Date"))
+		if err != nil {
+			t.Fatalf("%s Date %q is not an HTTP date: %v", m, header(resp, "Date"), err)
+		}
+		// One second of slack: the two stamps may come from
+		// different machines' clocks, each cut to the second.
+		if lm.After(date.Add(time.Second)) {
+			t.Fatalf("%s Last-Modified %v is after the response Date %v", m, lm, date)
+		}
+		if date.Sub(lm) > 5*time.Minute {
+			t.Fatalf("%s Last-Modified %v is more than 5 minutes before the response Date %v for an object just written", m, lm, date)
+		}
+	}
+}
+
+func objectsHeadSameHeadersAsGet(t T, e *Env) {
+	b := e.NewBucket()
+	body := []byte("some bytes for HEAD to describe")
+	e.Request(http.MethodPut, b, "k").
+		WithHeader("Content-Type", "application/json").
+		WithHeader("Cache-Control", "no-cache").
+		WithHeader("Content-Disposition", "inline").
+		WithHeader("Content-Language", "en").
+		WithHeader("x-amz-meta-owner", "alice").
+		WithBytes(body).Expect().Status(http.StatusOK)
+	get := e.Request(http.MethodGet, b, "k").Expect()
+	get.Status(http.StatusOK)
+	head := e.Request(http.MethodHead, b, "k").Expect()
+	head.Status(http.StatusOK)
+	for _, h := range []string{"ETag", "Last-Modified", "Content-Length", "Content-Type", "Accept-Ranges",
+		"Cache-Control", "Content-Disposition", "Content-Language", "x-amz-meta-owner"} {
+		g := header(get, h)
+		if g == "" {
+			t.Fatalf("GET lacks %s", h)
+		}
+		eq(t, "HEAD "+h+" (GET has "+g+")", header(head, h), g)
+	}
+	eq(t, "HEAD Content-Length", header(head, "Content-Length"), strconv.Itoa(len(body)))
+	head.Body().IsEqual("")
+}
+
+func objectsHeadMissingKey(t T, e *Env) {
+	b := e.NewBucket()
+	resp := e.Request(http.MethodHead, b, "absent").Expect()
+	resp.Status(http.StatusNotFound)
+	resp.Body().IsEqual("")
+	wantAbsent(t, e, b, "absent")
+}
+
+// objectsGetResponseOverride makes the objects/get/response-override/*
+// case of one query parameter.
+func objectsGetResponseOverride(o objResponseOverride) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.Request(http.MethodPut, b, "k").WithHeader(o.header, o.stored).WithBytes([]byte("overridden")).Expect().Status(http.StatusOK)
+		resp := e.Request(http.MethodGet, b, "k").WithQuery(o.param, o.override).Expect()
+		resp.Status(http.StatusOK)
+		resp.Body().IsEqual("overridden")
+		objHeaderEqual(t, "GET?"+o.param, resp, o.header, o.override, o.date)
+		plain := e.Request(http.MethodGet, b, "k").Expect()
+		plain.Status(http.StatusOK)
+		objHeaderEqual(t, "later plain GET", plain, o.header, o.stored, o.date)
+	}
+}
+
+func objectsDeleteExisting(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "doomed", "bye")
+	resp := e.Request(http.MethodDelete, b, "doomed").Expect()
+	resp.Status(http.StatusNoContent)
+	get := e.Request(http.MethodGet, b, "doomed").Expect()
+	wantError(t, get, http.StatusNotFound, "NoSuchKey")
+	wantAbsent(t, e, b, "doomed")
+	wantStrings(t, "keys listed after delete", listedKeys(t, e, b), nil)
+}
+
+func objectsDeleteMissingKey(t T, e *Env) {
+	b := e.NewBucket()
+	e.Request(http.MethodDelete, b, "never-was").Expect().Status(http.StatusNoContent)
+	_, err := e.SDK.DeleteObject(e.ctx(), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("never-was-sdk")})
+	mustf(t, err, "SDK DeleteObject of a missing key")
+	e.PutString(b, "twice", "x")
+	e.Request(http.MethodDelete, b, "twice").Expect().Status(http.StatusNoContent)
+	e.Request(http.MethodDelete, b, "twice").Expect().Status(http.StatusNoContent)
+}
+
+func objectsDeletePrefixSiblingsUntouched(t T, e *Env) {
+	b := e.NewBucket()
+	keys := []string{"a", "a/", "a/b", "ab", "a b", "a.txt", "dir/a"}
+	for _, k := range keys {
+		e.PutString(b, k, "content of "+k)
+	}
+	e.Request(http.MethodDelete, b, "a").Expect().Status(http.StatusNoContent)
+	e.Request(http.MethodDelete, b, "dir").Expect().Status(http.StatusNoContent)
+	want := append([]string(nil), keys[1:]...)
+	sort.Strings(want)
+	wantStrings(t, "remaining keys", listedKeys(t, e, b), want)
+	for _, k := range want {
+		objWantContent(t, e, b, k, []byte("content of "+k))
+	}
 }

@@ -143,7 +143,14 @@ type Case struct {
 	Ops []string
 	// Desc says in one line what must hold.
 	Desc string
-	Run  func(t T, e *Env)
+	// Run checks the behaviour. It is a top-level function named after the
+	// ID in camelCase, its slashes, hyphens and dots dropped: the case
+	// "multipart/lifecycle/roundtrip" runs multipartLifecycleRoundtrip. A
+	// case made in a loop over a table runs what a named function returns
+	// (multipartCreateChecksum(alg, typ)), named after the IDs' common part.
+	// So a stack trace names the case, and the ID finds the code.
+	// TestCaseFunctionsAreNamed enforces the rule.
+	Run func(t T, e *Env)
 }
 
 var (
