@@ -12,7 +12,8 @@
 // users run) and through raw HTTP requests (httpexpect), signed with the SDK's
 // SigV4 signer, for the edges an SDK hides. The package never imports the
 // gateway's own code, so a bug the gateway shares with itself (in SigV4
-// canonicalisation, say) cannot hide from it.
+// canonicalisation, say) cannot hide from it; TestNoImplImports enforces
+// that.
 package conformance
 
 import (
