@@ -39,56 +39,75 @@ func init() {
 		register(Case{
 			ID: "multipart/create/checksum/" + c.id, Feature: Multipart, Ops: ops("CreateMultipartUpload", "ListMultipartUploads"),
 			Desc: fmt.Sprintf("CreateMultipartUpload with x-amz-checksum-algorithm %q and x-amz-checksum-type %q fails with 400 InvalidRequest and starts no upload", c.alg, c.typ),
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				req := e.Request(http.MethodPost, b, "k").WithQuery("uploads", "")
-				if c.alg != "" {
-					req = req.WithHeader("x-amz-checksum-algorithm", c.alg)
-				}
-				if c.typ != "" {
-					req = req.WithHeader("x-amz-checksum-type", c.typ)
-				}
-				wantError(t, req.Expect(), http.StatusBadRequest, "InvalidRequest")
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
-				eq(t, "uploads after the refused create", len(out.Uploads), 0)
-			},
+			Run:  multipartCreateChecksum(c.alg, c.typ),
 		})
 	}
 
 	register(Case{
 		ID: "multipart/upload-part/checksum-other-algorithm", Feature: Multipart, Ops: ops("UploadPart", "ListParts"),
 		Desc: "UploadPart with a (correct) x-amz-checksum-sha256 to an upload created for CRC32 fails with 400 InvalidRequest and records no part",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, ""))
-			body := []byte("a part checksummed with the wrong algorithm")
-			resp := mpRawUploadPart(e, b, "k", id, "1").
-				WithHeader("x-amz-checksum-sha256", cksValue("SHA256", body)).WithBytes(body).Expect()
-			wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-			eq(t, "parts after the refused upload", len(mpPartsListed(t, e, b, "k", id)), 0)
-		},
+		Run:  multipartUploadPartChecksumOtherAlgorithm,
 	})
 
 	for _, v := range []string{"-1", "ten"} {
 		register(Case{
 			ID: "multipart/list-parts/max-parts-invalid/" + slug(v), Feature: Multipart, Ops: ops("ListParts"),
 			Desc: "ListParts with max-parts=" + v + " fails with 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				resp := e.Request(http.MethodGet, b, "k").WithQuery("uploadId", id).WithQuery("max-parts", v).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-			},
+			Run:  multipartListPartsMaxPartsInvalid(v),
 		})
 		register(Case{
 			ID: "multipart/list-uploads/max-uploads-invalid/" + slug(v), Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads with max-uploads=" + v + " fails with 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := e.Request(http.MethodGet, b, "").WithQuery("uploads", "").WithQuery("max-uploads", v).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-			},
+			Run:  multipartListUploadsMaxUploadsInvalid(v),
 		})
 	}
 
+}
+
+// multipartCreateChecksum makes the multipart/create/checksum/* case of
+// one refused algorithm and type ("" leaves the header out).
+func multipartCreateChecksum(alg, typ string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		req := e.Request(http.MethodPost, b, "k").WithQuery("uploads", "")
+		if alg != "" {
+			req = req.WithHeader("x-amz-checksum-algorithm", alg)
+		}
+		if typ != "" {
+			req = req.WithHeader("x-amz-checksum-type", typ)
+		}
+		wantError(t, req.Expect(), http.StatusBadRequest, "InvalidRequest")
+		out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
+		eq(t, "uploads after the refused create", len(out.Uploads), 0)
+	}
+}
+
+func multipartUploadPartChecksumOtherAlgorithm(t T, e *Env) {
+	b := e.NewBucket()
+	id := mpCreate(t, e, b, "k", mpWithChecksum(types.ChecksumAlgorithmCrc32, ""))
+	body := []byte("a part checksummed with the wrong algorithm")
+	resp := mpRawUploadPart(e, b, "k", id, "1").
+		WithHeader("x-amz-checksum-sha256", cksValue("SHA256", body)).WithBytes(body).Expect()
+	wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+	eq(t, "parts after the refused upload", len(mpPartsListed(t, e, b, "k", id)), 0)
+}
+
+// multipartListPartsMaxPartsInvalid makes the case of one invalid max-parts.
+func multipartListPartsMaxPartsInvalid(v string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		id := mpCreate(t, e, b, "k")
+		resp := e.Request(http.MethodGet, b, "k").WithQuery("uploadId", id).WithQuery("max-parts", v).Expect()
+		wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	}
+}
+
+// multipartListUploadsMaxUploadsInvalid makes the case of one invalid
+// max-uploads.
+func multipartListUploadsMaxUploadsInvalid(v string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		resp := e.Request(http.MethodGet, b, "").WithQuery("uploads", "").WithQuery("max-uploads", v).Expect()
+		wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	}
 }

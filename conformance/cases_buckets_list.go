@@ -28,84 +28,25 @@ func init() {
 	register(Case{
 		ID: "buckets/list/prefix", Feature: Buckets, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets with prefix lists only the buckets whose names start with it, and echoes <Prefix>",
-		Run: func(t T, e *Env) {
-			base := e.BucketName()
-			bktCreateNamed(t, e, base, "-b", "-a", "x")
-			out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-")})
-			mustf(t, err, "ListBuckets prefix=%s-", base)
-			var got []string
-			for _, b := range out.Buckets {
-				got = append(got, aws.ToString(b.Name))
-			}
-			wantStrings(t, "buckets under the prefix", got, []string{base + "-a", base + "-b"})
-			eq(t, "<Prefix>", aws.ToString(out.Prefix), base+"-")
-			eq(t, "ContinuationToken of a complete listing", aws.ToString(out.ContinuationToken), "")
-
-			none, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-zz")})
-			mustf(t, err, "ListBuckets with a prefix nothing matches")
-			eq(t, "buckets under a prefix nothing matches", len(none.Buckets), 0)
-		},
+		Run:  bucketsListPrefix,
 	})
 
 	register(Case{
 		ID: "buckets/list/max-buckets/pages", Feature: Buckets, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets with max-buckets=2 over 5 buckets answers pages of 2, 2 and 1 joined by continuation tokens, sorted, none lost or repeated",
-		Run: func(t T, e *Env) {
-			base := e.BucketName()
-			bktCreateNamed(t, e, base, "-3", "-1", "-5", "-2", "-4")
-			in := &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(2)}
-			var got []string
-			var sizes []int
-			for page := 0; ; page++ {
-				if page == 5 {
-					t.Fatalf("ListBuckets still truncated after 5 pages of 2 over 5 buckets: %v", got)
-				}
-				out, err := e.SDK.ListBuckets(e.ctx(), in)
-				mustf(t, err, "ListBuckets page %d", page+1)
-				sizes = append(sizes, len(out.Buckets))
-				for _, b := range out.Buckets {
-					got = append(got, aws.ToString(b.Name))
-				}
-				if aws.ToString(out.ContinuationToken) == "" {
-					break
-				}
-				in.ContinuationToken = out.ContinuationToken
-			}
-			wantStrings(t, "buckets across the pages", got,
-				[]string{base + "-1", base + "-2", base + "-3", base + "-4", base + "-5"})
-			eq(t, "page sizes", fmt.Sprint(sizes), "[2 2 1]")
-		},
+		Run:  bucketsListMaxBucketsPages,
 	})
 
 	register(Case{
 		ID: "buckets/list/max-buckets/exact", Feature: Buckets, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets with max-buckets equal to the number of matching buckets answers them all with no continuation token",
-		Run: func(t T, e *Env) {
-			base := e.BucketName()
-			bktCreateNamed(t, e, base, "-a", "-b", "-c")
-			out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(3)})
-			mustf(t, err, "ListBuckets max-buckets=3")
-			eq(t, "buckets listed", len(out.Buckets), 3)
-			eq(t, "ContinuationToken when nothing remains", aws.ToString(out.ContinuationToken), "")
-		},
+		Run:  bucketsListMaxBucketsExact,
 	})
 
 	register(Case{
 		ID: "buckets/list/max-buckets/bounds", Feature: Buckets, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets accepts max-buckets at both ends of 1..10000: 1 answers one bucket and a token, 10000 answers them all",
-		Run: func(t T, e *Env) {
-			base := e.BucketName()
-			bktCreateNamed(t, e, base, "-a", "-b")
-			one, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(1)})
-			mustf(t, err, "ListBuckets max-buckets=1")
-			eq(t, "buckets with max-buckets=1", len(one.Buckets), 1)
-			if aws.ToString(one.ContinuationToken) == "" {
-				t.Fatalf("max-buckets=1 over 2 buckets answered no continuation token")
-			}
-			all, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(10000)})
-			mustf(t, err, "ListBuckets max-buckets=10000")
-			eq(t, "buckets with max-buckets=10000", len(all.Buckets), 2)
-		},
+		Run:  bucketsListMaxBucketsBounds,
 	})
 
 	// A max-buckets that is no integer, or is negative, is 400
@@ -116,10 +57,7 @@ func init() {
 		register(Case{
 			ID: "buckets/list/max-buckets/invalid/" + v, Feature: Buckets, Ops: ops("ListBuckets"),
 			Desc: "ListBuckets with max-buckets=" + v + " (not a non-negative integer) fails with 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				resp := e.Request(http.MethodGet, "", "").WithQuery("max-buckets", v).Expect()
-				wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-			},
+			Run:  bucketsListMaxBucketsInvalid(v),
 		})
 	}
 	// 0 and 10001 are integers outside the documented range 1..10000. That
@@ -131,22 +69,7 @@ func init() {
 		register(Case{
 			ID: "buckets/list/max-buckets/invalid/" + v, Feature: Buckets, Ops: ops("ListBuckets"),
 			Desc: "ListBuckets with max-buckets=" + v + " (outside 1..10000) fails with 400 InvalidArgument or answers a listing of at most 10000 buckets",
-			Run: func(t T, e *Env) {
-				resp := e.Request(http.MethodGet, "", "").WithQuery("max-buckets", v).Expect()
-				if resp.Raw().StatusCode != http.StatusOK {
-					wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-					return
-				}
-				var doc struct {
-					XMLName xml.Name
-					Buckets []string `xml:"Buckets>Bucket>Name"`
-				}
-				mustf(t, xml.Unmarshal([]byte(resp.Body().Raw()), &doc), "decode ListBuckets answer to max-buckets=%s", v)
-				eq(t, "root element", doc.XMLName.Local, "ListAllMyBucketsResult")
-				if len(doc.Buckets) > 10000 {
-					t.Fatalf("max-buckets=%s answered %d buckets, more than 10000", v, len(doc.Buckets))
-				}
-			},
+			Run:  bucketsListMaxBucketsInvalidOutOfRange(v),
 		})
 	}
 
@@ -155,9 +78,108 @@ func init() {
 	register(Case{
 		ID: "buckets/list/continuation-token/forged", Feature: TamperEvidentTokens, Ops: ops("ListBuckets"),
 		Desc: "ListBuckets with a continuation token the server did not issue fails with 400 InvalidArgument",
-		Run: func(t T, e *Env) {
-			resp := e.Request(http.MethodGet, "", "").WithQuery("continuation-token", "bm90LWEtdG9rZW4").Expect()
-			wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-		},
+		Run:  bucketsListContinuationTokenForged,
 	})
+}
+
+func bucketsListPrefix(t T, e *Env) {
+	base := e.BucketName()
+	bktCreateNamed(t, e, base, "-b", "-a", "x")
+	out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-")})
+	mustf(t, err, "ListBuckets prefix=%s-", base)
+	var got []string
+	for _, b := range out.Buckets {
+		got = append(got, aws.ToString(b.Name))
+	}
+	wantStrings(t, "buckets under the prefix", got, []string{base + "-a", base + "-b"})
+	eq(t, "<Prefix>", aws.ToString(out.Prefix), base+"-")
+	eq(t, "ContinuationToken of a complete listing", aws.ToString(out.ContinuationToken), "")
+
+	none, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-zz")})
+	mustf(t, err, "ListBuckets with a prefix nothing matches")
+	eq(t, "buckets under a prefix nothing matches", len(none.Buckets), 0)
+}
+
+func bucketsListMaxBucketsPages(t T, e *Env) {
+	base := e.BucketName()
+	bktCreateNamed(t, e, base, "-3", "-1", "-5", "-2", "-4")
+	in := &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(2)}
+	var got []string
+	var sizes []int
+	for page := 0; ; page++ {
+		if page == 5 {
+			t.Fatalf("ListBuckets still truncated after 5 pages of 2 over 5 buckets: %v", got)
+		}
+		out, err := e.SDK.ListBuckets(e.ctx(), in)
+		mustf(t, err, "ListBuckets page %d", page+1)
+		sizes = append(sizes, len(out.Buckets))
+		for _, b := range out.Buckets {
+			got = append(got, aws.ToString(b.Name))
+		}
+		if aws.ToString(out.ContinuationToken) == "" {
+			break
+		}
+		in.ContinuationToken = out.ContinuationToken
+	}
+	wantStrings(t, "buckets across the pages", got,
+		[]string{base + "-1", base + "-2", base + "-3", base + "-4", base + "-5"})
+	eq(t, "page sizes", fmt.Sprint(sizes), "[2 2 1]")
+}
+
+func bucketsListMaxBucketsExact(t T, e *Env) {
+	base := e.BucketName()
+	bktCreateNamed(t, e, base, "-a", "-b", "-c")
+	out, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(3)})
+	mustf(t, err, "ListBuckets max-buckets=3")
+	eq(t, "buckets listed", len(out.Buckets), 3)
+	eq(t, "ContinuationToken when nothing remains", aws.ToString(out.ContinuationToken), "")
+}
+
+func bucketsListMaxBucketsBounds(t T, e *Env) {
+	base := e.BucketName()
+	bktCreateNamed(t, e, base, "-a", "-b")
+	one, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(1)})
+	mustf(t, err, "ListBuckets max-buckets=1")
+	eq(t, "buckets with max-buckets=1", len(one.Buckets), 1)
+	if aws.ToString(one.ContinuationToken) == "" {
+		t.Fatalf("max-buckets=1 over 2 buckets answered no continuation token")
+	}
+	all, err := e.SDK.ListBuckets(e.ctx(), &s3.ListBucketsInput{Prefix: aws.String(base + "-"), MaxBuckets: aws.Int32(10000)})
+	mustf(t, err, "ListBuckets max-buckets=10000")
+	eq(t, "buckets with max-buckets=10000", len(all.Buckets), 2)
+}
+
+// bucketsListMaxBucketsInvalid makes the case of a max-buckets that is not
+// a non-negative integer.
+func bucketsListMaxBucketsInvalid(v string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		resp := e.Request(http.MethodGet, "", "").WithQuery("max-buckets", v).Expect()
+		wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	}
+}
+
+// bucketsListMaxBucketsInvalidOutOfRange makes the case of an integer
+// max-buckets outside 1..10000, which a target may refuse or cap.
+func bucketsListMaxBucketsInvalidOutOfRange(v string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		resp := e.Request(http.MethodGet, "", "").WithQuery("max-buckets", v).Expect()
+		if resp.Raw().StatusCode != http.StatusOK {
+			wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+			return
+		}
+		var doc struct {
+			XMLName xml.Name
+			Buckets []string `xml:"Buckets>Bucket>Name"`
+		}
+		mustf(t, xml.Unmarshal([]byte(resp.Body().Raw()), &doc), "decode ListBuckets answer to max-buckets=%s", v)
+		eq(t, "root element", doc.XMLName.Local, "ListAllMyBucketsResult")
+		if len(doc.Buckets) > 10000 {
+			t.Fatalf("max-buckets=%s answered %d buckets, more than 10000", v, len(doc.Buckets))
+		}
+	}
+}
+
+func bucketsListContinuationTokenForged(t T, e *Env) {
+	resp := e.Request(http.MethodGet, "", "").WithQuery("continuation-token", "bm90LWEtdG9rZW4").Expect()
+	wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
 }

@@ -173,41 +173,7 @@ func init() {
 			register(Case{
 				ID: "objects/conditional/" + verb + "/" + c.name, Feature: Objects, Ops: ops(op),
 				Desc: fmt.Sprintf("%s with %s answers %d", op, c.desc, c.want),
-				Run: func(t T, e *Env) {
-					b := e.NewBucket()
-					etag := e.PutString(b, "k", condContent)
-					lm := lastModified(t, e, b, "k")
-					if c.sleep {
-						awaitServerPast()
-					}
-					req := e.Request(method, b, "k")
-					for k, v := range c.headers(etag, lm) {
-						req = req.WithHeader(k, v)
-					}
-					resp := req.Expect()
-					switch c.want {
-					case http.StatusOK:
-						resp.Status(http.StatusOK)
-						resp.Header("ETag").IsEqual(etag)
-						wantContentLength(t, resp, len(condContent))
-						if method == http.MethodGet {
-							resp.Body().IsEqual(condContent)
-						}
-					case http.StatusNotModified:
-						resp.Status(http.StatusNotModified)
-						resp.Header("ETag").IsEqual(etag)
-						resp.Body().IsEmpty()
-					case http.StatusPreconditionFailed:
-						if method == http.MethodGet {
-							wantError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
-						} else {
-							resp.Status(http.StatusPreconditionFailed)
-							resp.Body().IsEmpty()
-						}
-					default:
-						t.Fatalf("case table: unexpected want %d", c.want)
-					}
-				},
+				Run:  objectsConditional(c, method),
 			})
 		}
 	}
@@ -216,47 +182,93 @@ func init() {
 		Case{
 			ID: "objects/conditional/get/sdk/if-none-match-not-modified", Feature: Objects, Ops: ops("GetObject"),
 			Desc: "GetObject through the SDK with IfNoneMatch set to the current ETag fails with HTTP 304",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				etag := e.PutString(b, "k", condContent)
-				_, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), IfNoneMatch: aws.String(etag),
-				})
-				if err == nil {
-					t.Fatalf("GetObject with a matching IfNoneMatch succeeded, want HTTP 304")
-				}
-				eq(t, "HTTP status", HTTPStatus(err), http.StatusNotModified)
-			},
+			Run:  objectsConditionalGetSdkIfNoneMatchNotModified,
 		},
 		Case{
 			ID: "objects/conditional/get/sdk/if-match-precondition-failed", Feature: Objects, Ops: ops("GetObject"),
 			Desc: "GetObject through the SDK with a wrong IfMatch fails with PreconditionFailed (412)",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", condContent)
-				_, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
-					Bucket: aws.String(b), Key: aws.String("k"), IfMatch: aws.String(wrongETag),
-				})
-				wantCode(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
-			},
+			Run:  objectsConditionalGetSdkIfMatchPreconditionFailed,
 		},
 		Case{
 			ID: "objects/conditional/get/after-overwrite", Feature: Objects, Ops: ops("PutObject", "GetObject"),
 			Desc: "after an overwrite, If-Match with the old ETag answers 412 and If-None-Match with it answers 200 with the new body",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				old := e.PutString(b, "k", "first version")
-				cur := e.PutString(b, "k", "second version")
-				if old == cur {
-					t.Fatalf("two different bodies got the same ETag %s", old)
-				}
-				wantError(t, e.Request(http.MethodGet, b, "k").WithHeader("If-Match", old).Expect(),
-					http.StatusPreconditionFailed, "PreconditionFailed")
-				resp := e.Request(http.MethodGet, b, "k").WithHeader("If-None-Match", old).Expect()
-				resp.Status(http.StatusOK)
-				resp.Header("ETag").IsEqual(cur)
-				resp.Body().IsEqual("second version")
-			},
+			Run:  objectsConditionalGetAfterOverwrite,
 		},
 	)
+}
+
+// objectsConditional makes the objects/conditional/<get|head>/* case of
+// one condition and method.
+func objectsConditional(c condCase, method string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		etag := e.PutString(b, "k", condContent)
+		lm := lastModified(t, e, b, "k")
+		if c.sleep {
+			awaitServerPast()
+		}
+		req := e.Request(method, b, "k")
+		for k, v := range c.headers(etag, lm) {
+			req = req.WithHeader(k, v)
+		}
+		resp := req.Expect()
+		switch c.want {
+		case http.StatusOK:
+			resp.Status(http.StatusOK)
+			resp.Header("ETag").IsEqual(etag)
+			wantContentLength(t, resp, len(condContent))
+			if method == http.MethodGet {
+				resp.Body().IsEqual(condContent)
+			}
+		case http.StatusNotModified:
+			resp.Status(http.StatusNotModified)
+			resp.Header("ETag").IsEqual(etag)
+			resp.Body().IsEmpty()
+		case http.StatusPreconditionFailed:
+			if method == http.MethodGet {
+				wantError(t, resp, http.StatusPreconditionFailed, "PreconditionFailed")
+			} else {
+				resp.Status(http.StatusPreconditionFailed)
+				resp.Body().IsEmpty()
+			}
+		default:
+			t.Fatalf("case table: unexpected want %d", c.want)
+		}
+	}
+}
+
+func objectsConditionalGetSdkIfNoneMatchNotModified(t T, e *Env) {
+	b := e.NewBucket()
+	etag := e.PutString(b, "k", condContent)
+	_, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), IfNoneMatch: aws.String(etag),
+	})
+	if err == nil {
+		t.Fatalf("GetObject with a matching IfNoneMatch succeeded, want HTTP 304")
+	}
+	eq(t, "HTTP status", HTTPStatus(err), http.StatusNotModified)
+}
+
+func objectsConditionalGetSdkIfMatchPreconditionFailed(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", condContent)
+	_, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{
+		Bucket: aws.String(b), Key: aws.String("k"), IfMatch: aws.String(wrongETag),
+	})
+	wantCode(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
+}
+
+func objectsConditionalGetAfterOverwrite(t T, e *Env) {
+	b := e.NewBucket()
+	old := e.PutString(b, "k", "first version")
+	cur := e.PutString(b, "k", "second version")
+	if old == cur {
+		t.Fatalf("two different bodies got the same ETag %s", old)
+	}
+	wantError(t, e.Request(http.MethodGet, b, "k").WithHeader("If-Match", old).Expect(),
+		http.StatusPreconditionFailed, "PreconditionFailed")
+	resp := e.Request(http.MethodGet, b, "k").WithHeader("If-None-Match", old).Expect()
+	resp.Status(http.StatusOK)
+	resp.Header("ETag").IsEqual(cur)
+	resp.Body().IsEqual("second version")
 }

@@ -98,125 +98,53 @@ func init() {
 		Case{
 			ID: "objects/delete-objects/no-content-md5", Feature: Objects, Ops: delOps,
 			Desc: "DeleteObjects without Content-MD5 or an x-amz-checksum-* value (payload signed or UNSIGNED-PAYLOAD) gives 400 InvalidRequest and deletes nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "k")
-				for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
-					resp := delObjsSigned(t, e, b, delObjsBody("k"), payload)
-					doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-					eq(t, "error <Message>", doc.Message, delObjsMissingDigest)
-				}
-				eq(t, "k still exists", objectExists(t, e, b, "k"), true)
-			},
+			Run:  objectsDeleteObjectsNoContentMd5,
 		},
 	)
 	for _, a := range cksAlgorithms {
 		register(Case{
 			ID: "checksums/" + strings.ToLower(a.name) + "/delete-objects", Feature: Checksums, Ops: delOps,
 			Desc: "DeleteObjects with " + cksHeader(a.name) + " and no Content-MD5 deletes the keys",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b", "keep")
-				body := delObjsBody("a", "b")
-				resp := delObjsSigned(t, e, b, body, "UNSIGNED-PAYLOAD", cksHeader(a.name), cksValue(a.name, body))
-				wantStatus(t, resp, http.StatusOK)
-				wantStrings(t, "keys left", listedKeys(t, e, b), []string{"keep"})
-			},
+			Run:  checksumsDeleteObjects(a),
 		})
 	}
 	register(
 		Case{
 			ID: "checksums/crc32/delete-objects-mismatch", Feature: Checksums, Ops: delOps,
 			Desc: "DeleteObjects whose x-amz-checksum-crc32 does not match the body gives 400 BadDigest naming CRC32 and deletes nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "k")
-				for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
-					resp := delObjsSigned(t, e, b, delObjsBody("k"), payload, "x-amz-checksum-crc32", cksValue("CRC32", []byte("not the body")))
-					doc := wantError(t, resp, http.StatusBadRequest, "BadDigest")
-					eq(t, "error <Message>", doc.Message, "The CRC32 you specified did not match the calculated checksum.")
-				}
-				eq(t, "k still exists", objectExists(t, e, b, "k"), true)
-			},
+			Run:  checksumsCrc32DeleteObjectsMismatch,
 		},
 	)
 	register(
 		Case{
 			ID: "objects/delete-objects/quiet", Feature: Objects, Ops: delOps,
 			Desc: "in Quiet mode DeleteObjects deletes the keys but returns no Deleted entries",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "x", "y", "z")
-				out := delObjsRun(t, e, b, true, "x", "y", "missing")
-				eq(t, "number of Deleted entries in quiet mode", len(out.Deleted), 0)
-				if objectExists(t, e, b, "x") || objectExists(t, e, b, "y") {
-					t.Fatalf("quiet DeleteObjects left x or y in place")
-				}
-				if !objectExists(t, e, b, "z") {
-					t.Fatalf("quiet DeleteObjects removed z, which it was not given")
-				}
-			},
+			Run:  objectsDeleteObjectsQuiet,
 		},
 		Case{
 			ID: "objects/delete-objects/missing-keys", Feature: Objects, Ops: delOps,
 			Desc: "keys that do not exist are reported as Deleted, not as errors (deletion is idempotent)",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "present")
-				out := delObjsRun(t, e, b, false, "present", "never-existed", "also/missing")
-				wantStrings(t, "Deleted keys", delObjsDeletedKeys(out), []string{"also/missing", "never-existed", "present"})
-				out = delObjsRun(t, e, b, false, "present")
-				wantStrings(t, "Deleted keys on the second delete", delObjsDeletedKeys(out), []string{"present"})
-			},
+			Run:  objectsDeleteObjectsMissingKeys,
 		},
 		Case{
 			ID: "objects/delete-objects/raw-xml-escapes", Feature: Objects, Ops: delOps,
 			Desc: "a hand-written Delete body with XML-escaped keys (&amp; &lt;) and no namespace deletes those keys",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "x&y", "x<y", "other")
-				resp := delObjsRaw(e, b, `<?xml version="1.0" encoding="UTF-8"?>`+
-					`<Delete><Object><Key>x&amp;y</Key></Object><Object><Key>x&lt;y</Key></Object></Delete>`)
-				resp.Status(http.StatusOK)
-				body := resp.Body().Raw()
-				if !strings.Contains(body, "<Deleted>") {
-					t.Fatalf("response has no Deleted entries:\n%s", body)
-				}
-				wantStrings(t, "keys left", listedKeys(t, e, b), []string{"other"})
-			},
+			Run:  objectsDeleteObjectsRawXmlEscapes,
 		},
 		Case{
 			ID: "objects/delete-objects/1000-keys", Feature: Objects, Ops: ops("DeleteObjects"),
 			Desc: "a DeleteObjects request with exactly 1000 keys is accepted and reports 1000 Deleted",
-			Run: func(t T, e *Env) {
-				out := delObjsRun(t, e, e.NewBucket(), false, numberedKeys("k%04d", 1000)...)
-				eq(t, "number of Deleted entries", len(out.Deleted), 1000)
-			},
+			Run:  objectsDeleteObjects1000Keys,
 		},
 		Case{
 			ID: "objects/delete-objects/over-1000-keys", Feature: Objects, Ops: delOps,
 			Desc: "a DeleteObjects request with 1001 keys is refused whole with 400 MalformedXML",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "k0000")
-				_, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{
-					Bucket: aws.String(b), Delete: &types.Delete{Objects: delObjsIDs(numberedKeys("k%04d", 1001)...)},
-				})
-				wantCode(t, err, "MalformedXML", http.StatusBadRequest)
-				if !objectExists(t, e, b, "k0000") {
-					t.Fatalf("a refused DeleteObjects still deleted k0000")
-				}
-			},
+			Run:  objectsDeleteObjectsOver1000Keys,
 		},
 		Case{
 			ID: "objects/delete-objects/no-such-bucket", Feature: Objects, Ops: ops("DeleteObjects"),
 			Desc: "DeleteObjects on a bucket that does not exist fails with 404 NoSuchBucket",
-			Run: func(t T, e *Env) {
-				_, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{
-					Bucket: aws.String(e.BucketName()), Delete: &types.Delete{Objects: delObjsIDs("k")},
-				})
-				wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
-			},
+			Run:  objectsDeleteObjectsNoSuchBucket,
 		},
 	)
 
@@ -238,15 +166,7 @@ func init() {
 	} {
 		register(Case{
 			ID: "objects/delete-objects/" + c.id, Feature: Objects, Ops: delOps, Desc: c.desc,
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, c.put...)
-				out := delObjsRun(t, e, b, false, c.del...)
-				want := slices.Clone(c.del)
-				sort.Strings(want)
-				wantStrings(t, "Deleted keys", delObjsDeletedKeys(out), want)
-				wantStrings(t, "keys left", listedKeys(t, e, b), c.left)
-			},
+			Run: objectsDeleteObjectsDeleted(c.put, c.del, c.left),
 		})
 	}
 
@@ -266,16 +186,130 @@ func init() {
 	} {
 		register(Case{
 			ID: "objects/delete-objects/" + c.id, Feature: Objects, Ops: delOps, Desc: c.desc,
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "k")
-				for _, body := range c.bodies {
-					wantError(t, delObjsRaw(e, b, body), http.StatusBadRequest, "MalformedXML")
-				}
-				if !objectExists(t, e, b, "k") {
-					t.Fatalf("k is gone after %s DeleteObjects requests", c.after)
-				}
-			},
+			Run: objectsDeleteObjectsRefused(c.after, c.bodies),
 		})
+	}
+}
+
+func objectsDeleteObjectsNoContentMd5(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "k")
+	for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
+		resp := delObjsSigned(t, e, b, delObjsBody("k"), payload)
+		doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+		eq(t, "error <Message>", doc.Message, delObjsMissingDigest)
+	}
+	eq(t, "k still exists", objectExists(t, e, b, "k"), true)
+}
+
+// checksumsDeleteObjects makes the checksums/<algorithm>/delete-objects
+// case of one algorithm.
+func checksumsDeleteObjects(a cksAlgorithm) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		putKeys(e, b, "a", "b", "keep")
+		body := delObjsBody("a", "b")
+		resp := delObjsSigned(t, e, b, body, "UNSIGNED-PAYLOAD", cksHeader(a.name), cksValue(a.name, body))
+		wantStatus(t, resp, http.StatusOK)
+		wantStrings(t, "keys left", listedKeys(t, e, b), []string{"keep"})
+	}
+}
+
+func checksumsCrc32DeleteObjectsMismatch(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "k")
+	for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
+		resp := delObjsSigned(t, e, b, delObjsBody("k"), payload, "x-amz-checksum-crc32", cksValue("CRC32", []byte("not the body")))
+		doc := wantError(t, resp, http.StatusBadRequest, "BadDigest")
+		eq(t, "error <Message>", doc.Message, "The CRC32 you specified did not match the calculated checksum.")
+	}
+	eq(t, "k still exists", objectExists(t, e, b, "k"), true)
+}
+
+func objectsDeleteObjectsQuiet(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "x", "y", "z")
+	out := delObjsRun(t, e, b, true, "x", "y", "missing")
+	eq(t, "number of Deleted entries in quiet mode", len(out.Deleted), 0)
+	if objectExists(t, e, b, "x") || objectExists(t, e, b, "y") {
+		t.Fatalf("quiet DeleteObjects left x or y in place")
+	}
+	if !objectExists(t, e, b, "z") {
+		t.Fatalf("quiet DeleteObjects removed z, which it was not given")
+	}
+}
+
+func objectsDeleteObjectsMissingKeys(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "present")
+	out := delObjsRun(t, e, b, false, "present", "never-existed", "also/missing")
+	wantStrings(t, "Deleted keys", delObjsDeletedKeys(out), []string{"also/missing", "never-existed", "present"})
+	out = delObjsRun(t, e, b, false, "present")
+	wantStrings(t, "Deleted keys on the second delete", delObjsDeletedKeys(out), []string{"present"})
+}
+
+func objectsDeleteObjectsRawXmlEscapes(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "x&y", "x<y", "other")
+	resp := delObjsRaw(e, b, `<?xml version="1.0" encoding="UTF-8"?>`+
+		`<Delete><Object><Key>x&amp;y</Key></Object><Object><Key>x&lt;y</Key></Object></Delete>`)
+	resp.Status(http.StatusOK)
+	body := resp.Body().Raw()
+	if !strings.Contains(body, "<Deleted>") {
+		t.Fatalf("response has no Deleted entries:\n%s", body)
+	}
+	wantStrings(t, "keys left", listedKeys(t, e, b), []string{"other"})
+}
+
+func objectsDeleteObjects1000Keys(t T, e *Env) {
+	out := delObjsRun(t, e, e.NewBucket(), false, numberedKeys("k%04d", 1000)...)
+	eq(t, "number of Deleted entries", len(out.Deleted), 1000)
+}
+
+func objectsDeleteObjectsOver1000Keys(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "k0000")
+	_, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{
+		Bucket: aws.String(b), Delete: &types.Delete{Objects: delObjsIDs(numberedKeys("k%04d", 1001)...)},
+	})
+	wantCode(t, err, "MalformedXML", http.StatusBadRequest)
+	if !objectExists(t, e, b, "k0000") {
+		t.Fatalf("a refused DeleteObjects still deleted k0000")
+	}
+}
+
+func objectsDeleteObjectsNoSuchBucket(t T, e *Env) {
+	_, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{
+		Bucket: aws.String(e.BucketName()), Delete: &types.Delete{Objects: delObjsIDs("k")},
+	})
+	wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
+}
+
+// objectsDeleteObjectsDeleted makes the objects/delete-objects/* case that
+// stores put, deletes del and finds left.
+func objectsDeleteObjectsDeleted(put, del, left []string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		putKeys(e, b, put...)
+		out := delObjsRun(t, e, b, false, del...)
+		want := slices.Clone(del)
+		sort.Strings(want)
+		wantStrings(t, "Deleted keys", delObjsDeletedKeys(out), want)
+		wantStrings(t, "keys left", listedKeys(t, e, b), left)
+	}
+}
+
+// objectsDeleteObjectsRefused makes the objects/delete-objects/* case of
+// bodies refused with 400 MalformedXML (after describes them in a failure).
+func objectsDeleteObjectsRefused(after string, bodies []string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		putKeys(e, b, "k")
+		for _, body := range bodies {
+			wantError(t, delObjsRaw(e, b, body), http.StatusBadRequest, "MalformedXML")
+		}
+		if !objectExists(t, e, b, "k") {
+			t.Fatalf("k is gone after %s DeleteObjects requests", after)
+		}
 	}
 }

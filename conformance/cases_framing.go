@@ -43,48 +43,56 @@ func wantChunkedRefused(t T, resp *httpexpect.Response) {
 	wantElem(t, doc, "Header", "Transfer-Encoding")
 }
 
+// framingBody is the body the framing cases send.
+var framingBody = []byte("a body of a length the server is not told")
+
 func init() {
-	body := []byte("a body of a length the server is not told")
 	register(
 		Case{
 			ID: "objects/put/transfer-encoding-chunked", Feature: Objects, Ops: ops("PutObject"),
 			Desc: "a PUT sent with Transfer-Encoding: chunked (not aws-chunked), signed or UNSIGNED-PAYLOAD, gives 501 NotImplemented naming the header and stores nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
-					wantChunkedRefused(t, framingChunked(t, e, b, "k", "", body, payload))
-				}
-				wantAbsent(t, e, b, "k")
-			},
+			Run:  objectsPutTransferEncodingChunked,
 		},
 		Case{
 			ID: "multipart/upload-part/transfer-encoding-chunked", Feature: Multipart, Ops: ops("CreateMultipartUpload", "UploadPart", "ListParts"),
 			Desc: "an UploadPart sent with Transfer-Encoding: chunked (not aws-chunked) gives 501 NotImplemented naming the header and stores no part",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				up, err := e.SDK.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k")})
-				mustf(t, err, "CreateMultipartUpload")
-				id := aws.ToString(up.UploadId)
-				t.Cleanup(func() {
-					_, _ = e.SDK.AbortMultipartUpload(t.Context(), &s3.AbortMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId})
-				})
-				wantChunkedRefused(t, framingChunked(t, e, b, "k", "partNumber=1&uploadId="+escapeKey(id), body, "UNSIGNED-PAYLOAD"))
-				parts, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId})
-				mustf(t, err, "ListParts")
-				eq(t, "parts stored", len(parts.Parts), 0)
-			},
+			Run:  multipartUploadPartTransferEncodingChunked,
 		},
 		Case{
 			ID: "objects/put/no-content-length", Feature: Objects, Ops: ops("PutObject"),
 			Desc: "a PUT with a body but neither Content-Length nor Transfer-Encoding gives 411 MissingContentLength and stores nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				req := sigv4Request(t, e, http.MethodPut, b, "k", "", nil)
-				sigv4Sign(t, e, req, body, sigv4Opts{})
-				doc := wantError(t, rawSend(t, e, req, body), http.StatusLengthRequired, "MissingContentLength")
-				eq(t, "error <Message>", doc.Message, "You must provide the Content-Length HTTP header.")
-				wantAbsent(t, e, b, "k")
-			},
+			Run:  objectsPutNoContentLength,
 		},
 	)
+}
+
+func objectsPutTransferEncodingChunked(t T, e *Env) {
+	b := e.NewBucket()
+	for _, payload := range []string{"", "UNSIGNED-PAYLOAD"} {
+		wantChunkedRefused(t, framingChunked(t, e, b, "k", "", framingBody, payload))
+	}
+	wantAbsent(t, e, b, "k")
+}
+
+func multipartUploadPartTransferEncodingChunked(t T, e *Env) {
+	b := e.NewBucket()
+	up, err := e.SDK.CreateMultipartUpload(t.Context(), &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k")})
+	mustf(t, err, "CreateMultipartUpload")
+	id := aws.ToString(up.UploadId)
+	t.Cleanup(func() {
+		_, _ = e.SDK.AbortMultipartUpload(t.Context(), &s3.AbortMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId})
+	})
+	wantChunkedRefused(t, framingChunked(t, e, b, "k", "partNumber=1&uploadId="+escapeKey(id), framingBody, "UNSIGNED-PAYLOAD"))
+	parts, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId})
+	mustf(t, err, "ListParts")
+	eq(t, "parts stored", len(parts.Parts), 0)
+}
+
+func objectsPutNoContentLength(t T, e *Env) {
+	b := e.NewBucket()
+	req := sigv4Request(t, e, http.MethodPut, b, "k", "", nil)
+	sigv4Sign(t, e, req, framingBody, sigv4Opts{})
+	doc := wantError(t, rawSend(t, e, req, framingBody), http.StatusLengthRequired, "MissingContentLength")
+	eq(t, "error <Message>", doc.Message, "You must provide the Content-Length HTTP header.")
+	wantAbsent(t, e, b, "k")
 }

@@ -45,14 +45,29 @@ type genSubresource struct {
 	code   string
 }
 
+// ridCase is a request whose response must carry a request ID.
+type ridCase struct {
+	name   string
+	ops    []string
+	status int
+	do     func(t T, e *Env, b string) *httpexpect.Response
+}
+
+// errCase is a request whose response must be an error document.
+type errCase struct {
+	name   string
+	ops    []string
+	status int
+	code   string
+	do     func(t T, e *Env, b string) *httpexpect.Response
+}
+
+// genObjBody is the body of the object a subresource case GETs: it must not
+// come back.
+const genObjBody = "the object's own bytes: must not be served for a subresource GET"
+
 func init() {
 	// Every response carries a request ID, whichever method and outcome.
-	type ridCase struct {
-		name   string
-		ops    []string
-		status int
-		do     func(t T, e *Env, b string) *httpexpect.Response
-	}
 	ridCases := []ridCase{
 		{"put-object", ops("PutObject"), http.StatusOK, func(t T, e *Env, b string) *httpexpect.Response {
 			return e.Request(http.MethodPut, b, "k").WithBytes([]byte("data")).Expect()
@@ -92,46 +107,19 @@ func init() {
 		register(Case{
 			ID: "general/request-id/" + c.name, Feature: Buckets, Ops: c.ops,
 			Desc: "the response carries a non-empty x-amz-request-id header, errors included",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := c.do(t, e, b)
-				resp.Status(c.status)
-				resp.Header("x-amz-request-id").NotEmpty()
-			},
+			Run:  generalRequestId(c),
 		})
 	}
 
 	register(Case{
 		ID: "general/request-id/unique", Feature: Buckets, Ops: ops("HeadBucket"),
 		Desc: "two requests get different x-amz-request-id values",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			seen := map[string]bool{}
-			for i := 0; i < 3; i++ {
-				resp := e.Request(http.MethodHead, b, "").Expect()
-				resp.Status(http.StatusOK)
-				id := resp.Header("x-amz-request-id").Raw()
-				if id == "" {
-					t.Fatalf("request %d: x-amz-request-id is empty", i)
-				}
-				if seen[id] {
-					t.Fatalf("request %d reused x-amz-request-id %q", i, id)
-				}
-				seen[id] = true
-			}
-		},
+		Run:  generalRequestIdUnique,
 	})
 
 	// Error documents: XML, with Code, Message and a RequestId that is the
 	// x-amz-request-id header (the ErrorResponses reference, "REST error
 	// responses").
-	type errCase struct {
-		name   string
-		ops    []string
-		status int
-		code   string
-		do     func(t T, e *Env, b string) *httpexpect.Response
-	}
 	errCases := []errCase{
 		{"no-such-key", ops("GetObject"), http.StatusNotFound, "NoSuchKey", func(t T, e *Env, b string) *httpexpect.Response {
 			return e.Request(http.MethodGet, b, "missing").Expect()
@@ -151,26 +139,12 @@ func init() {
 		register(Case{
 			ID: "general/error-document/" + c.name, Feature: Buckets, Ops: c.ops,
 			Desc: "an error response is an application/xml <Error> document with Code, Message and a RequestId equal to x-amz-request-id",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				resp := c.do(t, e, b)
-				doc := wantError(t, resp, c.status, c.code)
-				eq(t, "error Content-Type", genMediaType(resp.Header("Content-Type").Raw()), "application/xml")
-				if doc.Message == "" {
-					t.Fatalf("error document has an empty <Message>: %s", quoteIfString(resp.Body().Raw()))
-				}
-				rid := resp.Header("x-amz-request-id").Raw()
-				if rid == "" {
-					t.Fatalf("error response has no x-amz-request-id header")
-				}
-				eq(t, "<RequestId>", doc.RequestID, rid)
-			},
+			Run:  generalErrorDocument(c),
 		})
 	}
 
 	// A subresource the target does not implement must never fall through to
 	// a plain GET of the object or bucket.
-	const objBody = "the object's own bytes: must not be served for a subresource GET"
 	objSubs := []genSubresource{
 		{query: "acl", op: "GetObjectAcl", root: "AccessControlPolicy"},
 		{query: "tagging", op: "GetObjectTagging", root: "Tagging"},
@@ -179,12 +153,7 @@ func init() {
 		register(Case{
 			ID: "general/subresource/object/" + s.query, Feature: Buckets, Ops: ops("GetObject", s.op),
 			Desc: "GET object?" + s.query + " answers with a <" + s.root + "> document or 501 NotImplemented, never the object's bytes",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", objBody)
-				resp := e.Request(http.MethodGet, b, "k").WithQuery(s.query, "").Expect()
-				genCheckSubresource(t, resp, s, objBody, "")
-			},
+			Run:  generalSubresourceObject(s),
 		})
 	}
 	bucketSubs := []genSubresource{
@@ -203,12 +172,7 @@ func init() {
 		register(Case{
 			ID: "general/subresource/bucket/" + s.query, Feature: Buckets, Ops: ops("ListObjects", s.op),
 			Desc: "GET bucket?" + s.query + " on a fresh bucket answers " + want + " or 501 NotImplemented, never an object listing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "listed-key", "data")
-				resp := e.Request(http.MethodGet, b, "").WithQuery(s.query, "").Expect()
-				genCheckSubresource(t, resp, s, "", "listed-key")
-			},
+			Run:  generalSubresourceBucket(s),
 		})
 	}
 
@@ -219,64 +183,138 @@ func init() {
 	register(Case{
 		ID: "general/method/patch-object", Feature: Buckets, Ops: ops("PutObject", "GetObject"),
 		Desc: "PATCH on an object is refused with 405 MethodNotAllowed (or 501 NotImplemented) and leaves the object unchanged",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			e.PutString(b, "k", "original")
-			resp := e.Request(http.MethodPatch, b, "k").WithBytes([]byte("patched")).Expect()
-			st := resp.Raw().StatusCode
-			if st != http.StatusMethodNotAllowed && st != http.StatusNotImplemented {
-				t.Fatalf("PATCH status = %d, want 405 or 501; body: %s", st, quoteIfString(resp.Body().Raw()))
-			}
-			doc := parseError(t, resp)
-			want := map[int]string{http.StatusMethodNotAllowed: "MethodNotAllowed", http.StatusNotImplemented: "NotImplemented"}[st]
-			eq(t, "error Code", doc.Code, want)
-			eq(t, "body after PATCH", string(e.Get(b, "k")), "original")
-		},
+		Run:  generalMethodPatchObject,
 	})
 
 	register(Case{
 		ID: "general/path/empty-first-segment", Feature: Buckets, Ops: ops("ListBuckets", "GetObject"),
 		Desc: "GET of a path whose first segment is empty (//bucket/key) is never answered as ListBuckets",
-		Run: func(t T, e *Env) {
-			// What S3 answers is not known: no captured answer exists, and
-			// old scripts fetching https://s3.amazonaws.com//bucket/key
-			// suggest it serves the object. Either way it is not a list of
-			// the caller's buckets, which a server that drops the empty
-			// segment as the bucket name would send.
-			b := e.NewBucket()
-			e.PutString(b, "k", "data")
-			req := sigv4Request(t, e, http.MethodGet, "", "", "", nil)
-			req.URL.Path = strings.TrimSuffix(req.URL.Path, "/") + "//" + b + "/k"
-			req.URL.RawPath = ""
-			sigv4Sign(t, e, req, nil, sigv4Opts{})
-			resp := sigv4Send(t, e, req)
-			body := resp.Body().Raw()
-			if root := genRootElement(body); root == "ListAllMyBucketsResult" || strings.Contains(body, "<Name>"+b+"</Name>") {
-				t.Fatalf("GET %s was answered as ListBuckets (status %d): %s", req.URL.Path, resp.Raw().StatusCode, quoteIfString(body))
-			}
-		},
+		Run:  generalPathEmptyFirstSegment,
 	})
 
 	register(Case{
 		ID: "general/bucket-name/case-sensitive", Feature: Buckets, Ops: ops("GetObject", "ListObjectsV2"),
 		Desc: "a bucket is not reachable by its name in upper case: requests get 404 NoSuchBucket or 400 InvalidBucketName",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			e.PutString(b, "k", "data")
-			upper := strings.ToUpper(b)
-			for _, r := range []*httpexpect.Response{
-				e.Request(http.MethodGet, upper, "k").Expect(),
-				e.Request(http.MethodGet, upper, "").WithQuery("list-type", "2").Expect(),
-			} {
-				st := r.Raw().StatusCode
-				doc := parseError(t, r)
-				if !(st == http.StatusNotFound && doc.Code == "NoSuchBucket") && !(st == http.StatusBadRequest && doc.Code == "InvalidBucketName") {
-					t.Fatalf("request to %q: status %d code %q, want 404 NoSuchBucket or 400 InvalidBucketName", upper, st, doc.Code)
-				}
-			}
-			eq(t, "object in the real bucket", string(e.Get(b, "k")), "data")
-		},
+		Run:  generalBucketNameCaseSensitive,
 	})
+}
+
+// generalRequestId makes the general/request-id/* case of one request.
+func generalRequestId(c ridCase) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		resp := c.do(t, e, b)
+		resp.Status(c.status)
+		resp.Header("x-amz-request-id").NotEmpty()
+	}
+}
+
+func generalRequestIdUnique(t T, e *Env) {
+	b := e.NewBucket()
+	seen := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		resp := e.Request(http.MethodHead, b, "").Expect()
+		resp.Status(http.StatusOK)
+		id := resp.Header("x-amz-request-id").Raw()
+		if id == "" {
+			t.Fatalf("request %d: x-amz-request-id is empty", i)
+		}
+		if seen[id] {
+			t.Fatalf("request %d reused x-amz-request-id %q", i, id)
+		}
+		seen[id] = true
+	}
+}
+
+// generalErrorDocument makes the general/error-document/* case of one
+// request.
+func generalErrorDocument(c errCase) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		resp := c.do(t, e, b)
+		doc := wantError(t, resp, c.status, c.code)
+		eq(t, "error Content-Type", genMediaType(resp.Header("Content-Type").Raw()), "application/xml")
+		if doc.Message == "" {
+			t.Fatalf("error document has an empty <Message>: %s", quoteIfString(resp.Body().Raw()))
+		}
+		rid := resp.Header("x-amz-request-id").Raw()
+		if rid == "" {
+			t.Fatalf("error response has no x-amz-request-id header")
+		}
+		eq(t, "<RequestId>", doc.RequestID, rid)
+	}
+}
+
+// generalSubresourceObject makes the general/subresource/object/* case of
+// one subresource.
+func generalSubresourceObject(s genSubresource) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.PutString(b, "k", genObjBody)
+		resp := e.Request(http.MethodGet, b, "k").WithQuery(s.query, "").Expect()
+		genCheckSubresource(t, resp, s, genObjBody, "")
+	}
+}
+
+// generalSubresourceBucket makes the general/subresource/bucket/* case of
+// one subresource.
+func generalSubresourceBucket(s genSubresource) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.PutString(b, "listed-key", "data")
+		resp := e.Request(http.MethodGet, b, "").WithQuery(s.query, "").Expect()
+		genCheckSubresource(t, resp, s, "", "listed-key")
+	}
+}
+
+func generalMethodPatchObject(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "original")
+	resp := e.Request(http.MethodPatch, b, "k").WithBytes([]byte("patched")).Expect()
+	st := resp.Raw().StatusCode
+	if st != http.StatusMethodNotAllowed && st != http.StatusNotImplemented {
+		t.Fatalf("PATCH status = %d, want 405 or 501; body: %s", st, quoteIfString(resp.Body().Raw()))
+	}
+	doc := parseError(t, resp)
+	want := map[int]string{http.StatusMethodNotAllowed: "MethodNotAllowed", http.StatusNotImplemented: "NotImplemented"}[st]
+	eq(t, "error Code", doc.Code, want)
+	eq(t, "body after PATCH", string(e.Get(b, "k")), "original")
+}
+
+func generalPathEmptyFirstSegment(t T, e *Env) {
+	// What S3 answers is not known: no captured answer exists, and
+	// old scripts fetching https://s3.amazonaws.com//bucket/key
+	// suggest it serves the object. Either way it is not a list of
+	// the caller's buckets, which a server that drops the empty
+	// segment as the bucket name would send.
+	b := e.NewBucket()
+	e.PutString(b, "k", "data")
+	req := sigv4Request(t, e, http.MethodGet, "", "", "", nil)
+	req.URL.Path = strings.TrimSuffix(req.URL.Path, "/") + "//" + b + "/k"
+	req.URL.RawPath = ""
+	sigv4Sign(t, e, req, nil, sigv4Opts{})
+	resp := sigv4Send(t, e, req)
+	body := resp.Body().Raw()
+	if root := genRootElement(body); root == "ListAllMyBucketsResult" || strings.Contains(body, "<Name>"+b+"</Name>") {
+		t.Fatalf("GET %s was answered as ListBuckets (status %d): %s", req.URL.Path, resp.Raw().StatusCode, quoteIfString(body))
+	}
+}
+
+func generalBucketNameCaseSensitive(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "data")
+	upper := strings.ToUpper(b)
+	for _, r := range []*httpexpect.Response{
+		e.Request(http.MethodGet, upper, "k").Expect(),
+		e.Request(http.MethodGet, upper, "").WithQuery("list-type", "2").Expect(),
+	} {
+		st := r.Raw().StatusCode
+		doc := parseError(t, r)
+		if !(st == http.StatusNotFound && doc.Code == "NoSuchBucket") && !(st == http.StatusBadRequest && doc.Code == "InvalidBucketName") {
+			t.Fatalf("request to %q: status %d code %q, want 404 NoSuchBucket or 400 InvalidBucketName", upper, st, doc.Code)
+		}
+	}
+	eq(t, "object in the real bucket", string(e.Get(b, "k")), "data")
 }
 
 // genCheckSubresource checks the answer to a subresource GET: S3's answer or

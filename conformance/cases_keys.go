@@ -158,7 +158,7 @@ func init() {
 			ID: "keys/special/" + k.name, Feature: Objects,
 			Ops:  ops("PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2"),
 			Desc: fmt.Sprintf("the key %q round-trips through SDK and raw requests and lists exactly as written", k.key),
-			Run:  func(t T, e *Env) { keysRoundTrip(t, e, k.key) },
+			Run:  keysSpecialCase(k.key),
 		})
 	}
 	cases = append(cases,
@@ -166,68 +166,86 @@ func init() {
 			ID: "keys/length/1024-bytes-ascii", Feature: Objects,
 			Ops:  ops("PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2"),
 			Desc: "a key of exactly 1024 ASCII bytes is accepted and round-trips",
-			Run: func(t T, e *Env) {
-				key := "long/" + strings.Repeat("k", 1024-len("long/"))
-				eq(t, "key length", len(key), 1024)
-				keysRoundTrip(t, e, key)
-			},
+			Run:  keysLength1024BytesAscii,
 		},
 		Case{
 			ID: "keys/length/1024-bytes-multibyte", Feature: Objects,
 			Ops:  ops("PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2"),
 			Desc: "a key of exactly 1024 UTF-8 bytes in multi-byte characters is accepted and round-trips",
-			Run: func(t T, e *Env) {
-				eq(t, "key length in bytes", len(keysMultibyte1024), 1024)
-				keysRoundTrip(t, e, keysMultibyte1024)
-			},
+			Run:  keysLength1024BytesMultibyte,
 		},
 		Case{
 			ID: "keys/length/1025-bytes-ascii", Feature: Objects, Ops: ops("PutObject"),
 			Desc: "a key of 1025 ASCII bytes fails 400 KeyTooLongError and stores nothing",
-			Run: func(t T, e *Env) {
-				keysTooLong(t, e, strings.Repeat("k", 1025))
-			},
+			Run:  keysLength1025BytesAscii,
 		},
 		Case{
 			ID: "keys/length/1025-bytes-multibyte", Feature: Objects, Ops: ops("PutObject"),
 			Desc: "a key of 1025 UTF-8 bytes but only 342 characters fails 400 KeyTooLongError: the limit is on bytes",
-			Run: func(t T, e *Env) {
-				key := strings.Repeat("日", 341) + "é"
-				eq(t, "key length in bytes", len(key), 1025)
-				eq(t, "key length in characters", utf8.RuneCountInString(key), 342)
-				keysTooLong(t, e, key)
-			},
+			Run:  keysLength1025BytesMultibyte,
 		},
 		Case{
 			ID: "keys/case-sensitive", Feature: Objects, Ops: ops("PutObject", "GetObject", "ListObjectsV2"),
 			Desc: "keys differing only in letter case are distinct objects",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				for _, k := range []string{"Key", "key", "KEY"} {
-					e.PutString(b, k, "body of "+k)
-				}
-				for _, k := range []string{"Key", "key", "KEY"} {
-					eq(t, "body of "+k, string(e.Get(b, k)), "body of "+k)
-				}
-				wantStrings(t, "ListObjectsV2", keysSDKList(t, e, b, ""), []string{"KEY", "Key", "key"})
-			},
+			Run:  keysCaseSensitive,
 		},
 		Case{
 			ID: "keys/list/all-special", Feature: Objects, Ops: ops("PutObject", "ListObjectsV2"),
 			Desc: "a bucket holding every special key lists exactly those keys, as written, in UTF-8 byte order",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				want := make([]string, 0, len(keysSpecial)+2)
-				for _, k := range keysSpecial {
-					want = append(want, k.key)
-				}
-				want = append(want, keysMultibyte1024, "long/"+strings.Repeat("k", 1019))
-				e.PutMany(b, len(want), func(i int) string { return want[i] }, func(i int) []byte { return []byte{byte(i)} })
-				sort.Strings(want) // Go orders strings by their bytes, as S3 does
-				wantStrings(t, "SDK ListObjectsV2", keysSDKList(t, e, b, ""), want)
-				wantStrings(t, "raw ListObjectsV2", keysRawList(t, e, b, ""), want)
-			},
+			Run:  keysListAllSpecial,
 		},
 	)
 	register(cases...)
+}
+
+// keysSpecialCase makes the keys/special/* case of one key (keysSpecial
+// is the table of them).
+func keysSpecialCase(key string) func(t T, e *Env) {
+	return func(t T, e *Env) { keysRoundTrip(t, e, key) }
+}
+
+func keysLength1024BytesAscii(t T, e *Env) {
+	key := "long/" + strings.Repeat("k", 1024-len("long/"))
+	eq(t, "key length", len(key), 1024)
+	keysRoundTrip(t, e, key)
+}
+
+func keysLength1024BytesMultibyte(t T, e *Env) {
+	eq(t, "key length in bytes", len(keysMultibyte1024), 1024)
+	keysRoundTrip(t, e, keysMultibyte1024)
+}
+
+func keysLength1025BytesAscii(t T, e *Env) {
+	keysTooLong(t, e, strings.Repeat("k", 1025))
+}
+
+func keysLength1025BytesMultibyte(t T, e *Env) {
+	key := strings.Repeat("日", 341) + "é"
+	eq(t, "key length in bytes", len(key), 1025)
+	eq(t, "key length in characters", utf8.RuneCountInString(key), 342)
+	keysTooLong(t, e, key)
+}
+
+func keysCaseSensitive(t T, e *Env) {
+	b := e.NewBucket()
+	for _, k := range []string{"Key", "key", "KEY"} {
+		e.PutString(b, k, "body of "+k)
+	}
+	for _, k := range []string{"Key", "key", "KEY"} {
+		eq(t, "body of "+k, string(e.Get(b, k)), "body of "+k)
+	}
+	wantStrings(t, "ListObjectsV2", keysSDKList(t, e, b, ""), []string{"KEY", "Key", "key"})
+}
+
+func keysListAllSpecial(t T, e *Env) {
+	b := e.NewBucket()
+	want := make([]string, 0, len(keysSpecial)+2)
+	for _, k := range keysSpecial {
+		want = append(want, k.key)
+	}
+	want = append(want, keysMultibyte1024, "long/"+strings.Repeat("k", 1019))
+	e.PutMany(b, len(want), func(i int) string { return want[i] }, func(i int) []byte { return []byte{byte(i)} })
+	sort.Strings(want) // Go orders strings by their bytes, as S3 does
+	wantStrings(t, "SDK ListObjectsV2", keysSDKList(t, e, b, ""), want)
+	wantStrings(t, "raw ListObjectsV2", keysRawList(t, e, b, ""), want)
 }

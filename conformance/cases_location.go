@@ -72,62 +72,70 @@ func init() {
 		Case{
 			ID: "buckets/create/location-constraint/other-region", Feature: Buckets, Ops: ops("CreateBucket", "HeadBucket"),
 			Desc: "at a regional endpoint (not us-east-1), CreateBucket with another region's LocationConstraint fails with 400 IllegalLocationConstraintException and creates nothing",
-			Run: func(t T, e *Env) {
-				if e.Target.Region == "us-east-1" {
-					t.Skipf("the target is in us-east-1, where S3 creates the bucket in the region the constraint names; " +
-						"checking that would leave a bucket in another region (single-region servers refuse: see the single-region feature)")
-				}
-				other := locOtherRegion(e)
-				name, resp := locCreate(e, other)
-				locWantIllegal(t, e, name, other, resp)
-			},
+			Run:  bucketsCreateLocationConstraintOtherRegion,
 		},
 		Case{
 			ID: "buckets/create/location-constraint/own-region", Feature: Buckets, Ops: ops("CreateBucket", "GetBucketLocation"),
 			Desc: "CreateBucket with the endpoint's own region as LocationConstraint creates the bucket (GetBucketLocation answers it), except in us-east-1: 400 InvalidLocationConstraint and nothing created",
-			Run: func(t T, e *Env) {
-				region := e.Target.Region
-				name, resp := locCreate(e, region)
-				if region == "us-east-1" {
-					doc := wantError(t, resp, http.StatusBadRequest, "InvalidLocationConstraint")
-					eq(t, "error <Message>", doc.Message, "The specified location-constraint is not valid")
-					eq(t, "error <LocationConstraint>", doc.elem("LocationConstraint"), region)
-					eq(t, "bucket exists after the refused CreateBucket", bucketExists(t, e, name), false)
-					return
-				}
-				resp.Status(http.StatusOK)
-				loc := e.Request(http.MethodGet, name, "").WithQuery("location", "").Expect()
-				loc.Status(http.StatusOK)
-				var doc struct {
-					Value string `xml:",chardata"`
-				}
-				mustf(t, xml.Unmarshal([]byte(loc.Body().Raw()), &doc), "decode GetBucketLocation")
-				eq(t, "LocationConstraint", strings.TrimSpace(doc.Value), region)
-			},
+			Run:  bucketsCreateLocationConstraintOwnRegion,
 		},
 		Case{
 			ID: "buckets/create/location-constraint/unspecified", Feature: Buckets, Ops: ops("CreateBucket", "HeadBucket"),
 			Desc: "CreateBucket without a LocationConstraint creates the bucket in us-east-1; any other endpoint refuses it with 400 IllegalLocationConstraintException and creates nothing",
-			Run: func(t T, e *Env) {
-				name := e.BucketName()
-				bktRemoveIfCreated(e, name)
-				resp := e.Request(http.MethodPut, name, "").Expect()
-				if e.Target.Region == "us-east-1" {
-					resp.Status(http.StatusOK)
-					eq(t, "HeadBucket finds the bucket", bucketExists(t, e, name), true)
-					return
-				}
-				locWantIllegal(t, e, name, "unspecified", resp)
-			},
+			Run:  bucketsCreateLocationConstraintUnspecified,
 		},
 		Case{
 			ID: "single-region/create-bucket/other-region", Feature: SingleRegion, Ops: ops("CreateBucket", "HeadBucket"),
 			Desc: "CreateBucket with another region's LocationConstraint fails with 400 IllegalLocationConstraintException and creates nothing, in us-east-1 too",
-			Run: func(t T, e *Env) {
-				other := locOtherRegion(e)
-				name, resp := locCreate(e, other)
-				locWantIllegal(t, e, name, other, resp)
-			},
+			Run:  singleRegionCreateBucketOtherRegion,
 		},
 	)
+}
+
+func bucketsCreateLocationConstraintOtherRegion(t T, e *Env) {
+	if e.Target.Region == "us-east-1" {
+		t.Skipf("the target is in us-east-1, where S3 creates the bucket in the region the constraint names; " +
+			"checking that would leave a bucket in another region (single-region servers refuse: see the single-region feature)")
+	}
+	other := locOtherRegion(e)
+	name, resp := locCreate(e, other)
+	locWantIllegal(t, e, name, other, resp)
+}
+
+func bucketsCreateLocationConstraintOwnRegion(t T, e *Env) {
+	region := e.Target.Region
+	name, resp := locCreate(e, region)
+	if region == "us-east-1" {
+		doc := wantError(t, resp, http.StatusBadRequest, "InvalidLocationConstraint")
+		eq(t, "error <Message>", doc.Message, "The specified location-constraint is not valid")
+		eq(t, "error <LocationConstraint>", doc.elem("LocationConstraint"), region)
+		eq(t, "bucket exists after the refused CreateBucket", bucketExists(t, e, name), false)
+		return
+	}
+	resp.Status(http.StatusOK)
+	loc := e.Request(http.MethodGet, name, "").WithQuery("location", "").Expect()
+	loc.Status(http.StatusOK)
+	var doc struct {
+		Value string `xml:",chardata"`
+	}
+	mustf(t, xml.Unmarshal([]byte(loc.Body().Raw()), &doc), "decode GetBucketLocation")
+	eq(t, "LocationConstraint", strings.TrimSpace(doc.Value), region)
+}
+
+func bucketsCreateLocationConstraintUnspecified(t T, e *Env) {
+	name := e.BucketName()
+	bktRemoveIfCreated(e, name)
+	resp := e.Request(http.MethodPut, name, "").Expect()
+	if e.Target.Region == "us-east-1" {
+		resp.Status(http.StatusOK)
+		eq(t, "HeadBucket finds the bucket", bucketExists(t, e, name), true)
+		return
+	}
+	locWantIllegal(t, e, name, "unspecified", resp)
+}
+
+func singleRegionCreateBucketOtherRegion(t T, e *Env) {
+	other := locOtherRegion(e)
+	name, resp := locCreate(e, other)
+	locWantIllegal(t, e, name, other, resp)
 }

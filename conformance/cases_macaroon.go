@@ -216,288 +216,342 @@ func init() {
 	register(
 		macCase("allowed/put-get",
 			"a token of the bucket's project with ops put,get can PUT an object and GET it back; the object is the bucket's like any other",
-			ops("PutObject", "GetObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "", "put", "get")
-				body := []byte("written with a bearer token")
-				resp := macReq(e, tok, http.MethodPut, b, "tok/obj").WithBytes(body).Expect()
-				resp.Status(http.StatusOK)
-				resp.Header("ETag").IsEqual(md5ETag(body))
-				got := macReq(e, tok, http.MethodGet, b, "tok/obj").Expect()
-				got.Status(http.StatusOK)
-				got.Body().IsEqual(string(body))
-				eq(t, "GetObject with the full key", string(e.Get(b, "tok/obj")), string(body))
-			}),
+			ops("PutObject", "GetObject"), macaroonAllowedPutGet),
 		macCase("allowed/head-list-delete",
 			"a token without an ops caveat allows every operation on its bucket: HEAD, ListObjectsV2 and DELETE work",
-			ops("HeadObject", "ListObjectsV2", "DeleteObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "")
-				head := macReq(e, tok, http.MethodHead, b, "k").Expect()
-				head.Status(http.StatusOK)
-				wantContentLength(t, head, len("full's object"))
-				resp, keys := macListKeys(t, e, tok, b, "")
-				resp.Status(http.StatusOK)
-				wantStrings(t, "listed keys", keys, []string{"k"})
-				macReq(e, tok, http.MethodDelete, b, "k").Expect().Status(http.StatusNoContent)
-				wantAbsent(t, e, b, "k")
-			}),
+			ops("HeadObject", "ListObjectsV2", "DeleteObject"), macaroonAllowedHeadListDelete),
 		macCase("caveat/op-put",
 			"a token whose ops caveat lacks put cannot PUT: 403 AccessDenied, nothing stored",
-			ops("PutObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "", "get", "head", "list")
-				macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "new")
-			}),
+			ops("PutObject"), macaroonCaveatOpPut),
 		macCase("caveat/op-delete",
 			"a token whose ops caveat lacks delete cannot DELETE: 403 AccessDenied, the object stays",
-			ops("DeleteObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "", "get", "put")
-				macDenied(t, macReq(e, tok, http.MethodDelete, b, "k").Expect())
-				if !objectExists(t, e, b, "k") {
-					t.Fatalf("the object was deleted by a token without the delete op")
-				}
-			}),
+			ops("DeleteObject"), macaroonCaveatOpDelete),
 		macCase("caveat/op-get",
 			"a token whose ops caveat is put only cannot GET: 403 AccessDenied",
-			ops("GetObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "", "put")
-				macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
-			}),
+			ops("GetObject"), macaroonCaveatOpGet),
 		macCase("caveat/op-list",
 			"a token whose ops caveat lacks list cannot list the bucket: 403 AccessDenied",
-			ops("ListObjectsV2"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "", "get", "put")
-				resp, _ := macListKeys(t, e, tok, b, "")
-				macDenied(t, resp)
-			}),
+			ops("ListObjectsV2"), macaroonCaveatOpList),
 		macCase("caveat/other-bucket",
 			"a token with a bucket caveat reaches no other bucket of its project: GET and PUT there are 403 AccessDenied",
-			ops("GetObject", "PutObject"), func(t T, e *Env, b string) {
-				other := e.NewBucket()
-				e.PutString(other, "k", "other bucket")
-				tok := macToken(t, e, b, "")
-				macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
-				macDenied(t, macReq(e, tok, http.MethodGet, other, "k").Expect())
-				macDenied(t, macReq(e, tok, http.MethodPut, other, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, other, "new")
-			}),
+			ops("GetObject", "PutObject"), macaroonCaveatOtherBucket),
 		macCase("caveat/key-outside-prefix",
 			"a token with a prefix caveat writes and reads under the prefix only: outside it PUT and GET are 403 AccessDenied",
-			ops("PutObject", "GetObject"), func(t T, e *Env, b string) {
-				e.PutString(b, "out/k", "outside")
-				tok := macToken(t, e, b, "in/")
-				macReq(e, tok, http.MethodPut, b, "in/k").WithBytes([]byte("inside")).Expect().Status(http.StatusOK)
-				macReq(e, tok, http.MethodGet, b, "in/k").Expect().Status(http.StatusOK).Body().IsEqual("inside")
-				macDenied(t, macReq(e, tok, http.MethodGet, b, "out/k").Expect())
-				macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
-				macDenied(t, macReq(e, tok, http.MethodPut, b, "out/new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "out/new")
-				// "in" without the slash is not under "in/".
-				macDenied(t, macReq(e, tok, http.MethodPut, b, "in").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "in")
-			}),
+			ops("PutObject", "GetObject"), macaroonCaveatKeyOutsidePrefix),
 		macCase("caveat/list-prefix-outside",
 			"a token with a prefix caveat lists under its prefix only: a listing with another prefix, or none, is 403 AccessDenied",
-			ops("ListObjectsV2"), func(t T, e *Env, b string) {
-				putKeys(e, b, "in/a", "in/b", "out/c")
-				tok := macToken(t, e, b, "in/", "list")
-				resp, keys := macListKeys(t, e, tok, b, "in/")
-				resp.Status(http.StatusOK)
-				wantStrings(t, "keys listed under in/", keys, []string{"in/a", "in/b"})
-				resp, _ = macListKeys(t, e, tok, b, "out/")
-				macDenied(t, resp)
-				resp, _ = macListKeys(t, e, tok, b, "")
-				macDenied(t, resp)
-			}),
+			ops("ListObjectsV2"), macaroonCaveatListPrefixOutside),
 		macCase("caveat/enforced-after-use",
 			"a token that has already been accepted (a verifier may cache it) still gets 403 AccessDenied outside its caveats",
-			ops("GetObject", "PutObject"), func(t T, e *Env, b string) {
-				other := e.NewBucket()
-				e.PutString(other, "k", "other bucket")
-				tok := macToken(t, e, b, "", "get")
-				for range 3 {
-					macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
-				}
-				macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "new")
-				macDenied(t, macReq(e, tok, http.MethodGet, other, "k").Expect())
-			}),
+			ops("GetObject", "PutObject"), macaroonCaveatEnforcedAfterUse),
 		macCase("expired/unused",
 			"a token past its expiry is refused with 400 ExpiredToken",
-			ops("GetObject"), func(t T, e *Env, b string) {
-				tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.Project, Bucket: b, TTLSeconds: 1})
-				time.Sleep(2100 * time.Millisecond)
-				wantError(t, macReq(e, tok, http.MethodGet, b, "k").Expect(), http.StatusBadRequest, "ExpiredToken")
-			}),
+			ops("GetObject"), macaroonExpiredUnused),
 		macCase("expired/after-use",
 			"a token accepted while valid is refused with 400 ExpiredToken once it expires: no cached acceptance outlives the token",
-			ops("GetObject"), func(t T, e *Env, b string) {
-				minted := time.Now()
-				tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.Project, Bucket: b, TTLSeconds: 3})
-				macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
-				time.Sleep(time.Until(minted.Add(4100 * time.Millisecond)))
-				wantError(t, macReq(e, tok, http.MethodGet, b, "k").Expect(), http.StatusBadRequest, "ExpiredToken")
-			}),
+			ops("GetObject"), macaroonExpiredAfterUse),
 		macInvalidCase("garbage",
 			"a bearer token that is not a token at all is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string { return "not-a-token!" }),
+			macaroonInvalidGarbage),
 		macInvalidCase("not-a-macaroon",
 			"a bearer token that is valid base64url but not a macaroon is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string {
-				raw := make([]byte, 96)
-				_, _ = rand.Read(raw)
-				return base64.RawURLEncoding.EncodeToString(raw)
-			}),
+			macaroonInvalidNotAMacaroon),
 		macInvalidCase("tampered-signature",
 			"a token with one byte of its signature changed is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string {
-				tok := macToken(t, e, b, "")
-				m := macDecode(t, tok)
-				raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimRight(tok, "="))
-				i := bytes.LastIndex(raw, m.Signature())
-				if i < 0 {
-					t.Fatalf("the token's signature is not in its encoding")
-				}
-				raw[i+len(m.Signature())-1] ^= 0x01
-				return base64.RawURLEncoding.EncodeToString(raw)
-			}),
+			macaroonInvalidTamperedSignature),
 		macInvalidCase("tampered-caveat",
 			"a token whose ops caveat was edited from get to put (keeping its signature) is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string {
-				tok := macToken(t, e, b, "", "get")
-				raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimRight(tok, "="))
-				if !bytes.Contains(raw, []byte("ops = get")) {
-					t.Skipf("the control plane does not write an \"ops = get\" caveat: this case edits that caveat")
-				}
-				raw = bytes.Replace(raw, []byte("ops = get"), []byte("ops = put"), 1)
-				return base64.RawURLEncoding.EncodeToString(raw)
-			}),
+			macaroonInvalidTamperedCaveat),
 		macInvalidCase("forged",
 			"a macaroon with the right caveats but signed with another root key is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string {
-				key := make([]byte, 32)
-				_, _ = rand.Read(key)
-				m, err := macaroon.New(key, []byte("forged-id"), "s3-gateway-control-plane", macaroon.V2)
-				mustf(t, err, "new macaroon")
-				for _, c := range []string{"project_id = " + e.Target.Project, "bucket = " + b,
-					"expires = " + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)} {
-					mustf(t, m.AddFirstPartyCaveat([]byte(c)), "add caveat")
-				}
-				return macEncode(t, m)
-			}),
+			macaroonInvalidForged),
 		macInvalidCase("unknown-caveat",
 			"a token to which its holder added a caveat the control plane does not understand is refused with 400 InvalidToken",
-			func(t T, e *Env, b string) string {
-				return macAttenuate(t, macToken(t, e, b, ""), "color = blue")
-			}),
+			macaroonInvalidUnknownCaveat),
 		macCase("attenuate/prefix",
 			"a holder who adds a prefix caveat narrows the token: under the prefix works, outside is 403 AccessDenied; the original token is unchanged",
-			ops("PutObject"), func(t T, e *Env, b string) {
-				tok := macToken(t, e, b, "")
-				narrow := macAttenuate(t, tok, "prefix = in/")
-				macReq(e, narrow, http.MethodPut, b, "in/k").WithBytes([]byte("inside")).Expect().Status(http.StatusOK)
-				macDenied(t, macReq(e, narrow, http.MethodPut, b, "out/k").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "out/k")
-				macReq(e, tok, http.MethodPut, b, "out/k2").WithBytes([]byte("x")).Expect().Status(http.StatusOK)
-			}),
+			ops("PutObject"), macaroonAttenuatePrefix),
 		macCase("attenuate/ops",
 			"a holder who adds an ops caveat narrows the token: GET still works, PUT is 403 AccessDenied",
-			ops("GetObject", "PutObject"), func(t T, e *Env, b string) {
-				narrow := macAttenuate(t, macToken(t, e, b, "", "get", "put"), "ops = get")
-				macReq(e, narrow, http.MethodGet, b, "k").Expect().Status(http.StatusOK).Body().IsEqual("full's object")
-				macDenied(t, macReq(e, narrow, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "new")
-			}),
+			ops("GetObject", "PutObject"), macaroonAttenuateOps),
 		macCase("attenuate/cannot-widen-prefix",
 			"a caveat added by the holder cannot widen a token: a token for prefix in/ given \"prefix = out/\" still cannot write under out/",
-			ops("PutObject"), func(t T, e *Env, b string) {
-				wide := macAttenuate(t, macToken(t, e, b, "in/"), "prefix = out/")
-				macRefused(t, macReq(e, wide, http.MethodPut, b, "out/k").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "out/k")
-			}),
+			ops("PutObject"), macaroonAttenuateCannotWidenPrefix),
 		macCase("attenuate/cannot-widen-ops",
 			"a caveat added by the holder cannot widen a token: a get-only token given \"ops = get,put\" still cannot PUT",
-			ops("PutObject"), func(t T, e *Env, b string) {
-				wide := macAttenuate(t, macToken(t, e, b, "", "get"), "ops = get,put")
-				macRefused(t, macReq(e, wide, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "new")
-			}),
+			ops("PutObject"), macaroonAttenuateCannotWidenOps),
 		macCase("attenuate/cannot-change-project",
 			"a token of another project given a \"project_id\" caveat naming the bucket's project still cannot touch the bucket",
-			ops("GetObject", "PutObject"), func(t T, e *Env, b string) {
-				if e.Target.OtherProject == "" {
-					t.Skipf("the target names no other project (other_project_id)")
-				}
-				tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.OtherProject})
-				wide := macAttenuate(t, tok, "project_id = "+e.Target.Project)
-				macRefused(t, macReq(e, wide, http.MethodGet, b, "k").Expect())
-				macRefused(t, macReq(e, wide, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				wantAbsent(t, e, b, "new")
-			}),
+			ops("GetObject", "PutObject"), macaroonAttenuateCannotChangeProject),
 		macCase("tenancy/other-project",
 			"a token of another project, without bucket or ops caveats, gets 403 AccessDenied on a bucket of Full's project for GET, PUT, DELETE and listing",
-			ops("GetObject", "PutObject", "DeleteObject", "ListObjectsV2"), func(t T, e *Env, b string) {
-				if e.Target.OtherProject == "" {
-					t.Skipf("the target names no other project (other_project_id)")
-				}
-				tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.OtherProject})
-				macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
-				macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
-				macDenied(t, macReq(e, tok, http.MethodDelete, b, "k").Expect())
-				resp, _ := macListKeys(t, e, tok, b, "")
-				macDenied(t, resp)
-				wantAbsent(t, e, b, "new")
-				if !objectExists(t, e, b, "k") {
-					t.Fatalf("another project's token deleted the object")
-				}
-			}),
+			ops("GetObject", "PutObject", "DeleteObject", "ListObjectsV2"), macaroonTenancyOtherProject),
 		Case{
 			ID: "macaroon/tenancy/bucket-of-token-project", Feature: Macaroon, Ops: ops("CreateBucket", "PutObject", "GetObject"),
 			Desc: "a bucket created with a token belongs to the token's project: its token reads and writes it, Full's key of another project gets 403 AccessDenied",
-			Run: func(t T, e *Env) {
-				macNeed(t, e)
-				tok := cpMint(t, e, cpMintRequest{ProjectID: cpFreshProject("tenancy")})
-				b := macTokenBucket(t, e, tok)
-				macReq(e, tok, http.MethodPut, b, "k").WithBytes([]byte("mine")).Expect().Status(http.StatusOK)
-				macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK).Body().IsEqual("mine")
-				macDenied(t, e.Request(http.MethodGet, b, "k").Expect())
-				macDenied(t, e.Request(http.MethodPut, b, "full").WithBytes([]byte("x")).Expect())
-			},
+			Run:  macaroonTenancyBucketOfTokenProject,
 		},
 		Case{
 			ID: "macaroon/control-plane-key/put-get", Feature: Macaroon, Ops: ops("PutObject", "GetObject"),
 			Desc: "an access key only the control plane knows signs SigV4 requests like a local key: PUT and GET through the SDK work",
-			Run: func(t T, e *Env) {
-				macNeed(t, e)
-				if e.Target.ControlPlaneKey.AccessKey == "" {
-					t.Skipf("the target names no access key known only to its control plane (control_plane_key)")
-				}
-				b := e.NewBucket()
-				c := e.SDKAs(e.Target.ControlPlaneKey)
-				body := []byte("signed with a key the control plane resolves")
-				_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("cp"), Body: bytes.NewReader(body)})
-				mustf(t, err, "PutObject with the control-plane key")
-				out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("cp")})
-				mustf(t, err, "GetObject with the control-plane key")
-				defer out.Body.Close()
-				got, err := io.ReadAll(out.Body)
-				mustf(t, err, "read GetObject body")
-				eq(t, "body", string(got), string(body))
-				eq(t, "GetObject with the full key", string(e.Get(b, "cp")), string(body))
-			},
+			Run:  macaroonControlPlaneKeyPutGet,
 		},
 		Case{
 			ID: "macaroon/control-plane-key/unknown", Feature: Macaroon, Ops: ops("PutObject"),
 			Desc: "an access key neither the gateway nor its control plane knows is refused with 403 InvalidAccessKeyId, nothing stored",
-			Run: func(t T, e *Env) {
-				macNeed(t, e)
-				b := e.NewBucket()
-				var r [8]byte
-				_, _ = rand.Read(r[:])
-				c := e.SDKAs(Credentials{AccessKey: fmt.Sprintf("CFUNKNOWN%X", r), SecretKey: "unknown-secret-key"})
-				_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("x"), Body: strings.NewReader("x")})
-				wantCode(t, err, "InvalidAccessKeyId", http.StatusForbidden)
-				wantAbsent(t, e, b, "x")
-			},
+			Run:  macaroonControlPlaneKeyUnknown,
 		},
 	)
+}
+
+func macaroonAllowedPutGet(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "", "put", "get")
+	body := []byte("written with a bearer token")
+	resp := macReq(e, tok, http.MethodPut, b, "tok/obj").WithBytes(body).Expect()
+	resp.Status(http.StatusOK)
+	resp.Header("ETag").IsEqual(md5ETag(body))
+	got := macReq(e, tok, http.MethodGet, b, "tok/obj").Expect()
+	got.Status(http.StatusOK)
+	got.Body().IsEqual(string(body))
+	eq(t, "GetObject with the full key", string(e.Get(b, "tok/obj")), string(body))
+}
+
+func macaroonAllowedHeadListDelete(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "")
+	head := macReq(e, tok, http.MethodHead, b, "k").Expect()
+	head.Status(http.StatusOK)
+	wantContentLength(t, head, len("full's object"))
+	resp, keys := macListKeys(t, e, tok, b, "")
+	resp.Status(http.StatusOK)
+	wantStrings(t, "listed keys", keys, []string{"k"})
+	macReq(e, tok, http.MethodDelete, b, "k").Expect().Status(http.StatusNoContent)
+	wantAbsent(t, e, b, "k")
+}
+
+func macaroonCaveatOpPut(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "", "get", "head", "list")
+	macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "new")
+}
+
+func macaroonCaveatOpDelete(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "", "get", "put")
+	macDenied(t, macReq(e, tok, http.MethodDelete, b, "k").Expect())
+	if !objectExists(t, e, b, "k") {
+		t.Fatalf("the object was deleted by a token without the delete op")
+	}
+}
+
+func macaroonCaveatOpGet(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "", "put")
+	macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
+}
+
+func macaroonCaveatOpList(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "", "get", "put")
+	resp, _ := macListKeys(t, e, tok, b, "")
+	macDenied(t, resp)
+}
+
+func macaroonCaveatOtherBucket(t T, e *Env, b string) {
+	other := e.NewBucket()
+	e.PutString(other, "k", "other bucket")
+	tok := macToken(t, e, b, "")
+	macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
+	macDenied(t, macReq(e, tok, http.MethodGet, other, "k").Expect())
+	macDenied(t, macReq(e, tok, http.MethodPut, other, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, other, "new")
+}
+
+func macaroonCaveatKeyOutsidePrefix(t T, e *Env, b string) {
+	e.PutString(b, "out/k", "outside")
+	tok := macToken(t, e, b, "in/")
+	macReq(e, tok, http.MethodPut, b, "in/k").WithBytes([]byte("inside")).Expect().Status(http.StatusOK)
+	macReq(e, tok, http.MethodGet, b, "in/k").Expect().Status(http.StatusOK).Body().IsEqual("inside")
+	macDenied(t, macReq(e, tok, http.MethodGet, b, "out/k").Expect())
+	macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
+	macDenied(t, macReq(e, tok, http.MethodPut, b, "out/new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "out/new")
+	// "in" without the slash is not under "in/".
+	macDenied(t, macReq(e, tok, http.MethodPut, b, "in").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "in")
+}
+
+func macaroonCaveatListPrefixOutside(t T, e *Env, b string) {
+	putKeys(e, b, "in/a", "in/b", "out/c")
+	tok := macToken(t, e, b, "in/", "list")
+	resp, keys := macListKeys(t, e, tok, b, "in/")
+	resp.Status(http.StatusOK)
+	wantStrings(t, "keys listed under in/", keys, []string{"in/a", "in/b"})
+	resp, _ = macListKeys(t, e, tok, b, "out/")
+	macDenied(t, resp)
+	resp, _ = macListKeys(t, e, tok, b, "")
+	macDenied(t, resp)
+}
+
+func macaroonCaveatEnforcedAfterUse(t T, e *Env, b string) {
+	other := e.NewBucket()
+	e.PutString(other, "k", "other bucket")
+	tok := macToken(t, e, b, "", "get")
+	for range 3 {
+		macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
+	}
+	macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "new")
+	macDenied(t, macReq(e, tok, http.MethodGet, other, "k").Expect())
+}
+
+func macaroonExpiredUnused(t T, e *Env, b string) {
+	tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.Project, Bucket: b, TTLSeconds: 1})
+	time.Sleep(2100 * time.Millisecond)
+	wantError(t, macReq(e, tok, http.MethodGet, b, "k").Expect(), http.StatusBadRequest, "ExpiredToken")
+}
+
+func macaroonExpiredAfterUse(t T, e *Env, b string) {
+	minted := time.Now()
+	tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.Project, Bucket: b, TTLSeconds: 3})
+	macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
+	time.Sleep(time.Until(minted.Add(4100 * time.Millisecond)))
+	wantError(t, macReq(e, tok, http.MethodGet, b, "k").Expect(), http.StatusBadRequest, "ExpiredToken")
+}
+
+func macaroonInvalidGarbage(t T, e *Env, b string) string { return "not-a-token!" }
+
+func macaroonInvalidNotAMacaroon(t T, e *Env, b string) string {
+	raw := make([]byte, 96)
+	_, _ = rand.Read(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func macaroonInvalidTamperedSignature(t T, e *Env, b string) string {
+	tok := macToken(t, e, b, "")
+	m := macDecode(t, tok)
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimRight(tok, "="))
+	i := bytes.LastIndex(raw, m.Signature())
+	if i < 0 {
+		t.Fatalf("the token's signature is not in its encoding")
+	}
+	raw[i+len(m.Signature())-1] ^= 0x01
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func macaroonInvalidTamperedCaveat(t T, e *Env, b string) string {
+	tok := macToken(t, e, b, "", "get")
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimRight(tok, "="))
+	if !bytes.Contains(raw, []byte("ops = get")) {
+		t.Skipf("the control plane does not write an \"ops = get\" caveat: this case edits that caveat")
+	}
+	raw = bytes.Replace(raw, []byte("ops = get"), []byte("ops = put"), 1)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func macaroonInvalidForged(t T, e *Env, b string) string {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	m, err := macaroon.New(key, []byte("forged-id"), "s3-gateway-control-plane", macaroon.V2)
+	mustf(t, err, "new macaroon")
+	for _, c := range []string{"project_id = " + e.Target.Project, "bucket = " + b,
+		"expires = " + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)} {
+		mustf(t, m.AddFirstPartyCaveat([]byte(c)), "add caveat")
+	}
+	return macEncode(t, m)
+}
+
+func macaroonInvalidUnknownCaveat(t T, e *Env, b string) string {
+	return macAttenuate(t, macToken(t, e, b, ""), "color = blue")
+}
+
+func macaroonAttenuatePrefix(t T, e *Env, b string) {
+	tok := macToken(t, e, b, "")
+	narrow := macAttenuate(t, tok, "prefix = in/")
+	macReq(e, narrow, http.MethodPut, b, "in/k").WithBytes([]byte("inside")).Expect().Status(http.StatusOK)
+	macDenied(t, macReq(e, narrow, http.MethodPut, b, "out/k").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "out/k")
+	macReq(e, tok, http.MethodPut, b, "out/k2").WithBytes([]byte("x")).Expect().Status(http.StatusOK)
+}
+
+func macaroonAttenuateOps(t T, e *Env, b string) {
+	narrow := macAttenuate(t, macToken(t, e, b, "", "get", "put"), "ops = get")
+	macReq(e, narrow, http.MethodGet, b, "k").Expect().Status(http.StatusOK).Body().IsEqual("full's object")
+	macDenied(t, macReq(e, narrow, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "new")
+}
+
+func macaroonAttenuateCannotWidenPrefix(t T, e *Env, b string) {
+	wide := macAttenuate(t, macToken(t, e, b, "in/"), "prefix = out/")
+	macRefused(t, macReq(e, wide, http.MethodPut, b, "out/k").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "out/k")
+}
+
+func macaroonAttenuateCannotWidenOps(t T, e *Env, b string) {
+	wide := macAttenuate(t, macToken(t, e, b, "", "get"), "ops = get,put")
+	macRefused(t, macReq(e, wide, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "new")
+}
+
+func macaroonAttenuateCannotChangeProject(t T, e *Env, b string) {
+	if e.Target.OtherProject == "" {
+		t.Skipf("the target names no other project (other_project_id)")
+	}
+	tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.OtherProject})
+	wide := macAttenuate(t, tok, "project_id = "+e.Target.Project)
+	macRefused(t, macReq(e, wide, http.MethodGet, b, "k").Expect())
+	macRefused(t, macReq(e, wide, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	wantAbsent(t, e, b, "new")
+}
+
+func macaroonTenancyOtherProject(t T, e *Env, b string) {
+	if e.Target.OtherProject == "" {
+		t.Skipf("the target names no other project (other_project_id)")
+	}
+	tok := cpMint(t, e, cpMintRequest{ProjectID: e.Target.OtherProject})
+	macDenied(t, macReq(e, tok, http.MethodGet, b, "k").Expect())
+	macDenied(t, macReq(e, tok, http.MethodPut, b, "new").WithBytes([]byte("x")).Expect())
+	macDenied(t, macReq(e, tok, http.MethodDelete, b, "k").Expect())
+	resp, _ := macListKeys(t, e, tok, b, "")
+	macDenied(t, resp)
+	wantAbsent(t, e, b, "new")
+	if !objectExists(t, e, b, "k") {
+		t.Fatalf("another project's token deleted the object")
+	}
+}
+
+func macaroonTenancyBucketOfTokenProject(t T, e *Env) {
+	macNeed(t, e)
+	tok := cpMint(t, e, cpMintRequest{ProjectID: cpFreshProject("tenancy")})
+	b := macTokenBucket(t, e, tok)
+	macReq(e, tok, http.MethodPut, b, "k").WithBytes([]byte("mine")).Expect().Status(http.StatusOK)
+	macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK).Body().IsEqual("mine")
+	macDenied(t, e.Request(http.MethodGet, b, "k").Expect())
+	macDenied(t, e.Request(http.MethodPut, b, "full").WithBytes([]byte("x")).Expect())
+}
+
+func macaroonControlPlaneKeyPutGet(t T, e *Env) {
+	macNeed(t, e)
+	if e.Target.ControlPlaneKey.AccessKey == "" {
+		t.Skipf("the target names no access key known only to its control plane (control_plane_key)")
+	}
+	b := e.NewBucket()
+	c := e.SDKAs(e.Target.ControlPlaneKey)
+	body := []byte("signed with a key the control plane resolves")
+	_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("cp"), Body: bytes.NewReader(body)})
+	mustf(t, err, "PutObject with the control-plane key")
+	out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("cp")})
+	mustf(t, err, "GetObject with the control-plane key")
+	defer out.Body.Close()
+	got, err := io.ReadAll(out.Body)
+	mustf(t, err, "read GetObject body")
+	eq(t, "body", string(got), string(body))
+	eq(t, "GetObject with the full key", string(e.Get(b, "cp")), string(body))
+}
+
+func macaroonControlPlaneKeyUnknown(t T, e *Env) {
+	macNeed(t, e)
+	b := e.NewBucket()
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	c := e.SDKAs(Credentials{AccessKey: fmt.Sprintf("CFUNKNOWN%X", r), SecretKey: "unknown-secret-key"})
+	_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("x"), Body: strings.NewReader("x")})
+	wantCode(t, err, "InvalidAccessKeyId", http.StatusForbidden)
+	wantAbsent(t, e, b, "x")
 }

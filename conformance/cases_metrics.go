@@ -129,111 +129,125 @@ func init() {
 	register(
 		metricsCase("exposition",
 			"GET /metrics answers 200 text/plain in the Prometheus format, declaring s3gw_requests_total a counter and s3gw_request_duration_seconds a histogram",
-			ops("Metrics"), func(t T, e *Env) {
-				body, samples := metricsScrape(t, e)
-				for _, want := range []string{"# TYPE s3gw_requests_total counter", "# TYPE s3gw_request_duration_seconds histogram"} {
-					if !strings.Contains(body, want+"\n") {
-						t.Fatalf("/metrics does not declare %q", want)
-					}
-				}
-				if len(samples) == 0 {
-					t.Fatalf("/metrics has no samples")
-				}
-				for _, s := range samples {
-					if strings.HasPrefix(s.name, "s3gw_") {
-						return
-					}
-				}
-				t.Fatalf("/metrics has no s3gw_ sample")
-			}),
+			ops("Metrics"), readyzMetricsExposition),
 		metricsCase("requests-by-op-and-status",
 			"s3gw_requests_total counts requests by op and status: three HeadBucket 200s and two HeadBucket 404s raise their two series by at least that",
-			ops("Metrics", "HeadBucket"), func(t T, e *Env) {
-				ok := map[string]string{"op": "HeadBucket", "status": "200"}
-				missing := map[string]string{"op": "HeadBucket", "status": "404"}
-				b := e.NewBucket()
-				before200, before404 := metricRead(t, e, "s3gw_requests_total", ok), metricRead(t, e, "s3gw_requests_total", missing)
-				for range 3 {
-					e.Request(http.MethodHead, b, "").Expect().Status(http.StatusOK)
-				}
-				for range 2 {
-					e.Request(http.MethodHead, e.BucketName(), "").Expect().Status(http.StatusNotFound)
-				}
-				metricGrew(t, e, "s3gw_requests_total", ok, before200, 3)
-				metricGrew(t, e, "s3gw_requests_total", missing, before404, 2)
-			}),
+			ops("Metrics", "HeadBucket"), readyzMetricsRequestsByOpAndStatus),
 		metricsCase("latency-histogram",
 			"s3gw_request_duration_seconds counts each request of an op: its _count for ListObjectsV2 grows by at least the listings made, and its +Inf bucket with it",
-			ops("Metrics", "ListObjectsV2"), func(t T, e *Env) {
-				b := e.NewBucket()
-				op := map[string]string{"op": "ListObjectsV2"}
-				inf := map[string]string{"op": "ListObjectsV2", "le": "+Inf"}
-				beforeCount := metricRead(t, e, "s3gw_request_duration_seconds_count", op)
-				beforeInf := metricRead(t, e, "s3gw_request_duration_seconds_bucket", inf)
-				for range 4 {
-					listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
-				}
-				metricGrew(t, e, "s3gw_request_duration_seconds_count", op, beforeCount, 4)
-				metricGrew(t, e, "s3gw_request_duration_seconds_bucket", inf, beforeInf, 4)
-			}),
+			ops("Metrics", "ListObjectsV2"), readyzMetricsLatencyHistogram),
 		metricsCase("bytes",
 			"s3gw_bytes_in_total{op=PutObject} grows by at least the bytes uploaded and s3gw_bytes_out_total{op=GetObject} by at least the bytes downloaded",
-			ops("Metrics", "PutObject", "GetObject"), func(t T, e *Env) {
-				b := e.NewBucket()
-				body := bytes.Repeat([]byte("metrics!"), 32<<10) // 256 KiB
-				in := map[string]string{"op": "PutObject"}
-				out := map[string]string{"op": "GetObject"}
-				beforeIn, beforeOut := metricRead(t, e, "s3gw_bytes_in_total", in), metricRead(t, e, "s3gw_bytes_out_total", out)
-				e.Put(b, "big", body)
-				if got := e.Get(b, "big"); !bytes.Equal(got, body) {
-					t.Fatalf("GetObject returned %d bytes, want the %d stored", len(got), len(body))
-				}
-				metricGrew(t, e, "s3gw_bytes_in_total", in, beforeIn, float64(len(body)))
-				metricGrew(t, e, "s3gw_bytes_out_total", out, beforeOut, float64(len(body)))
-			}),
+			ops("Metrics", "PutObject", "GetObject"), readyzMetricsBytes),
 		metricsCase("usage-events-sent",
 			"s3gw_usage_events_sent_total grows by at least the requests of a project once the control plane has their usage",
-			ops("Metrics", "CreateBucket", "PutObject"), func(t T, e *Env) {
-				cpNeed(t, e)
-				before := metricRead(t, e, "s3gw_usage_events_sent_total", nil)
-				p := usageNew(t, e)
-				b := p.bucket(t, e)
-				p.do(t, e, "PutObject", http.StatusOK, http.MethodPut, b, "k", []byte("counted"))
-				cpAwaitUsage(t, e, p.id, p.want)
-				metricGrew(t, e, "s3gw_usage_events_sent_total", nil, before, 2)
-			}),
+			ops("Metrics", "CreateBucket", "PutObject"), readyzMetricsUsageEventsSent),
 		metricsCase("token-cache",
 			"a bearer token used three times in a row is verified once and then answered from the cache: s3gw_token_cache_hits_total grows by at least two",
-			ops("Metrics", "GetObject"), func(t T, e *Env) {
-				macNeed(t, e)
-				b := e.NewBucket()
-				e.PutString(b, "k", "cached")
-				cpNeed(t, e)
-				tok := macToken(t, e, b, "", "get")
-				before := metricRead(t, e, "s3gw_token_cache_hits_total", nil)
-				for range 3 {
-					macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
-				}
-				metricGrew(t, e, "s3gw_token_cache_hits_total", nil, before, 2)
-			}),
+			ops("Metrics", "GetObject"), readyzMetricsTokenCache),
 		metricsCase("key-cache",
 			"an access key the control plane resolves is cached: three requests signed with it raise s3gw_key_cache_hits_total by at least two",
-			ops("Metrics", "HeadBucket"), func(t T, e *Env) {
-				needClaim(t, e, Macaroon) // the control-plane keys are that feature's
-				if e.Target.ControlPlaneKey.AccessKey == "" {
-					t.Skipf("the target names no access key known only to its control plane (control_plane_key)")
-				}
-				b := e.NewBucket()
-				c := e.SDKAs(e.Target.ControlPlaneKey)
-				// The first request may be the one that fills the cache.
-				_, err := c.HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(b)})
-				mustf(t, err, "HeadBucket with the control-plane key")
-				before := metricRead(t, e, "s3gw_key_cache_hits_total", nil)
-				for range 3 {
-					_, err := c.HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(b)})
-					mustf(t, err, "HeadBucket with the control-plane key")
-				}
-				metricGrew(t, e, "s3gw_key_cache_hits_total", nil, before, 3)
-			}),
+			ops("Metrics", "HeadBucket"), readyzMetricsKeyCache),
 	)
+}
+
+func readyzMetricsExposition(t T, e *Env) {
+	body, samples := metricsScrape(t, e)
+	for _, want := range []string{"# TYPE s3gw_requests_total counter", "# TYPE s3gw_request_duration_seconds histogram"} {
+		if !strings.Contains(body, want+"\n") {
+			t.Fatalf("/metrics does not declare %q", want)
+		}
+	}
+	if len(samples) == 0 {
+		t.Fatalf("/metrics has no samples")
+	}
+	for _, s := range samples {
+		if strings.HasPrefix(s.name, "s3gw_") {
+			return
+		}
+	}
+	t.Fatalf("/metrics has no s3gw_ sample")
+}
+
+func readyzMetricsRequestsByOpAndStatus(t T, e *Env) {
+	ok := map[string]string{"op": "HeadBucket", "status": "200"}
+	missing := map[string]string{"op": "HeadBucket", "status": "404"}
+	b := e.NewBucket()
+	before200, before404 := metricRead(t, e, "s3gw_requests_total", ok), metricRead(t, e, "s3gw_requests_total", missing)
+	for range 3 {
+		e.Request(http.MethodHead, b, "").Expect().Status(http.StatusOK)
+	}
+	for range 2 {
+		e.Request(http.MethodHead, e.BucketName(), "").Expect().Status(http.StatusNotFound)
+	}
+	metricGrew(t, e, "s3gw_requests_total", ok, before200, 3)
+	metricGrew(t, e, "s3gw_requests_total", missing, before404, 2)
+}
+
+func readyzMetricsLatencyHistogram(t T, e *Env) {
+	b := e.NewBucket()
+	op := map[string]string{"op": "ListObjectsV2"}
+	inf := map[string]string{"op": "ListObjectsV2", "le": "+Inf"}
+	beforeCount := metricRead(t, e, "s3gw_request_duration_seconds_count", op)
+	beforeInf := metricRead(t, e, "s3gw_request_duration_seconds_bucket", inf)
+	for range 4 {
+		listV2(t, e, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
+	}
+	metricGrew(t, e, "s3gw_request_duration_seconds_count", op, beforeCount, 4)
+	metricGrew(t, e, "s3gw_request_duration_seconds_bucket", inf, beforeInf, 4)
+}
+
+func readyzMetricsBytes(t T, e *Env) {
+	b := e.NewBucket()
+	body := bytes.Repeat([]byte("metrics!"), 32<<10) // 256 KiB
+	in := map[string]string{"op": "PutObject"}
+	out := map[string]string{"op": "GetObject"}
+	beforeIn, beforeOut := metricRead(t, e, "s3gw_bytes_in_total", in), metricRead(t, e, "s3gw_bytes_out_total", out)
+	e.Put(b, "big", body)
+	if got := e.Get(b, "big"); !bytes.Equal(got, body) {
+		t.Fatalf("GetObject returned %d bytes, want the %d stored", len(got), len(body))
+	}
+	metricGrew(t, e, "s3gw_bytes_in_total", in, beforeIn, float64(len(body)))
+	metricGrew(t, e, "s3gw_bytes_out_total", out, beforeOut, float64(len(body)))
+}
+
+func readyzMetricsUsageEventsSent(t T, e *Env) {
+	cpNeed(t, e)
+	before := metricRead(t, e, "s3gw_usage_events_sent_total", nil)
+	p := usageNew(t, e)
+	b := p.bucket(t, e)
+	p.do(t, e, "PutObject", http.StatusOK, http.MethodPut, b, "k", []byte("counted"))
+	cpAwaitUsage(t, e, p.id, p.want)
+	metricGrew(t, e, "s3gw_usage_events_sent_total", nil, before, 2)
+}
+
+func readyzMetricsTokenCache(t T, e *Env) {
+	macNeed(t, e)
+	b := e.NewBucket()
+	e.PutString(b, "k", "cached")
+	cpNeed(t, e)
+	tok := macToken(t, e, b, "", "get")
+	before := metricRead(t, e, "s3gw_token_cache_hits_total", nil)
+	for range 3 {
+		macReq(e, tok, http.MethodGet, b, "k").Expect().Status(http.StatusOK)
+	}
+	metricGrew(t, e, "s3gw_token_cache_hits_total", nil, before, 2)
+}
+
+func readyzMetricsKeyCache(t T, e *Env) {
+	needClaim(t, e, Macaroon) // the control-plane keys are that feature's
+	if e.Target.ControlPlaneKey.AccessKey == "" {
+		t.Skipf("the target names no access key known only to its control plane (control_plane_key)")
+	}
+	b := e.NewBucket()
+	c := e.SDKAs(e.Target.ControlPlaneKey)
+	// The first request may be the one that fills the cache.
+	_, err := c.HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(b)})
+	mustf(t, err, "HeadBucket with the control-plane key")
+	before := metricRead(t, e, "s3gw_key_cache_hits_total", nil)
+	for range 3 {
+		_, err := c.HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(b)})
+		mustf(t, err, "HeadBucket with the control-plane key")
+	}
+	metricGrew(t, e, "s3gw_key_cache_hits_total", nil, before, 3)
 }

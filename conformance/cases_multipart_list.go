@@ -128,170 +128,47 @@ func init() {
 		Case{
 			ID: "multipart/list-parts/basic", Feature: Multipart, Ops: ops("ListParts"),
 			Desc: "ListParts lists the uploaded parts in ascending part number with PartNumber, ETag, Size and LastModified, MaxParts 1000 by default and not truncated",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				// Uploaded out of order: the listing is by part number.
-				p3, p1, p2 := mpData(210, 300), mpData(211, 100), mpData(212, 200)
-				mpUploadPart(t, e, b, "k", id, 3, p3)
-				mpUploadPart(t, e, b, "k", id, 1, p1)
-				mpUploadPart(t, e, b, "k", id, 2, p2)
-				out, err := mpListPartsErr(t, e, b, "k", id)
-				mustf(t, err, "ListParts")
-				eq(t, "Bucket", aws.ToString(out.Bucket), b)
-				eq(t, "Key", aws.ToString(out.Key), "k")
-				eq(t, "UploadId", aws.ToString(out.UploadId), id)
-				eq(t, "MaxParts", aws.ToInt32(out.MaxParts), int32(1000))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-				wantStrings(t, "part numbers", mpPartNumbers(out.Parts), []string{"1", "2", "3"})
-				for i, want := range [][]byte{p1, p2, p3} {
-					p := out.Parts[i]
-					eq(t, fmt.Sprintf("part %d ETag", i+1), aws.ToString(p.ETag), md5ETag(want))
-					eq(t, fmt.Sprintf("part %d Size", i+1), aws.ToInt64(p.Size), int64(len(want)))
-					if p.LastModified == nil || p.LastModified.IsZero() {
-						t.Fatalf("part %d has no LastModified", i+1)
-					}
-				}
-			},
+			Run:  multipartListPartsBasic,
 		},
 		Case{
 			ID: "multipart/list-parts/pagination", Feature: Multipart, Ops: ops("ListParts"),
 			Desc: "ListParts with max-parts=2 over five parts pages by part-number-marker: [1 2] [3 4] [5], NextPartNumberMarker the last part listed, truncated until the last page",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				mpSmallParts(t, e, b, "k", id, 5)
-				marker := ""
-				for i, want := range [][]string{{"1", "2"}, {"3", "4"}, {"5"}} {
-					in := &s3.ListPartsInput{
-						Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), MaxParts: aws.Int32(2),
-					}
-					if marker != "" {
-						in.PartNumberMarker = aws.String(marker)
-					}
-					out, err := e.SDK.ListParts(t.Context(), in)
-					mustf(t, err, "ListParts page %d", i+1)
-					wantStrings(t, fmt.Sprintf("page %d part numbers", i+1), mpPartNumbers(out.Parts), want)
-					eq(t, fmt.Sprintf("page %d MaxParts", i+1), aws.ToInt32(out.MaxParts), int32(2))
-					if marker != "" {
-						eq(t, fmt.Sprintf("page %d PartNumberMarker", i+1), aws.ToString(out.PartNumberMarker), marker)
-					}
-					last := i == 2
-					eq(t, fmt.Sprintf("page %d IsTruncated", i+1), aws.ToBool(out.IsTruncated), !last)
-					if !last {
-						eq(t, fmt.Sprintf("page %d NextPartNumberMarker", i+1), aws.ToString(out.NextPartNumberMarker), want[len(want)-1])
-						marker = aws.ToString(out.NextPartNumberMarker)
-					}
-				}
-			},
+			Run:  multipartListPartsPagination,
 		},
 		Case{
 			ID: "multipart/list-uploads/basic", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads lists each upload in progress with its Key, UploadId and Initiated, MaxUploads 1000 by default and not truncated",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				created := mpCreateUploads(t, e, b, "one", "two/2")
-				ids := map[string]string{"one": created[0], "two/2": created[1]}
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
-				eq(t, "Bucket", aws.ToString(out.Bucket), b)
-				eq(t, "MaxUploads", aws.ToInt32(out.MaxUploads), int32(1000))
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-				wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"one", "two/2"})
-				for _, u := range out.Uploads {
-					k := aws.ToString(u.Key)
-					eq(t, k+" UploadId", aws.ToString(u.UploadId), ids[k])
-					if u.Initiated == nil || u.Initiated.IsZero() {
-						t.Fatalf("upload of %s has no Initiated", k)
-					}
-				}
-			},
+			Run:  multipartListUploadsBasic,
 		},
 		Case{
 			ID: "multipart/list-uploads/none", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads of a bucket with objects but no upload in progress lists nothing",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "plain", "not an upload")
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
-				eq(t, "uploads listed", len(out.Uploads), 0)
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
+			Run:  multipartListUploadsNone,
 		},
 		Case{
 			ID: "multipart/list-uploads/prefix", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads with a prefix lists only the uploads of keys that begin with it, and echoes the Prefix",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				mpCreateUploads(t, e, b, "logs/1", "data/1", "logs/2", "logsx")
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), Prefix: aws.String("logs/")})
-				eq(t, "Prefix", aws.ToString(out.Prefix), "logs/")
-				wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"logs/1", "logs/2"})
-			},
+			Run:  multipartListUploadsPrefix,
 		},
 		Case{
 			ID: "multipart/list-uploads/delimiter", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads with delimiter / rolls uploads of keys under a / into CommonPrefixes, at the top level and under a prefix",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				mpCreateUploads(t, e, b, "photos/2024/a.jpg", "photos/2025/b.jpg", "docs/readme", "top.txt", "photos/c.jpg")
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), Delimiter: aws.String("/")})
-				eq(t, "Delimiter", aws.ToString(out.Delimiter), "/")
-				wantStrings(t, "top-level keys", mpUploadKeys(out.Uploads), []string{"top.txt"})
-				wantStrings(t, "top-level CommonPrefixes", prefixesOf(out.CommonPrefixes), []string{"docs/", "photos/"})
-				out = mpListUploads(t, e, &s3.ListMultipartUploadsInput{
-					Bucket: aws.String(b), Delimiter: aws.String("/"), Prefix: aws.String("photos/"),
-				})
-				wantStrings(t, "keys under photos/", mpUploadKeys(out.Uploads), []string{"photos/c.jpg"})
-				wantStrings(t, "CommonPrefixes under photos/", prefixesOf(out.CommonPrefixes), []string{"photos/2024/", "photos/2025/"})
-			},
+			Run:  multipartListUploadsDelimiter,
 		},
 		Case{
 			ID: "multipart/list-uploads/same-key-initiation-order", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "several uploads of one key are all listed, in the order they were initiated, with non-decreasing Initiated",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				var ids []string
-				for i := range 3 {
-					if i > 0 {
-						// Well apart, whatever the precision of Initiated.
-						time.Sleep(1100 * time.Millisecond)
-					}
-					ids = append(ids, mpCreate(t, e, b, "same"))
-				}
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
-				wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"same", "same", "same"})
-				wantStrings(t, "upload ids (initiation order)", mpUploadIDs(out.Uploads), ids)
-				for i := 1; i < len(out.Uploads); i++ {
-					prev, cur := aws.ToTime(out.Uploads[i-1].Initiated), aws.ToTime(out.Uploads[i].Initiated)
-					if cur.Before(prev) {
-						t.Fatalf("upload %d Initiated %v is before upload %d's %v", i+1, cur, i, prev)
-					}
-				}
-			},
+			Run:  multipartListUploadsSameKeyInitiationOrder,
 		},
 		Case{
 			ID: "multipart/list-uploads/key-marker", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "ListMultipartUploads with key-marker and no upload-id-marker lists only the uploads of keys after the marker",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				mpCreateUploads(t, e, b, "a", "b", "b", "c")
-				out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), KeyMarker: aws.String("b")})
-				eq(t, "KeyMarker", aws.ToString(out.KeyMarker), "b")
-				wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"c"})
-			},
+			Run:  multipartListUploadsKeyMarker,
 		},
 		Case{
 			ID: "multipart/list-uploads/raw-max-uploads-default", Feature: Multipart, Ops: ops("ListMultipartUploads"),
 			Desc: "a raw GET ?uploads answers 200 with a ListMultipartUploadsResult whose MaxUploads is 1000",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				mpCreate(t, e, b, "k")
-				resp := e.Request(http.MethodGet, b, "").WithQuery("uploads", "").Expect()
-				wantStatus(t, resp, http.StatusOK)
-				resp.Body().Contains("<ListMultipartUploadsResult")
-				resp.Body().Contains("<MaxUploads>1000</MaxUploads>")
-				resp.Body().Contains("<Key>k</Key>")
-			},
+			Run:  multipartListUploadsRawMaxUploadsDefault,
 		},
 		mpPageCase(1),
 		mpPageCase(2),
@@ -308,17 +185,164 @@ func init() {
 	} {
 		register(Case{
 			ID: "multipart/list-parts/" + c.id, Feature: Multipart, Ops: ops("ListParts"), Desc: c.desc,
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				id := mpCreate(t, e, b, "k")
-				mpSmallParts(t, e, b, "k", id, 3)
-				out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
-					Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String(c.marker),
-				})
-				mustf(t, err, "ListParts part-number-marker=%s", c.marker)
-				eq(t, "parts listed", len(out.Parts), c.parts)
-				eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
-			},
+			Run: multipartListPartsMarker(c.marker, c.parts),
 		})
+	}
+}
+
+func multipartListPartsBasic(t T, e *Env) {
+	b := e.NewBucket()
+	id := mpCreate(t, e, b, "k")
+	// Uploaded out of order: the listing is by part number.
+	p3, p1, p2 := mpData(210, 300), mpData(211, 100), mpData(212, 200)
+	mpUploadPart(t, e, b, "k", id, 3, p3)
+	mpUploadPart(t, e, b, "k", id, 1, p1)
+	mpUploadPart(t, e, b, "k", id, 2, p2)
+	out, err := mpListPartsErr(t, e, b, "k", id)
+	mustf(t, err, "ListParts")
+	eq(t, "Bucket", aws.ToString(out.Bucket), b)
+	eq(t, "Key", aws.ToString(out.Key), "k")
+	eq(t, "UploadId", aws.ToString(out.UploadId), id)
+	eq(t, "MaxParts", aws.ToInt32(out.MaxParts), int32(1000))
+	eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
+	wantStrings(t, "part numbers", mpPartNumbers(out.Parts), []string{"1", "2", "3"})
+	for i, want := range [][]byte{p1, p2, p3} {
+		p := out.Parts[i]
+		eq(t, fmt.Sprintf("part %d ETag", i+1), aws.ToString(p.ETag), md5ETag(want))
+		eq(t, fmt.Sprintf("part %d Size", i+1), aws.ToInt64(p.Size), int64(len(want)))
+		if p.LastModified == nil || p.LastModified.IsZero() {
+			t.Fatalf("part %d has no LastModified", i+1)
+		}
+	}
+}
+
+func multipartListPartsPagination(t T, e *Env) {
+	b := e.NewBucket()
+	id := mpCreate(t, e, b, "k")
+	mpSmallParts(t, e, b, "k", id, 5)
+	marker := ""
+	for i, want := range [][]string{{"1", "2"}, {"3", "4"}, {"5"}} {
+		in := &s3.ListPartsInput{
+			Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), MaxParts: aws.Int32(2),
+		}
+		if marker != "" {
+			in.PartNumberMarker = aws.String(marker)
+		}
+		out, err := e.SDK.ListParts(t.Context(), in)
+		mustf(t, err, "ListParts page %d", i+1)
+		wantStrings(t, fmt.Sprintf("page %d part numbers", i+1), mpPartNumbers(out.Parts), want)
+		eq(t, fmt.Sprintf("page %d MaxParts", i+1), aws.ToInt32(out.MaxParts), int32(2))
+		if marker != "" {
+			eq(t, fmt.Sprintf("page %d PartNumberMarker", i+1), aws.ToString(out.PartNumberMarker), marker)
+		}
+		last := i == 2
+		eq(t, fmt.Sprintf("page %d IsTruncated", i+1), aws.ToBool(out.IsTruncated), !last)
+		if !last {
+			eq(t, fmt.Sprintf("page %d NextPartNumberMarker", i+1), aws.ToString(out.NextPartNumberMarker), want[len(want)-1])
+			marker = aws.ToString(out.NextPartNumberMarker)
+		}
+	}
+}
+
+func multipartListUploadsBasic(t T, e *Env) {
+	b := e.NewBucket()
+	created := mpCreateUploads(t, e, b, "one", "two/2")
+	ids := map[string]string{"one": created[0], "two/2": created[1]}
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
+	eq(t, "Bucket", aws.ToString(out.Bucket), b)
+	eq(t, "MaxUploads", aws.ToInt32(out.MaxUploads), int32(1000))
+	eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
+	wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"one", "two/2"})
+	for _, u := range out.Uploads {
+		k := aws.ToString(u.Key)
+		eq(t, k+" UploadId", aws.ToString(u.UploadId), ids[k])
+		if u.Initiated == nil || u.Initiated.IsZero() {
+			t.Fatalf("upload of %s has no Initiated", k)
+		}
+	}
+}
+
+func multipartListUploadsNone(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "plain", "not an upload")
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
+	eq(t, "uploads listed", len(out.Uploads), 0)
+	eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
+}
+
+func multipartListUploadsPrefix(t T, e *Env) {
+	b := e.NewBucket()
+	mpCreateUploads(t, e, b, "logs/1", "data/1", "logs/2", "logsx")
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), Prefix: aws.String("logs/")})
+	eq(t, "Prefix", aws.ToString(out.Prefix), "logs/")
+	wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"logs/1", "logs/2"})
+}
+
+func multipartListUploadsDelimiter(t T, e *Env) {
+	b := e.NewBucket()
+	mpCreateUploads(t, e, b, "photos/2024/a.jpg", "photos/2025/b.jpg", "docs/readme", "top.txt", "photos/c.jpg")
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), Delimiter: aws.String("/")})
+	eq(t, "Delimiter", aws.ToString(out.Delimiter), "/")
+	wantStrings(t, "top-level keys", mpUploadKeys(out.Uploads), []string{"top.txt"})
+	wantStrings(t, "top-level CommonPrefixes", prefixesOf(out.CommonPrefixes), []string{"docs/", "photos/"})
+	out = mpListUploads(t, e, &s3.ListMultipartUploadsInput{
+		Bucket: aws.String(b), Delimiter: aws.String("/"), Prefix: aws.String("photos/"),
+	})
+	wantStrings(t, "keys under photos/", mpUploadKeys(out.Uploads), []string{"photos/c.jpg"})
+	wantStrings(t, "CommonPrefixes under photos/", prefixesOf(out.CommonPrefixes), []string{"photos/2024/", "photos/2025/"})
+}
+
+func multipartListUploadsSameKeyInitiationOrder(t T, e *Env) {
+	b := e.NewBucket()
+	var ids []string
+	for i := range 3 {
+		if i > 0 {
+			// Well apart, whatever the precision of Initiated.
+			time.Sleep(1100 * time.Millisecond)
+		}
+		ids = append(ids, mpCreate(t, e, b, "same"))
+	}
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b)})
+	wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"same", "same", "same"})
+	wantStrings(t, "upload ids (initiation order)", mpUploadIDs(out.Uploads), ids)
+	for i := 1; i < len(out.Uploads); i++ {
+		prev, cur := aws.ToTime(out.Uploads[i-1].Initiated), aws.ToTime(out.Uploads[i].Initiated)
+		if cur.Before(prev) {
+			t.Fatalf("upload %d Initiated %v is before upload %d's %v", i+1, cur, i, prev)
+		}
+	}
+}
+
+func multipartListUploadsKeyMarker(t T, e *Env) {
+	b := e.NewBucket()
+	mpCreateUploads(t, e, b, "a", "b", "b", "c")
+	out := mpListUploads(t, e, &s3.ListMultipartUploadsInput{Bucket: aws.String(b), KeyMarker: aws.String("b")})
+	eq(t, "KeyMarker", aws.ToString(out.KeyMarker), "b")
+	wantStrings(t, "keys", mpUploadKeys(out.Uploads), []string{"c"})
+}
+
+func multipartListUploadsRawMaxUploadsDefault(t T, e *Env) {
+	b := e.NewBucket()
+	mpCreate(t, e, b, "k")
+	resp := e.Request(http.MethodGet, b, "").WithQuery("uploads", "").Expect()
+	wantStatus(t, resp, http.StatusOK)
+	resp.Body().Contains("<ListMultipartUploadsResult")
+	resp.Body().Contains("<MaxUploads>1000</MaxUploads>")
+	resp.Body().Contains("<Key>k</Key>")
+}
+
+// multipartListPartsMarker makes the multipart/list-parts/marker-* case of
+// one part-number-marker over parts 1..3, after which parts are listed.
+func multipartListPartsMarker(marker string, parts int) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		id := mpCreate(t, e, b, "k")
+		mpSmallParts(t, e, b, "k", id, 3)
+		out, err := e.SDK.ListParts(t.Context(), &s3.ListPartsInput{
+			Bucket: aws.String(b), Key: aws.String("k"), UploadId: aws.String(id), PartNumberMarker: aws.String(marker),
+		})
+		mustf(t, err, "ListParts part-number-marker=%s", marker)
+		eq(t, "parts listed", len(out.Parts), parts)
+		eq(t, "IsTruncated", aws.ToBool(out.IsTruncated), false)
 	}
 }

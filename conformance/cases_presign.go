@@ -143,48 +143,22 @@ func init() {
 		Case{
 			ID: "presign/sdk/get", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a GetObject URL from the SDK's presign client fetches the object with plain HTTP",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "presigned content")
-				u := presignSDKGet(t, e, b, "k")
-				if !strings.Contains(u, "X-Amz-Signature=") {
-					t.Fatalf("presigned URL carries no X-Amz-Signature: %s", u)
-				}
-				wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "presigned content")
-			},
+			Run:  presignSdkGet,
 		},
 		Case{
 			ID: "presign/sdk/put", Feature: SigV4Presign, Ops: ops("PutObject"),
 			Desc: "a PutObject URL from the SDK's presign client uploads a body with plain HTTP",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				req, err := s3.NewPresignClient(e.SDK).PresignPutObject(t.Context(),
-					&s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("up/k")},
-					s3.WithPresignExpires(15*time.Minute))
-				mustf(t, err, "PresignPutObject")
-				body := []byte("uploaded through a presigned URL")
-				wantPutStored(t, e, presignDo(t, e, http.MethodPut, req.URL, body), b, "up/k", body)
-			},
+			Run:  presignSdkPut,
 		},
 		Case{
 			ID: "presign/special-key", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a presigned GetObject URL for a key with spaces, +, %, ?, # and non-ASCII characters works",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				key := "dir/a b+c%d?e=f#g ünï.txt"
-				e.PutString(b, key, "special")
-				wantBody(t, presignDo(t, e, http.MethodGet, presignSDKGet(t, e, b, key), nil), http.StatusOK, "special")
-			},
+			Run:  presignSpecialKey,
 		},
 		Case{
 			ID: "presign/expires/max", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "X-Amz-Expires of exactly 604800 seconds (seven days) is accepted",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "a week")
-				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604800)
-				wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "a week")
-			},
+			Run:  presignExpiresMax,
 		},
 	)
 	// X-Amz-Expires refused, with S3's messages. Each URL is signed with the
@@ -204,126 +178,186 @@ func init() {
 		register(Case{
 			ID: "presign/expires/" + c.id, Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a URL signed with " + c.desc + " gives 400 AuthorizationQueryParametersError \"" + c.message + "\"",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "content")
-				for _, v := range c.values {
-					u := presignExpires(t, e, http.MethodGet, b, "k", time.Now().UTC(), v)
-					doc := wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
-					eq(t, "error <Message> for X-Amz-Expires="+v+" (S3's: "+c.source+")", doc.Message, c.message)
-				}
-			},
+			Run:  presignExpiresRefused(c.message, c.source, c.values),
 		})
 	}
 	register(
 		Case{
 			ID: "presign/expired", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a presigned URL past its expiry is refused with 403 AccessDenied saying it has expired",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "stale")
-				u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC().Add(-2*time.Hour), 3600)
-				doc := wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "AccessDenied")
-				if !strings.Contains(strings.ToLower(doc.Message), "expired") {
-					t.Fatalf("error message %q does not say the request has expired", doc.Message)
-				}
-			},
+			Run:  presignExpired,
 		},
 		presignRefusedCase("presign/future", "a presigned URL dated further in the future than the tolerated skew is refused with 403 AccessDenied",
-			http.StatusForbidden, "AccessDenied", func(t T, e *Env, b string) string {
-				return presignAt(t, e, http.MethodGet, b, "k1", time.Now().UTC().Add(sigv4Skew(t, e)+5*time.Minute), 3600)
-			}),
+			http.StatusForbidden, "AccessDenied", presignFuture),
 		presignRefusedCase("presign/missing-credential", "a presigned URL without X-Amz-Credential gives 400 AuthorizationQueryParametersError",
-			http.StatusBadRequest, "AuthorizationQueryParametersError", func(t T, e *Env, b string) string {
-				return presignEditQuery(t, presignSDKGet(t, e, b, "k1"), "X-Amz-Credential",
-					func(string) (string, bool) { return "", false })
-			}),
+			http.StatusBadRequest, "AuthorizationQueryParametersError", presignMissingCredential),
 		Case{
 			ID: "presign/wrong-method", Feature: SigV4Presign, Ops: ops("GetObject", "PutObject"),
 			Desc: "a URL presigned for GET used for PUT gives 403 SignatureDoesNotMatch and leaves the object unchanged",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "original")
-				u := presignSDKGet(t, e, b, "k")
-				wantError(t, presignDo(t, e, http.MethodPut, u, []byte("overwritten")), http.StatusForbidden, "SignatureDoesNotMatch")
-				eq(t, "stored body", string(e.Get(b, "k")), "original")
-			},
+			Run:  presignWrongMethod,
 		},
 		Case{
 			ID: "presign/with-authorization-header", Feature: SigV4Presign, Ops: ops("GetObject"),
 			Desc: "a presigned GetObject URL sent with an Authorization header too (SigV4 or Basic) gives 400 InvalidArgument naming the header",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "presigned content")
-				u := presignSDKGet(t, e, b, "k")
-				for _, scheme := range []string{"sigv4", "basic"} {
-					req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
-					mustf(t, err, "build GET %s", u)
-					if scheme == "sigv4" {
-						sigv4Sign(t, e, req, nil, sigv4Opts{})
-					} else {
-						req.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
-					}
-					wantTwoMechanisms(t, sigv4Send(t, e, req), req.Header.Get("Authorization"))
-				}
-			},
+			Run:  presignWithAuthorizationHeader,
 		},
 		Case{
 			ID: "presign/sigv2-query", Feature: SigV4Presign, Ops: ops("GetObject", "PutObject"),
 			Desc: "a Signature Version 2 presigned URL (AWSAccessKeyId, Expires, Signature) is refused (400 InvalidRequest asking for AWS4-HMAC-SHA256 where only SigV4 is accepted, else 403 SignatureDoesNotMatch for a forged signature) and stores nothing",
-			Run: func(t T, e *Env) {
-				// boto3's default presigner and aws-cli v1 made such URLs;
-				// S3 answers them InvalidRequest "The authorization
-				// mechanism you have provided is not supported. Please use
-				// AWS4-HMAC-SHA256." (ravsau/aws-labs#4 quotes the whole
-				// document; s3tools/s3cmd#1376, 2024; paws-r/paws#645,
-				// us-east-1, 2023). The signature here is forged, so an
-				// endpoint still taking SigV2 refuses it as not matching.
-				b := e.NewBucket()
-				e.PutString(b, "k", "content")
-				q := "AWSAccessKeyId=" + url.QueryEscape(e.Target.Full.AccessKey) +
-					"&Expires=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) +
-					"&Signature=" + url.QueryEscape("bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==")
-				for _, c := range []struct {
-					method, key string
-					body        []byte
-				}{{http.MethodGet, "k", nil}, {http.MethodPut, "new", []byte("x")}} {
-					resp := presignDo(t, e, c.method, e.URL(b, c.key)+"?"+q, c.body)
-					if resp.Raw().StatusCode == http.StatusForbidden {
-						wantError(t, resp, http.StatusForbidden, "SignatureDoesNotMatch")
-						continue
-					}
-					doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
-					eq(t, "error <Message>", doc.Message, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
-				}
-				wantAbsent(t, e, b, "new")
-			},
+			Run:  presignSigv2Query,
 		},
 		presignTamperCase("signature", "a presigned URL with one digit of X-Amz-Signature changed gives 403 SignatureDoesNotMatch",
-			func(t T, u string) string {
-				return presignEditQuery(t, u, "X-Amz-Signature", func(v string) (string, bool) { return presignFlipHex(v), true })
-			}),
+			presignTamperSignature),
 		presignTamperCase("path", "a presigned URL pointed at another existing key gives 403 SignatureDoesNotMatch",
-			func(t T, u string) string {
-				base, query, _ := strings.Cut(u, "?")
-				if !strings.HasSuffix(base, "/k1") {
-					t.Fatalf("unexpected presigned URL %s", u)
-				}
-				return strings.TrimSuffix(base, "k1") + "k2?" + query
-			}),
+			presignTamperPath),
 		presignTamperCase("expires", "a presigned URL with X-Amz-Expires changed gives 403 SignatureDoesNotMatch",
-			func(t T, u string) string {
-				return presignEditQuery(t, u, "X-Amz-Expires", func(v string) (string, bool) {
-					n, err := strconv.Atoi(v)
-					if err != nil {
-						t.Fatalf("X-Amz-Expires %q: %v", v, err)
-					}
-					return strconv.Itoa(n - 1), true
-				})
-			}),
+			presignTamperExpires),
 		presignTamperCase("added-parameter", "a query parameter added to a presigned URL gives 403 SignatureDoesNotMatch",
-			func(t T, u string) string {
-				return u + "&response-content-type=" + url.QueryEscape("text/evil")
-			}),
+			presignTamperAddedParameter),
 	)
+}
+
+func presignSdkGet(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "presigned content")
+	u := presignSDKGet(t, e, b, "k")
+	if !strings.Contains(u, "X-Amz-Signature=") {
+		t.Fatalf("presigned URL carries no X-Amz-Signature: %s", u)
+	}
+	wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "presigned content")
+}
+
+func presignSdkPut(t T, e *Env) {
+	b := e.NewBucket()
+	req, err := s3.NewPresignClient(e.SDK).PresignPutObject(t.Context(),
+		&s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("up/k")},
+		s3.WithPresignExpires(15*time.Minute))
+	mustf(t, err, "PresignPutObject")
+	body := []byte("uploaded through a presigned URL")
+	wantPutStored(t, e, presignDo(t, e, http.MethodPut, req.URL, body), b, "up/k", body)
+}
+
+func presignSpecialKey(t T, e *Env) {
+	b := e.NewBucket()
+	key := "dir/a b+c%d?e=f#g ünï.txt"
+	e.PutString(b, key, "special")
+	wantBody(t, presignDo(t, e, http.MethodGet, presignSDKGet(t, e, b, key), nil), http.StatusOK, "special")
+}
+
+func presignExpiresMax(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "a week")
+	u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC(), 604800)
+	wantBody(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusOK, "a week")
+}
+
+// presignExpiresRefused makes the presign/expires/* case of X-Amz-Expires
+// values S3 refuses with message (quoted by source).
+func presignExpiresRefused(message, source string, values []string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.PutString(b, "k", "content")
+		for _, v := range values {
+			u := presignExpires(t, e, http.MethodGet, b, "k", time.Now().UTC(), v)
+			doc := wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusBadRequest, "AuthorizationQueryParametersError")
+			eq(t, "error <Message> for X-Amz-Expires="+v+" (S3's: "+source+")", doc.Message, message)
+		}
+	}
+}
+
+func presignExpired(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "stale")
+	u := presignAt(t, e, http.MethodGet, b, "k", time.Now().UTC().Add(-2*time.Hour), 3600)
+	doc := wantError(t, presignDo(t, e, http.MethodGet, u, nil), http.StatusForbidden, "AccessDenied")
+	if !strings.Contains(strings.ToLower(doc.Message), "expired") {
+		t.Fatalf("error message %q does not say the request has expired", doc.Message)
+	}
+}
+
+func presignFuture(t T, e *Env, b string) string {
+	return presignAt(t, e, http.MethodGet, b, "k1", time.Now().UTC().Add(sigv4Skew(t, e)+5*time.Minute), 3600)
+}
+
+func presignMissingCredential(t T, e *Env, b string) string {
+	return presignEditQuery(t, presignSDKGet(t, e, b, "k1"), "X-Amz-Credential",
+		func(string) (string, bool) { return "", false })
+}
+
+func presignWrongMethod(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "original")
+	u := presignSDKGet(t, e, b, "k")
+	wantError(t, presignDo(t, e, http.MethodPut, u, []byte("overwritten")), http.StatusForbidden, "SignatureDoesNotMatch")
+	eq(t, "stored body", string(e.Get(b, "k")), "original")
+}
+
+func presignWithAuthorizationHeader(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "presigned content")
+	u := presignSDKGet(t, e, b, "k")
+	for _, scheme := range []string{"sigv4", "basic"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		mustf(t, err, "build GET %s", u)
+		if scheme == "sigv4" {
+			sigv4Sign(t, e, req, nil, sigv4Opts{})
+		} else {
+			req.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
+		}
+		wantTwoMechanisms(t, sigv4Send(t, e, req), req.Header.Get("Authorization"))
+	}
+}
+
+func presignSigv2Query(t T, e *Env) {
+	// boto3's default presigner and aws-cli v1 made such URLs;
+	// S3 answers them InvalidRequest "The authorization
+	// mechanism you have provided is not supported. Please use
+	// AWS4-HMAC-SHA256." (ravsau/aws-labs#4 quotes the whole
+	// document; s3tools/s3cmd#1376, 2024; paws-r/paws#645,
+	// us-east-1, 2023). The signature here is forged, so an
+	// endpoint still taking SigV2 refuses it as not matching.
+	b := e.NewBucket()
+	e.PutString(b, "k", "content")
+	q := "AWSAccessKeyId=" + url.QueryEscape(e.Target.Full.AccessKey) +
+		"&Expires=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) +
+		"&Signature=" + url.QueryEscape("bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==")
+	for _, c := range []struct {
+		method, key string
+		body        []byte
+	}{{http.MethodGet, "k", nil}, {http.MethodPut, "new", []byte("x")}} {
+		resp := presignDo(t, e, c.method, e.URL(b, c.key)+"?"+q, c.body)
+		if resp.Raw().StatusCode == http.StatusForbidden {
+			wantError(t, resp, http.StatusForbidden, "SignatureDoesNotMatch")
+			continue
+		}
+		doc := wantError(t, resp, http.StatusBadRequest, "InvalidRequest")
+		eq(t, "error <Message>", doc.Message, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+	}
+	wantAbsent(t, e, b, "new")
+}
+
+func presignTamperSignature(t T, u string) string {
+	return presignEditQuery(t, u, "X-Amz-Signature", func(v string) (string, bool) { return presignFlipHex(v), true })
+}
+
+func presignTamperPath(t T, u string) string {
+	base, query, _ := strings.Cut(u, "?")
+	if !strings.HasSuffix(base, "/k1") {
+		t.Fatalf("unexpected presigned URL %s", u)
+	}
+	return strings.TrimSuffix(base, "k1") + "k2?" + query
+}
+
+func presignTamperExpires(t T, u string) string {
+	return presignEditQuery(t, u, "X-Amz-Expires", func(v string) (string, bool) {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("X-Amz-Expires %q: %v", v, err)
+		}
+		return strconv.Itoa(n - 1), true
+	})
+}
+
+func presignTamperAddedParameter(t T, u string) string {
+	return u + "&response-content-type=" + url.QueryEscape("text/evil")
 }

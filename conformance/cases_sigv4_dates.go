@@ -72,52 +72,61 @@ func init() {
 		register(Case{
 			ID: "sigv4/date/" + f.name, Feature: SigV4Header, Ops: ops("GetObject"),
 			Desc: "a GET dated only by a Date header in the form " + f.layout + ", signed with that value as sent, is accepted",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "dated")
-				now := time.Now().UTC()
-				date := now.Format(f.layout)
-				req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
-				sigv4DateSign(e, req, date, date, now)
-				wantBody(t, sigv4Send(t, e, req), http.StatusOK, "dated")
-			},
+			Run:  sigv4Date(f.layout),
 		})
 	}
 	register(Case{
 		ID: "sigv4/date/x-amz-date-not-iso8601", Feature: SigV4Header, Ops: ops("GetObject"),
 		Desc: "an x-amz-date not in ISO 8601 basic form (a zone offset instead of Z) gives 403 AccessDenied asking for a valid date",
-		Run: func(t T, e *Env) {
-			// hubrick/vertx-s3-client#5 quotes S3's document for
-			// "X-Amz-Date: 20170509T154625+01"; AWS documents the form
-			// YYYYMMDD'T'HHMMSS'Z' for x-amz-date.
-			b := e.NewBucket()
-			e.PutString(b, "k", "dated")
-			now := time.Now().UTC()
-			req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
-			sigv4Sign(t, e, req, nil, sigv4Opts{at: now})
-			req.Header.Set("X-Amz-Date", now.Format("20060102T150405")+"+00")
-			doc := wantError(t, sigv4Send(t, e, req), http.StatusForbidden, "AccessDenied")
-			eq(t, "error <Message>", doc.Message, "AWS authentication requires a valid Date or x-amz-date header")
-		},
+		Run:  sigv4DateXAmzDateNotIso8601,
 	})
 	register(Case{
 		ID: "sigv4/date/string-to-sign-as-sent", Feature: SigV4Header, Ops: ops("GetObject"),
 		Desc: "a GET dated by Date: … -0000 but signed over its ISO 8601 form (as botocore signs) gives 403 SignatureDoesNotMatch whose StringToSign holds the Date as sent",
-		Run: func(t T, e *Env) {
-			b := e.NewBucket()
-			e.PutString(b, "k", "dated")
-			now := time.Now().UTC()
-			date := now.Format("Mon, 02 Jan 2006 15:04:05 -0000")
-			req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
-			sigv4DateSign(e, req, date, now.Format("20060102T150405Z"), now)
-			doc := wantError(t, sigv4Send(t, e, req), http.StatusForbidden, "SignatureDoesNotMatch")
-			lines := strings.Split(doc.elem("StringToSign"), "\n")
-			if len(lines) != 4 {
-				t.Fatalf("<StringToSign> has %d lines, want 4: %q", len(lines), doc.elem("StringToSign"))
-			}
-			eq(t, "<StringToSign> line 2 (ceph/s3-tests#346)", lines[1], date)
-		},
+		Run:  sigv4DateStringToSignAsSent,
 	})
+}
+
+// sigv4Date makes the sigv4/date/* case of one Date layout.
+func sigv4Date(layout string) func(t T, e *Env) {
+	return func(t T, e *Env) {
+		b := e.NewBucket()
+		e.PutString(b, "k", "dated")
+		now := time.Now().UTC()
+		date := now.Format(layout)
+		req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
+		sigv4DateSign(e, req, date, date, now)
+		wantBody(t, sigv4Send(t, e, req), http.StatusOK, "dated")
+	}
+}
+
+func sigv4DateXAmzDateNotIso8601(t T, e *Env) {
+	// hubrick/vertx-s3-client#5 quotes S3's document for
+	// "X-Amz-Date: 20170509T154625+01"; AWS documents the form
+	// YYYYMMDD'T'HHMMSS'Z' for x-amz-date.
+	b := e.NewBucket()
+	e.PutString(b, "k", "dated")
+	now := time.Now().UTC()
+	req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
+	sigv4Sign(t, e, req, nil, sigv4Opts{at: now})
+	req.Header.Set("X-Amz-Date", now.Format("20060102T150405")+"+00")
+	doc := wantError(t, sigv4Send(t, e, req), http.StatusForbidden, "AccessDenied")
+	eq(t, "error <Message>", doc.Message, "AWS authentication requires a valid Date or x-amz-date header")
+}
+
+func sigv4DateStringToSignAsSent(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "dated")
+	now := time.Now().UTC()
+	date := now.Format("Mon, 02 Jan 2006 15:04:05 -0000")
+	req := sigv4Request(t, e, http.MethodGet, b, "k", "", nil)
+	sigv4DateSign(e, req, date, now.Format("20060102T150405Z"), now)
+	doc := wantError(t, sigv4Send(t, e, req), http.StatusForbidden, "SignatureDoesNotMatch")
+	lines := strings.Split(doc.elem("StringToSign"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("<StringToSign> has %d lines, want 4: %q", len(lines), doc.elem("StringToSign"))
+	}
+	eq(t, "<StringToSign> line 2 (ceph/s3-tests#346)", lines[1], date)
 }
 
 // sigv4Hex returns b as S3 spells bytes in StringToSignBytes and

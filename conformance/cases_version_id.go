@@ -32,114 +32,128 @@ func init() {
 		Case{
 			ID: "objects/version-id/null/get-head", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject"),
 			Desc: "GetObject and HeadObject with versionId=null on a bucket never versioned serve the object",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				etag := e.PutString(b, "k", "the null version")
-				out, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: aws.String("null")})
-				mustf(t, err, "GetObject versionId=null")
-				out.Body.Close()
-				eq(t, "GetObject ETag", aws.ToString(out.ETag), etag)
-				resp := e.Request(http.MethodGet, b, "k").WithQuery("versionId", "null").Expect()
-				wantBody(t, resp, http.StatusOK, "the null version")
-				head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: aws.String("null")})
-				mustf(t, err, "HeadObject versionId=null")
-				eq(t, "HeadObject ETag", aws.ToString(head.ETag), etag)
-				eq(t, "HeadObject Content-Length", aws.ToInt64(head.ContentLength), int64(len("the null version")))
-			},
+			Run:  objectsVersionIdNullGetHead,
 		},
 		Case{
 			ID: "objects/version-id/null/delete", Feature: Objects, Ops: ops("PutObject", "DeleteObject", "HeadObject"),
 			Desc: "DeleteObject with versionId=null on a bucket never versioned deletes the object with 204",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "x")
-				resp := e.Request(http.MethodDelete, b, "k").WithQuery("versionId", "null").Expect()
-				wantStatus(t, resp, http.StatusNoContent)
-				wantAbsent(t, e, b, "k")
-			},
+			Run:  objectsVersionIdNullDelete,
 		},
 		Case{
 			ID: "objects/version-id/null/copy-source", Feature: Objects, Ops: ops("PutObject", "CopyObject", "GetObject"),
 			Desc: "CopyObject from x-amz-copy-source bucket/key?versionId=null copies the object",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "src", "copied by version")
-				_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("dst"),
-					CopySource: aws.String(b + "/src?versionId=null")})
-				mustf(t, err, "CopyObject from versionId=null")
-				eq(t, "copy", string(e.Get(b, "dst")), "copied by version")
-			},
+			Run:  objectsVersionIdNullCopySource,
 		},
 		Case{
 			ID: "objects/version-id/null/delete-objects", Feature: Objects, Ops: ops("PutObject", "DeleteObjects", "HeadObject"),
 			Desc: "DeleteObjects naming an object with VersionId null deletes it",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				putKeys(e, b, "a", "b")
-				out, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{Bucket: aws.String(b), Delete: &types.Delete{
-					Objects: []types.ObjectIdentifier{{Key: aws.String("a"), VersionId: aws.String("null")}}}})
-				mustf(t, err, "DeleteObjects")
-				eq(t, "errors", len(out.Errors), 0)
-				wantStrings(t, "deleted", delObjsDeletedKeys(out), []string{"a"})
-				wantAbsent(t, e, b, "a")
-				eq(t, "b kept", objectExists(t, e, b, "b"), true)
-			},
+			Run:  objectsVersionIdNullDeleteObjects,
 		},
 		Case{
 			ID: "objects/version-id/invalid", Feature: Objects, Ops: ops("PutObject", "GetObject", "HeadObject", "DeleteObject"),
 			Desc: "GetObject, HeadObject and DeleteObject with a versionId that is no version id answer 400 InvalidArgument naming versionId, and nothing is deleted",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "kept")
-				for _, m := range []string{http.MethodGet, http.MethodDelete} {
-					resp := e.Request(m, b, "k").WithQuery("versionId", badVersionID).Expect()
-					doc := wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-					eq(t, m+" Message", doc.Message, "Invalid version id specified")
-					wantElem(t, doc, "ArgumentName", "versionId")
-					wantElem(t, doc, "ArgumentValue", badVersionID)
-				}
-				resp := e.Request(http.MethodHead, b, "k").WithQuery("versionId", badVersionID).Expect()
-				wantStatus(t, resp, http.StatusBadRequest)
-				eq(t, "object after the refused delete", string(e.Get(b, "k")), "kept")
-			},
+			Run:  objectsVersionIdInvalid,
 		},
 		Case{
 			ID: "objects/version-id/empty", Feature: Objects, Ops: ops("PutObject", "GetObject"),
 			Desc: "GetObject with an empty versionId answers 400 InvalidArgument",
-			Run: func(t T, e *Env) {
-				b := e.NewBucket()
-				e.PutString(b, "k", "x")
-				resp := e.Request(http.MethodGet, b, "k").WithQuery("versionId", "").Expect()
-				doc := wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
-				eq(t, "Message", doc.Message, "Version id cannot be the empty string")
-			},
+			Run:  objectsVersionIdEmpty,
 		},
 		Case{
 			ID: "objects/version-id/delete-objects-unknown", Feature: Objects, Ops: ops("PutObject", "DeleteObjects", "HeadObject"),
 			Desc: "DeleteObjects naming a version that does not exist reports NoSuchVersion for that key, with its VersionId, and deletes nothing",
-			Run: func(t T, e *Env) {
-				// S3's per-key answer for VersionId "abc", quoted in
-				// versity/versitygw#2119: <Error><Key>…</Key><VersionId>abc
-				// </VersionId><Code>NoSuchVersion</Code><Message>The specified
-				// version does not exist.</Message></Error>.
-				b := e.NewBucket()
-				putKeys(e, b, "k")
-				body := `<Delete><Object><Key>k</Key><VersionId>abc</VersionId></Object></Delete>`
-				resp := delObjsRaw(e, b, body)
-				wantStatus(t, resp, http.StatusOK)
-				var res delResultXML
-				decodeXML(t, resp, "DeleteResult", &res)
-				if len(res.Errors) != 1 || len(res.Deleted) != 0 {
-					t.Fatalf("DeleteResult: %d deleted, %d errors, want 0 and 1: %s", len(res.Deleted), len(res.Errors), resp.Body().Raw())
-				}
-				er := res.Errors[0]
-				eq(t, "Error Key", er.Key, "k")
-				eq(t, "Error Code", er.Code, "NoSuchVersion")
-				eq(t, "Error VersionId", er.VersionId, "abc")
-				eq(t, "k kept", objectExists(t, e, b, "k"), true)
-			},
+			Run:  objectsVersionIdDeleteObjectsUnknown,
 		},
 	)
+}
+
+func objectsVersionIdNullGetHead(t T, e *Env) {
+	b := e.NewBucket()
+	etag := e.PutString(b, "k", "the null version")
+	out, err := e.SDK.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: aws.String("null")})
+	mustf(t, err, "GetObject versionId=null")
+	out.Body.Close()
+	eq(t, "GetObject ETag", aws.ToString(out.ETag), etag)
+	resp := e.Request(http.MethodGet, b, "k").WithQuery("versionId", "null").Expect()
+	wantBody(t, resp, http.StatusOK, "the null version")
+	head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: aws.String("null")})
+	mustf(t, err, "HeadObject versionId=null")
+	eq(t, "HeadObject ETag", aws.ToString(head.ETag), etag)
+	eq(t, "HeadObject Content-Length", aws.ToInt64(head.ContentLength), int64(len("the null version")))
+}
+
+func objectsVersionIdNullDelete(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "x")
+	resp := e.Request(http.MethodDelete, b, "k").WithQuery("versionId", "null").Expect()
+	wantStatus(t, resp, http.StatusNoContent)
+	wantAbsent(t, e, b, "k")
+}
+
+func objectsVersionIdNullCopySource(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "src", "copied by version")
+	_, err := e.SDK.CopyObject(t.Context(), &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("dst"),
+		CopySource: aws.String(b + "/src?versionId=null")})
+	mustf(t, err, "CopyObject from versionId=null")
+	eq(t, "copy", string(e.Get(b, "dst")), "copied by version")
+}
+
+func objectsVersionIdNullDeleteObjects(t T, e *Env) {
+	b := e.NewBucket()
+	putKeys(e, b, "a", "b")
+	out, err := e.SDK.DeleteObjects(t.Context(), &s3.DeleteObjectsInput{Bucket: aws.String(b), Delete: &types.Delete{
+		Objects: []types.ObjectIdentifier{{Key: aws.String("a"), VersionId: aws.String("null")}}}})
+	mustf(t, err, "DeleteObjects")
+	eq(t, "errors", len(out.Errors), 0)
+	wantStrings(t, "deleted", delObjsDeletedKeys(out), []string{"a"})
+	wantAbsent(t, e, b, "a")
+	eq(t, "b kept", objectExists(t, e, b, "b"), true)
+}
+
+func objectsVersionIdInvalid(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "kept")
+	for _, m := range []string{http.MethodGet, http.MethodDelete} {
+		resp := e.Request(m, b, "k").WithQuery("versionId", badVersionID).Expect()
+		doc := wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+		eq(t, m+" Message", doc.Message, "Invalid version id specified")
+		wantElem(t, doc, "ArgumentName", "versionId")
+		wantElem(t, doc, "ArgumentValue", badVersionID)
+	}
+	resp := e.Request(http.MethodHead, b, "k").WithQuery("versionId", badVersionID).Expect()
+	wantStatus(t, resp, http.StatusBadRequest)
+	eq(t, "object after the refused delete", string(e.Get(b, "k")), "kept")
+}
+
+func objectsVersionIdEmpty(t T, e *Env) {
+	b := e.NewBucket()
+	e.PutString(b, "k", "x")
+	resp := e.Request(http.MethodGet, b, "k").WithQuery("versionId", "").Expect()
+	doc := wantError(t, resp, http.StatusBadRequest, "InvalidArgument")
+	eq(t, "Message", doc.Message, "Version id cannot be the empty string")
+}
+
+func objectsVersionIdDeleteObjectsUnknown(t T, e *Env) {
+	// S3's per-key answer for VersionId "abc", quoted in
+	// versity/versitygw#2119: <Error><Key>…</Key><VersionId>abc
+	// </VersionId><Code>NoSuchVersion</Code><Message>The specified
+	// version does not exist.</Message></Error>.
+	b := e.NewBucket()
+	putKeys(e, b, "k")
+	body := `<Delete><Object><Key>k</Key><VersionId>abc</VersionId></Object></Delete>`
+	resp := delObjsRaw(e, b, body)
+	wantStatus(t, resp, http.StatusOK)
+	var res delResultXML
+	decodeXML(t, resp, "DeleteResult", &res)
+	if len(res.Errors) != 1 || len(res.Deleted) != 0 {
+		t.Fatalf("DeleteResult: %d deleted, %d errors, want 0 and 1: %s", len(res.Deleted), len(res.Errors), resp.Body().Raw())
+	}
+	er := res.Errors[0]
+	eq(t, "Error Key", er.Key, "k")
+	eq(t, "Error Code", er.Code, "NoSuchVersion")
+	eq(t, "Error VersionId", er.VersionId, "abc")
+	eq(t, "k kept", objectExists(t, e, b, "k"), true)
 }
 
 // delResultXML is a DeleteResult as sent on the wire.

@@ -12,7 +12,8 @@
 // users run) and through raw HTTP requests (httpexpect), signed with the SDK's
 // SigV4 signer, for the edges an SDK hides. The package never imports the
 // gateway's own code, so a bug the gateway shares with itself (in SigV4
-// canonicalisation, say) cannot hide from it.
+// canonicalisation, say) cannot hide from it; TestNoImplImports enforces
+// that.
 package conformance
 
 import (
@@ -143,7 +144,14 @@ type Case struct {
 	Ops []string
 	// Desc says in one line what must hold.
 	Desc string
-	Run  func(t T, e *Env)
+	// Run checks the behaviour. It is a top-level function named after the
+	// ID in camelCase, its slashes, hyphens and dots dropped: the case
+	// "multipart/lifecycle/roundtrip" runs multipartLifecycleRoundtrip. A
+	// case made in a loop over a table runs what a named function returns
+	// (multipartCreateChecksum(alg, typ)), named after the IDs' common part.
+	// So a stack trace names the case, and the ID finds the code.
+	// TestCaseFunctionsAreNamed enforces the rule.
+	Run func(t T, e *Env)
 }
 
 var (
