@@ -48,8 +48,9 @@ type Target struct {
 	Project      string `toml:"project"`
 	OtherProject string `toml:"other_project_id"`
 	// ControlPlaneURL and ControlPlaneToken reach the target's control
-	// plane (the contract of docs/design.md §5): macaroons are minted with
-	// POST /v1/macaroons and usage read with GET /v1/usage/summary.
+	// plane (docs/architecture.md, "Control-plane wire contract"):
+	// macaroons are minted with POST /v1/macaroons and usage read with
+	// GET /v1/usage/summary.
 	ControlPlaneURL   string `toml:"control_plane_url"`
 	ControlPlaneToken string `toml:"control_plane_token"`
 	// ControlPlaneKey is an access key only the control plane knows.
