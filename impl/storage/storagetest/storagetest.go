@@ -5,8 +5,9 @@
 //
 // The S3 API layer (impl/s3api) parses requests into options, renders
 // answers and errors, and trusts the backend for everything decided where
-// the bytes are (docs/architecture.md, "A request's path", step 7; the doc
-// comments of package storage). To pass, a backend must:
+// the bytes are; docs/architecture.md ("The storage contract") and the doc
+// comments of package storage state that contract, and this package is its
+// executable form. To pass, a backend must:
 //
 //   - keep buckets as containers: CreateBucket refuses an existing name
 //     (ErrBucketExists), DeleteBucket refuses a bucket holding objects

@@ -1,5 +1,6 @@
 // Package tenancytest checks a tenancy.Registry against the semantics
-// package tenancy documents, in the manner of testing/fstest.TestFS. The
+// package tenancy documents (and docs/architecture.md, "Tenancy"), in the
+// manner of testing/fstest.TestFS. The
 // gateway's ownership decisions (tenancy.Buckets, the API layer's checks
 // and ListBuckets) rely on them: a name has at most one owner, claiming is
 // atomic, a refused claim names the existing one, releasing is the owner's
