@@ -345,6 +345,12 @@ func TestMultipart(t *testing.T) {
 	if err := s.AbortUpload(ctx, "b", "k", up.ID); err != nil {
 		t.Errorf("abort after completion: %v", err)
 	}
+	if err := s.AbortUpload(ctx, "b", "other", up.ID); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Errorf("abort after completion, named with another key: %v", err)
+	}
+	if _, err := s.CompleteUpload(ctx, "b", "other", up.ID, list, storage.CompleteOptions{}); !errors.Is(err, storage.ErrNoSuchUpload) {
+		t.Errorf("retried completion named with another key: %v", err)
+	}
 	put(t, s, "k", "newer")
 	if _, err := s.CompleteUpload(ctx, "b", "k", up.ID, list, storage.CompleteOptions{}); !errors.Is(err, storage.ErrNoSuchUpload) {
 		t.Errorf("retry after an overwrite: %v", err)

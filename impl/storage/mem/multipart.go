@@ -2,6 +2,7 @@ package mem
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -10,8 +11,8 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/s3gw/gateway/impl/checksum"
 	"github.com/s3gw/gateway/impl/storage"
@@ -24,10 +25,8 @@ type upload struct {
 }
 
 type part struct {
-	data      []byte
-	etag      string
-	stored    storage.Part
-	checksums map[string]string
+	storage.Part
+	data []byte
 	// def is the part's CRC64NVME for an upload without an algorithm,
 	// kept for completion and never listed.
 	def string
@@ -36,6 +35,7 @@ type part struct {
 // done remembers how an upload finished, so that a client retrying a
 // Complete or an Abort whose answer it lost gets the first answer.
 type done struct {
+	key     string
 	aborted bool
 	list    []storage.CompletedPart // the completion's parts list
 	obj     *entry                  // and the object it made
@@ -112,9 +112,9 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, id string, number int,
 	if err != nil {
 		return storage.Part{}, err
 	}
-	p := &part{data: data, etag: etag}
+	p := &part{Part: storage.Part{Number: number, Size: int64(len(data)), ETag: etag}, data: data}
 	if opts.LateChecksums != nil {
-		p.checksums = clone(opts.LateChecksums())
+		p.Checksums = clone(opts.LateChecksums())
 	}
 	if opts.DefaultChecksum != nil {
 		p.def = opts.DefaultChecksum()
@@ -125,14 +125,14 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, id string, number int,
 	if err != nil {
 		return storage.Part{}, err
 	}
-	p.stored = storage.Part{Number: number, Size: int64(len(data)), ETag: etag, LastModified: now()}
+	p.LastModified = now()
 	up.parts[number] = p
 	return p.info(), nil
 }
 
 func (p *part) info() storage.Part {
-	out := p.stored
-	out.Checksums = clone(p.checksums)
+	out := p.Part
+	out.Checksums = clone(p.Checksums)
 	return out
 }
 
@@ -173,15 +173,11 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, id string, after, li
 	if err != nil {
 		return storage.PartList{}, err
 	}
-	var numbers []int
-	for n := range up.parts {
-		if n > after {
-			numbers = append(numbers, n)
-		}
-	}
-	sort.Ints(numbers)
 	var out storage.PartList
-	for _, n := range numbers {
+	for _, n := range slices.Sorted(maps.Keys(up.parts)) {
+		if n <= after {
+			continue
+		}
 		if len(out.Parts) == limit {
 			out.Truncated = true
 			break
@@ -221,7 +217,11 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		return storage.ObjectInfo{}, err
 	}
 	delete(b.uploads, id)
-	b.done[id] = &done{list: slices.Clone(list), obj: e}
+	kept := slices.Clone(list)
+	for i := range kept {
+		kept[i].Checksums = clone(kept[i].Checksums)
+	}
+	b.done[id] = &done{key: key, list: kept, obj: e}
 	return withDefault(info, def), nil
 }
 
@@ -233,7 +233,7 @@ func completedBefore(b *bucket, key, id string, list []storage.CompletedPart, no
 		return storage.ObjectInfo{}, notFound
 	}
 	d := b.done[id]
-	if d == nil || d.aborted || d.obj != b.objects[key] || !sameParts(d.list, list) {
+	if d == nil || d.key != key || d.aborted || d.obj != b.objects[key] || !sameParts(d.list, list) {
 		return storage.ObjectInfo{}, notFound
 	}
 	return d.obj.info(key), nil
@@ -281,11 +281,11 @@ func assemble(up *upload, list []storage.CompletedPart, minPart int64) (*entry, 
 			return nil, "", fmt.Errorf("part number %d: %w", want.Number, storage.ErrInvalidPart)
 		case p == nil:
 			return nil, "", fmt.Errorf("part %d was not uploaded: %w", want.Number, storage.ErrInvalidPart)
-		case want.ETag != p.etag:
+		case want.ETag != p.ETag:
 			return nil, "", fmt.Errorf("part %d has another ETag: %w", want.Number, storage.ErrInvalidPart)
 		}
 		for a, v := range want.Checksums {
-			if p.checksums[a] != v {
+			if p.Checksums[a] != v {
 				return nil, "", fmt.Errorf("part %d has another %s: %w", want.Number, a, storage.ErrInvalidPart)
 			}
 		}
@@ -293,7 +293,7 @@ func assemble(up *upload, list []storage.CompletedPart, minPart int64) (*entry, 
 			return nil, "", fmt.Errorf("part %d is %d bytes: %w", want.Number, len(p.data), storage.ErrEntityTooSmall)
 		}
 		if alg != "" {
-			sum, ok := p.checksums[alg]
+			sum, ok := p.Checksums[alg]
 			if !ok {
 				return nil, "", fmt.Errorf("part %d has no %s checksum: %w", want.Number, alg, storage.ErrInvalidPart)
 			}
@@ -302,7 +302,7 @@ func assemble(up *upload, list []storage.CompletedPart, minPart int64) (*entry, 
 		if p.def != "" {
 			defs = append(defs, p.def)
 		}
-		raw, _ := hex.DecodeString(p.etag) // made by readBody
+		raw, _ := hex.DecodeString(p.ETag) // made by readBody
 		md5s = append(md5s, raw...)
 		sizes = append(sizes, int64(len(p.data)))
 		chosen = append(chosen, p)
@@ -353,13 +353,13 @@ func (s *Store) AbortUpload(ctx context.Context, bucket, key, id string) error {
 	defer s.mu.Unlock()
 	b, _, err := s.uploadLocked(bucket, key, id)
 	if err != nil {
-		if b != nil && b.done[id] != nil {
+		if b != nil && b.done[id] != nil && b.done[id].key == key {
 			return nil
 		}
 		return err
 	}
 	delete(b.uploads, id)
-	b.done[id] = &done{aborted: true}
+	b.done[id] = &done{key: key, aborted: true}
 	return nil
 }
 
@@ -379,11 +379,8 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, opts storage.Lis
 	if err != nil {
 		return storage.UploadList{}, err
 	}
-	sort.Slice(ups, func(i, j int) bool {
-		if ups[i].Key != ups[j].Key {
-			return ups[i].Key < ups[j].Key
-		}
-		return ups[i].ID < ups[j].ID
+	slices.SortFunc(ups, func(x, y storage.Upload) int {
+		return cmp.Or(strings.Compare(x.Key, y.Key), strings.Compare(x.ID, y.ID))
 	})
 
 	keys := make([]string, len(ups))
