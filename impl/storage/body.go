@@ -13,50 +13,55 @@ func HoldBack(body io.Reader) io.Reader {
 }
 
 type holdBack struct {
-	r    io.Reader
-	last byte
-	held bool
-	err  error // sticky: io.EOF after a clean end, or the body's error
+	r     io.Reader
+	last  byte
+	held  bool
+	ahead [1]byte // a look ahead for reads that have room for the held byte only
+	err   error   // sticky: io.EOF after a clean end, or the body's error
 }
 
 func (h *holdBack) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for {
-		if h.err != nil {
-			if h.err == io.EOF && h.held {
-				h.held = false
-				p[0] = h.last
-				return 1, nil
-			}
-			return 0, h.err
-		}
-		// Read into p after the held byte, then hold back the new last one.
+	for h.err == nil {
+		// Read into p after the held byte, then hold back the new last
+		// one. When p has room for the held byte only, read one byte
+		// ahead: the held byte may go once another follows it.
 		off := 0
 		if h.held {
-			p[0] = h.last
-			off = 1
+			p[0], off = h.last, 1
 		}
-		n, err := h.r.Read(p[off:])
+		dst := p[off:]
+		if len(dst) == 0 {
+			dst = h.ahead[:]
+		}
+		n, err := h.r.Read(dst)
 		if err != nil && err != io.EOF {
 			// Deliver nothing more: the held byte never leaves.
 			h.err, h.held = err, false
 			return 0, err
 		}
-		total := off + n
 		if err == io.EOF {
 			h.err = io.EOF
 		}
-		if total == 0 {
-			if err == nil {
-				continue
-			}
-			return 0, h.err
+		switch {
+		case n == 0:
+			continue
+		case len(p) == off:
+			h.last = h.ahead[0] // p[0], the byte held before, goes
+			return 1, nil
 		}
+		total := off + n
 		h.last, h.held = p[total-1], true
-		if total-1 > 0 {
+		if total > 1 {
 			return total - 1, nil
 		}
 	}
+	if h.err == io.EOF && h.held {
+		h.held = false
+		p[0] = h.last
+		return 1, nil
+	}
+	return 0, h.err
 }

@@ -33,7 +33,7 @@ func BenchmarkCompleteUpload(b *testing.B) {
 			}
 			defer s.Close()
 			ctx := context.Background()
-			if err := s.CreateBucket(ctx, "b", "p"); err != nil {
+			if err := s.CreateBucket(ctx, "b"); err != nil {
 				b.Fatal(err)
 			}
 			data := bytes.Repeat([]byte("0123456789abcdef"), c.partSize/16+1)[:c.partSize]
@@ -75,7 +75,7 @@ func BenchmarkPutSmall(b *testing.B) {
 			}
 			defer s.Close()
 			ctx := context.Background()
-			s.CreateBucket(ctx, "b", "p")
+			s.CreateBucket(ctx, "b")
 			body := bytes.Repeat([]byte("x"), 4096)
 			var seq atomic.Int64
 			commits := s.Commits()

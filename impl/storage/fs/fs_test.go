@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,10 @@ import (
 	"github.com/s3gw/gateway/impl/storage"
 )
 
+// The behaviour every backend owes the API layer is checked by
+// storagetest (contract_test.go). The tests here are about how this one
+// keeps it: files, the index, crashes, pins and group commits.
+
 func openStore(t *testing.T, dir string) *Store {
 	t.Helper()
 	s, err := Open(Options{DataDir: filepath.Join(dir, "data"), MetaFile: filepath.Join(dir, "index.db"), Fsync: true})
@@ -29,12 +32,13 @@ func openStore(t *testing.T, dir string) *Store {
 	return s
 }
 
+// newStore opens a store with a bucket "b".
 func newStore(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	t.Cleanup(func() { s.Close() })
-	if err := s.CreateBucket(context.Background(), "b", "p1"); err != nil {
+	if err := s.CreateBucket(context.Background(), "b"); err != nil {
 		t.Fatal(err)
 	}
 	return s, dir
@@ -50,13 +54,13 @@ func put(t *testing.T, s *Store, key, body string, opts storage.PutOptions) (sto
 
 func read(t *testing.T, s *Store, bucket, key string) string {
 	t.Helper()
-	o, err := s.OpenObject(context.Background(), bucket, key)
+	o, err := s.OpenObject(context.Background(), bucket, key, storage.ReadOptions{})
 	if err != nil {
 		t.Fatalf("open %s/%s: %v", bucket, key, err)
 	}
 	defer o.Close()
 	var buf bytes.Buffer
-	if _, err := o.WriteRange(&buf, 0, o.Info().Size); err != nil {
+	if _, err := o.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -83,25 +87,12 @@ func blobCount(t *testing.T, dir string) int {
 	return len(files(t, filepath.Join(dir, "data", "blobs")))
 }
 
-func TestPutGetOverwrite(t *testing.T) {
+func TestOverwriteRemovesTheOldBlob(t *testing.T) {
 	s, dir := newStore(t)
-	info, err := put(t, s, "k", "hello", storage.PutOptions{Metadata: storage.Metadata{ContentType: "text/plain", User: map[string]string{"a": "b"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := md5.Sum([]byte("hello"))
-	if info.ETag != hex.EncodeToString(sum[:]) || info.Size != 5 {
-		t.Fatalf("info = %+v", info)
-	}
-	if got := read(t, s, "b", "k"); got != "hello" {
-		t.Fatalf("read %q", got)
-	}
-	st, err := s.StatObject(context.Background(), "b", "k")
-	if err != nil || st.ContentType != "text/plain" || st.User["a"] != "b" {
-		t.Fatalf("stat = %+v, %v", st, err)
-	}
-	if _, err := put(t, s, "k", "bye", storage.PutOptions{}); err != nil {
-		t.Fatal(err)
+	for _, body := range []string{"hello", "bye"} {
+		if _, err := put(t, s, "k", body, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got := read(t, s, "b", "k"); got != "bye" {
 		t.Fatalf("after overwrite read %q", got)
@@ -111,193 +102,78 @@ func TestPutGetOverwrite(t *testing.T) {
 	}
 }
 
-func TestFailedWritesLeaveNothing(t *testing.T) {
+// endError returns its data, then err instead of io.EOF: a verifying
+// reader whose check fails at the end of the body.
+type endError struct {
+	r   io.Reader
+	err error
+}
+
+func (e *endError) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		err = e.err
+	}
+	return n, err
+}
+
+// TestFailedWritesLeaveNoFiles: a refused write removes its temp file and
+// its blob, inline or not.
+func TestFailedWritesLeaveNoFiles(t *testing.T) {
 	wrongMD5 := md5.Sum([]byte("other"))
+	boom := errors.New("boom")
 	cases := []struct {
 		name string
-		body io.Reader
+		body func() io.Reader
 		opts storage.PutOptions
-		want error
 	}{
-		{"bad digest", strings.NewReader("data"), storage.PutOptions{Size: 4, ContentMD5: wrongMD5[:]}, storage.ErrBadDigest},
-		{"too large", strings.NewReader("0123456789"), storage.PutOptions{Size: -1, MaxSize: 5}, storage.ErrTooLarge},
-		{"declared too large", strings.NewReader("0123456789"), storage.PutOptions{Size: 10, MaxSize: 5}, storage.ErrTooLarge},
-		{"short body", strings.NewReader("abc"), storage.PutOptions{Size: 10}, storage.ErrIncompleteBody},
-		{"read error", iotest.ErrReader(errors.New("boom")), storage.PutOptions{Size: -1}, nil},
-		{"precondition", strings.NewReader("x"), storage.PutOptions{Size: 1, Conditions: storage.Conditions{IfNoneMatch: true}}, storage.ErrPreconditionFailed},
-		{"missing bucket", strings.NewReader("x"), storage.PutOptions{Size: 1}, storage.ErrNoSuchBucket},
+		{"bad digest", func() io.Reader { return strings.NewReader("data") }, storage.PutOptions{Size: 4, ContentMD5: wrongMD5[:]}},
+		{"too large", func() io.Reader { return strings.NewReader("0123456789") }, storage.PutOptions{Size: -1, MaxSize: 5}},
+		{"short body", func() io.Reader { return strings.NewReader("abc") }, storage.PutOptions{Size: 10}},
+		{"read error", func() io.Reader { return iotest.ErrReader(boom) }, storage.PutOptions{Size: -1}},
+		{"error at the end", func() io.Reader { return &endError{strings.NewReader("data"), boom} }, storage.PutOptions{Size: 4}},
+		{"error at the end, size unknown", func() io.Reader { return &endError{strings.NewReader("data"), boom} }, storage.PutOptions{Size: -1}},
+		{"precondition", func() io.Reader { return strings.NewReader("x") }, storage.PutOptions{Size: 1, Conditions: storage.Conditions{IfNoneMatch: true}}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s, dir := newStore(t)
-			if _, err := put(t, s, "k", "old", storage.PutOptions{}); err != nil {
+	for _, inline := range []int64{0, 64} {
+		t.Run(fmt.Sprintf("inline=%d", inline), func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(Options{DataDir: filepath.Join(dir, "data"), MetaFile: filepath.Join(dir, "index.db"), InlineMaxBytes: inline})
+			if err != nil {
 				t.Fatal(err)
 			}
-			bucket := "b"
-			if c.want == storage.ErrNoSuchBucket {
-				bucket = "missing"
+			defer s.Close()
+			if err := s.CreateBucket(context.Background(), "b"); err != nil {
+				t.Fatal(err)
 			}
-			_, err := s.PutObject(context.Background(), bucket, "k", c.body, c.opts)
-			if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
-				t.Fatalf("err = %v, want %v", err, c.want)
-			}
-			if got := read(t, s, "b", "k"); got != "old" {
-				t.Fatalf("old object changed to %q", got)
-			}
-			if n := blobCount(t, dir); n != 1 {
-				t.Fatalf("%d blobs, want 1", n)
-			}
-			if tmp := files(t, filepath.Join(dir, "data", "tmp")); len(tmp) != 0 {
-				t.Fatalf("temp files left: %v", tmp)
+			for i, c := range cases {
+				key := fmt.Sprintf("k%d", i)
+				if _, err := put(t, s, key, strings.Repeat("o", 100), storage.PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				blobs := blobCount(t, dir)
+				if _, err := s.PutObject(context.Background(), "b", key, c.body(), c.opts); err == nil {
+					t.Fatalf("%s: the write succeeded", c.name)
+				}
+				if n := blobCount(t, dir); n != blobs {
+					t.Errorf("%s: %d blobs, want %d", c.name, n, blobs)
+				}
+				if tmp := files(t, filepath.Join(dir, "data", "tmp")); len(tmp) != 0 {
+					t.Errorf("%s: temp files left: %v", c.name, tmp)
+				}
 			}
 		})
 	}
 }
 
-func TestConditionalWrites(t *testing.T) {
-	s, _ := newStore(t)
-	info, err := put(t, s, "k", "v1", storage.PutOptions{Conditions: storage.Conditions{IfNoneMatch: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := put(t, s, "k", "v2", storage.PutOptions{Conditions: storage.Conditions{IfMatch: "nope"}}); !errors.Is(err, storage.ErrPreconditionFailed) {
-		t.Fatalf("If-Match wrong: %v", err)
-	}
-	if _, err := put(t, s, "k", "v2", storage.PutOptions{Conditions: storage.Conditions{IfMatch: info.ETag}}); err != nil {
-		t.Fatalf("If-Match right: %v", err)
-	}
-	if _, err := put(t, s, "missing", "v", storage.PutOptions{Conditions: storage.Conditions{IfMatch: info.ETag}}); !errors.Is(err, storage.ErrNoSuchKey) {
-		t.Fatalf("If-Match missing key: %v", err)
-	}
-	if got := read(t, s, "b", "k"); got != "v2" {
-		t.Fatalf("read %q", got)
-	}
-}
-
-// TestConditionalDeletes: each object's If-Match is decided in the delete's
-// commit, for that object alone.
-func TestConditionalDeletes(t *testing.T) {
-	s, _ := newStore(t)
-	ctx := context.Background()
-	infos := map[string]storage.ObjectInfo{}
-	for _, k := range []string{"match", "star", "mismatch", "plain"} {
-		info, err := put(t, s, k, "body of "+k, storage.PutOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		infos[k] = info
-	}
-	errs, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{
-		{Key: "match", IfMatch: infos["match"].ETag},
-		{Key: "star", IfMatch: "*"},
-		{Key: "mismatch", IfMatch: infos["match"].ETag},
-		{Key: "absent", IfMatch: "*"},
-		{Key: "absent"},
-		{Key: "plain"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []error{nil, nil, storage.ErrPreconditionFailed, storage.ErrNoSuchKey, nil, nil}
-	for i, w := range want {
-		if (w == nil) != (errs[i] == nil) || (w != nil && !errors.Is(errs[i], w)) {
-			t.Errorf("object %d: %v, want %v", i, errs[i], w)
-		}
-	}
-	for _, k := range []string{"match", "star", "plain"} {
-		if _, err := s.StatObject(ctx, "b", k); !errors.Is(err, storage.ErrNoSuchKey) {
-			t.Errorf("%s not deleted: %v", k, err)
-		}
-	}
-	if got := read(t, s, "b", "mismatch"); got != "body of mismatch" {
-		t.Fatalf("mismatch: %q", got)
-	}
-	if _, err := s.DeleteObjects(ctx, "nope", []storage.ObjectDelete{{Key: "k"}}); !errors.Is(err, storage.ErrNoSuchBucket) {
-		t.Fatalf("missing bucket: %v", err)
-	}
-}
-
-// TestListCarriesChecksums: listings report an object's checksum and its
-// type, which ListObjectVersions sends.
-func TestListCarriesChecksums(t *testing.T) {
-	s, _ := newStore(t)
-	if _, err := put(t, s, "sum", "x", storage.PutOptions{Metadata: storage.Metadata{Checksums: map[string]string{"crc32": "jHNlIQ=="}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := put(t, s, "none", "x", storage.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.ListObjects(context.Background(), "b", storage.ListOptions{Limit: 10})
-	if err != nil || len(res.Objects) != 2 {
-		t.Fatalf("%+v %v", res, err)
-	}
-	none, sum := res.Objects[0], res.Objects[1]
-	if sum.Checksums["crc32"] != "jHNlIQ==" || sum.ChecksumType != "FULL_OBJECT" || sum.Size != 1 || sum.ETag == "" {
-		t.Fatalf("sum = %+v", sum)
-	}
-	if len(none.Checksums) != 0 || none.ChecksumType != "" {
-		t.Fatalf("none = %+v", none)
-	}
-}
-
-func TestAutoCreateIsAtomicWithTheWrite(t *testing.T) {
-	s, _ := newStore(t)
-	ctx := context.Background()
-	bad := md5.Sum([]byte("x"))
-	_, err := s.PutObject(ctx, "nb", "k", strings.NewReader("y"), storage.PutOptions{Size: 1, ContentMD5: bad[:], CreateBucketFor: "p2"})
-	if !errors.Is(err, storage.ErrBadDigest) {
-		t.Fatalf("err = %v", err)
-	}
-	if _, err := s.Bucket(ctx, "nb"); !errors.Is(err, storage.ErrNoSuchBucket) {
-		t.Fatalf("a failed write created the bucket: %v", err)
-	}
-	if _, err := s.PutObject(ctx, "nb", "k", strings.NewReader("y"), storage.PutOptions{Size: 1, CreateBucketFor: "p2"}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.Bucket(ctx, "nb")
-	if err != nil || b.Owner != "p2" {
-		t.Fatalf("bucket = %+v, %v", b, err)
-	}
-}
-
-func TestBuckets(t *testing.T) {
-	s, _ := newStore(t)
-	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b", "p1"); !errors.Is(err, storage.ErrBucketOwnedByYou) {
-		t.Fatalf("re-create by owner: %v", err)
-	}
-	if err := s.CreateBucket(ctx, "b", "p2"); !errors.Is(err, storage.ErrBucketTaken) {
-		t.Fatalf("create by other project: %v", err)
-	}
-	if _, err := put(t, s, "k", "v", storage.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.DeleteBucket(ctx, "b"); !errors.Is(err, storage.ErrBucketNotEmpty) {
-		t.Fatalf("delete non-empty: %v", err)
-	}
-	if _, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{{Key: "k"}, {Key: "absent"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.DeleteBucket(ctx, "b"); err != nil {
-		t.Fatalf("delete empty: %v", err)
-	}
-	if err := s.DeleteBucket(ctx, "b"); !errors.Is(err, storage.ErrNoSuchBucket) {
-		t.Fatalf("delete missing: %v", err)
-	}
-	bs, err := s.ListBuckets(ctx)
-	if err != nil || len(bs) != 0 {
-		t.Fatalf("buckets = %v, %v", bs, err)
-	}
-}
-
-// An open reader keeps reading the version it opened even when the key is
-// overwritten or deleted meanwhile; the old blob goes when the reader does.
-func TestReaderSnapshotSurvivesOverwrite(t *testing.T) {
+// An open reader pins the blob it reads; the blob goes when the reader
+// does.
+func TestReaderPinsTheOldBlob(t *testing.T) {
 	s, dir := newStore(t)
 	if _, err := put(t, s, "k", "first", storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	o, err := s.OpenObject(context.Background(), "b", "k")
+	o, err := s.OpenObject(context.Background(), "b", "k", storage.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,27 +183,58 @@ func TestReaderSnapshotSurvivesOverwrite(t *testing.T) {
 	if n := blobCount(t, dir); n != 2 {
 		t.Fatalf("%d blobs while the old version is open, want 2", n)
 	}
-	var buf bytes.Buffer
-	if _, err := o.WriteRange(&buf, 1, 3); err != nil || buf.String() != "irs" {
-		t.Fatalf("snapshot read %q, %v", buf.String(), err)
-	}
 	o.Close()
 	if n := blobCount(t, dir); n != 1 {
 		t.Fatalf("%d blobs after the reader closed, want 1", n)
+	}
+	o.Close() // a second Close changes nothing
+	if got := read(t, s, "b", "k"); got != "second" || blobCount(t, dir) != 1 {
+		t.Fatalf("after a second Close: read %q, %d blobs", got, blobCount(t, dir))
+	}
+}
+
+// A reader that outlives Close leaves the store marked unclean, so the
+// next start collects the blob it pinned.
+func TestCloseWithPinnedBlobs(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := put(t, s, "k", "first", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.OpenObject(ctx, "b", "k", storage.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := put(t, s, "k", "second", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+	s = openStore(t, dir)
+	defer s.Close()
+	if got := read(t, s, "b", "k"); got != "second" {
+		t.Fatalf("read %q", got)
+	}
+	if n := blobCount(t, dir); n != 1 {
+		t.Fatalf("%d blobs after the restart, want 1", n)
 	}
 }
 
 func TestConcurrentOverwritesKeepOneBlob(t *testing.T) {
 	s, dir := newStore(t)
 	var wg sync.WaitGroup
-	for i := 0; i < 32; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
+	for i := range 32 {
+		wg.Go(func() {
 			if _, err := put(t, s, "k", fmt.Sprintf("v%02d", i), storage.PutOptions{}); err != nil {
 				t.Error(err)
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	got := read(t, s, "b", "k")
@@ -344,14 +251,12 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 	before := s.batches.Load()
 	var wg sync.WaitGroup
 	const n = 64
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
+	for i := range n {
+		wg.Go(func() {
 			if _, err := put(t, s, fmt.Sprintf("k%d", i), "v", storage.PutOptions{}); err != nil {
 				t.Error(err)
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	if got := s.batches.Load() - before; got >= n {
@@ -361,11 +266,37 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 	}
 }
 
+// TestRefusalsShareABatch: a refused change fails alone; the changes
+// batched with it commit.
+func TestRefusalsShareABatch(t *testing.T) {
+	s, _ := newStore(t)
+	if _, err := put(t, s, "exists", "v", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 32)
+	for i := range errs {
+		wg.Go(func() {
+			key, cond := fmt.Sprintf("k%d", i), storage.Conditions{}
+			if i%2 == 0 {
+				key, cond = "exists", storage.Conditions{IfNoneMatch: true}
+			}
+			_, errs[i] = put(t, s, key, "v", storage.PutOptions{Conditions: cond})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if want := i%2 == 0; errors.Is(err, storage.ErrPreconditionFailed) != want || (!want && err != nil) {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+}
+
 func TestStartupCollectsGarbage(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "b", "p"); err != nil {
+	if err := s.CreateBucket(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := put(t, s, "k", "keep", storage.PutOptions{}); err != nil {
@@ -414,17 +345,35 @@ func mustWrite(t *testing.T, path, data string) {
 }
 
 func TestSecondOpenIsRefused(t *testing.T) {
-	s, dir := newStore(t)
-	_ = s
+	_, dir := newStore(t)
 	_, err := Open(Options{DataDir: filepath.Join(dir, "data"), MetaFile: filepath.Join(dir, "index.db")})
 	if err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Fatalf("second open: %v", err)
 	}
 }
 
+func TestClosedStoreRefusesWrites(t *testing.T) {
+	s, _ := newStore(t)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := put(t, s, "k", "v", storage.PutOptions{}); err == nil {
+		t.Fatal("PutObject after Close succeeded")
+	}
+	if err := s.CreateBucket(context.Background(), "c"); !errors.Is(err, storage.ErrClosed) {
+		t.Fatalf("CreateBucket after Close: %v", err)
+	}
+	if err := s.Check(context.Background()); !errors.Is(err, storage.ErrClosed) {
+		t.Fatalf("Check after Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
 func TestMultiBlobRanges(t *testing.T) {
 	// A manifest of several blobs reads as their concatenation, across
-	// boundaries, as multipart objects will.
+	// boundaries, as multipart objects do.
 	s, _ := newStore(t)
 	parts := []string{"abc", "defgh", "", "ij"}
 	rec := &objectRecord{}
@@ -437,11 +386,11 @@ func TestMultiBlobRanges(t *testing.T) {
 		rec.Size += b.size
 	}
 	rec.ETag = "x"
-	if _, err := s.commitObject("b", "m", rec, nil, storage.Conditions{}, "", ""); err != nil {
+	if _, err := s.commitObject("b", "m", rec, nil, storage.Conditions{}); err != nil {
 		t.Fatal(err)
 	}
 	whole := strings.Join(parts, "")
-	o, err := s.OpenObject(context.Background(), "b", "m")
+	o, err := s.open("b", "m", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,16 +398,19 @@ func TestMultiBlobRanges(t *testing.T) {
 	for off := int64(0); off <= int64(len(whole)); off++ {
 		for n := int64(0); off+n <= int64(len(whole)); n++ {
 			var buf bytes.Buffer
-			if _, err := o.WriteRange(&buf, off, n); err != nil {
+			if _, err := o.writeRange(&buf, off, n); err != nil {
 				t.Fatal(err)
 			}
-			if buf.String() != whole[off:off+n] {
-				t.Fatalf("range %d+%d = %q, want %q", off, n, buf.String(), whole[off:off+n])
+			r, err := io.ReadAll(o.rangeReader(off, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != whole[off:off+n] || string(r) != whole[off:off+n] {
+				t.Fatalf("range %d+%d = %q and %q, want %q", off, n, buf.String(), r, whole[off:off+n])
 			}
 		}
 	}
-	r := o.(*object).reader()
-	all, err := io.ReadAll(r)
+	all, err := io.ReadAll(o.reader())
 	if err != nil || string(all) != whole {
 		t.Fatalf("reader = %q, %v", all, err)
 	}
@@ -472,20 +424,22 @@ func TestInlineObjects(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	s.CreateBucket(ctx, "b", "p")
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := put(t, s, "small", "0123456789", storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := blobCount(t, dir); n != 0 {
 		t.Fatalf("%d blob files for an inline object", n)
 	}
-	o, err := s.OpenObject(ctx, "b", "small")
+	o, err := s.open("b", "small", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	o.WriteRange(&buf, 3, 4)
-	r, _ := io.ReadAll(o.Reader(8, 2))
+	o.writeRange(&buf, 3, 4)
+	r, _ := io.ReadAll(o.rangeReader(8, 2))
 	o.Close()
 	if buf.String() != "3456" || string(r) != "89" {
 		t.Fatalf("ranges %q %q", buf.String(), r)
@@ -503,24 +457,64 @@ func TestInlineObjects(t *testing.T) {
 	if n := blobCount(t, dir); n != 0 || read(t, s, "b", "small") != "tiny" {
 		t.Fatalf("%d blob files, read %q", n, read(t, s, "b", "small"))
 	}
-	// Failed inline writes store nothing; a copy of an inline object works.
-	bad := md5.Sum([]byte("other"))
-	if _, err := put(t, s, "small", "data", storage.PutOptions{ContentMD5: bad[:]}); !errors.Is(err, storage.ErrBadDigest) {
-		t.Fatalf("bad digest: %v", err)
+	// A body of unknown size is never inline; a copy of an inline object
+	// is.
+	if _, err := put(t, s, "unsized", "tiny", storage.PutOptions{Size: -1}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.PutObject(ctx, "b", "short", strings.NewReader("ab"), storage.PutOptions{Size: 5}); !errors.Is(err, storage.ErrIncompleteBody) {
-		t.Fatalf("short body: %v", err)
+	if n := blobCount(t, dir); n != 1 {
+		t.Fatalf("%d blob files after a write of unknown size", n)
 	}
 	if _, err := s.CopyObject(ctx, storage.ObjectRef{Bucket: "b", Key: "small"}, storage.ObjectRef{Bucket: "b", Key: "copy"}, storage.CopyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := read(t, s, "b", "copy"); got != "tiny" {
-		t.Fatalf("copy read %q", got)
+	if got := read(t, s, "b", "copy"); got != "tiny" || blobCount(t, dir) != 1 {
+		t.Fatalf("copy read %q, %d blob files", got, blobCount(t, dir))
 	}
-	if _, err := s.DeleteObjects(ctx, "b", []storage.ObjectDelete{{Key: "small"}, {Key: "copy"}}); err != nil {
+	// Survives a restart.
+	s.Close()
+	s, err = Open(Options{DataDir: filepath.Join(dir, "data"), MetaFile: filepath.Join(dir, "index.db"), InlineMaxBytes: 16})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StatObject(ctx, "b", "small"); !errors.Is(err, storage.ErrNoSuchKey) {
-		t.Fatalf("deleted: %v", err)
+	defer s.Close()
+	if got := read(t, s, "b", "copy"); got != "tiny" {
+		t.Fatalf("after a restart read %q", got)
+	}
+}
+
+// TestClaimsAndBuckets: the Store's claims (its tenancy.Registry) and its
+// buckets are separate records; a bucket's creation time is its claim's.
+func TestClaimsAndBuckets(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := context.Background()
+	if b, err := s.HeadBucket(ctx, "b"); err != nil || !b.Created.IsZero() {
+		t.Fatalf("HeadBucket of a bucket without a claim = %+v, %v", b, err)
+	}
+	c, err := s.Claim(ctx, "c", "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.HeadBucket(ctx, "c"); !errors.Is(err, storage.ErrNoSuchBucket) {
+		t.Fatalf("a claim made a bucket: %v", err)
+	}
+	if err := s.CreateBucket(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.HeadBucket(ctx, "c"); err != nil || !b.Created.Equal(c.Created) {
+		t.Fatalf("HeadBucket = %+v, %v; want the claim's time %v", b, err, c.Created)
+	}
+	if err := s.DeleteBucket(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Owner(ctx, "c"); err != nil || got.Owner != "p1" {
+		t.Fatalf("DeleteBucket released the claim: %+v, %v", got, err)
+	}
+	// A claim is durable with the rest of the index.
+	s.Close()
+	s = openStore(t, dir)
+	defer s.Close()
+	if got, err := s.Owner(ctx, "c"); err != nil || got != c {
+		t.Fatalf("claim after a restart: %+v, %v; want %+v", got, err, c)
 	}
 }

@@ -624,7 +624,7 @@ func (s *Store) AbortUpload(ctx context.Context, bucket, key, id string) error {
 func (s *Store) ListUploads(ctx context.Context, bucket string, opts storage.ListUploadsOptions) (storage.UploadList, error) {
 	var out storage.UploadList
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bktBuckets).Get([]byte(bucket)) == nil {
+		if tx.Bucket(bktObjects).Bucket([]byte(bucket)) == nil {
 			return storage.ErrNoSuchBucket
 		}
 		ups := tx.Bucket(bktUploads).Bucket([]byte(bucket))
