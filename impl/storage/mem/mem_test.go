@@ -74,6 +74,7 @@ func TestWritesCommitOnlyCleanBodies(t *testing.T) {
 		{"cut off", io.MultiReader(strings.NewReader("ne"), iotest.ErrReader(io.ErrUnexpectedEOF)), storage.PutOptions{Size: -1}, storage.ErrIncompleteBody},
 		{"longer than declared", strings.NewReader("newer"), storage.PutOptions{Size: 3}, storage.ErrIncompleteBody},
 		{"declared too large", strings.NewReader("new"), storage.PutOptions{Size: 3, MaxSize: 2}, storage.ErrTooLarge},
+		{"declared too large, body short", strings.NewReader("new"), storage.PutOptions{Size: 10, MaxSize: 5}, storage.ErrTooLarge},
 		{"grows too large", strings.NewReader("new"), storage.PutOptions{Size: -1, MaxSize: 2}, storage.ErrTooLarge},
 		{"bad content-md5", strings.NewReader("new"), storage.PutOptions{Size: 3, ContentMD5: md5Of("old")}, storage.ErrBadDigest},
 		{"if-none-match", strings.NewReader("new"), storage.PutOptions{Size: 3, Conditions: storage.Conditions{IfNoneMatch: true}}, storage.ErrPreconditionFailed},
@@ -412,6 +413,11 @@ func TestMultipartChecksums(t *testing.T) {
 				storage.CopyPartOptions{Ranged: true, First: 7, Last: 12})
 			if err != nil || p2.Size != 6 || p2.ETag != md5hex(" world") {
 				t.Fatalf("CopyPart = %+v, %v", p2, err)
+			}
+			_, err = s.CopyPart(ctx, storage.ObjectRef{Bucket: "b", Key: "src"}, "b", "k", up.ID, 3,
+				storage.CopyPartOptions{Ranged: true, First: 10, Last: 20})
+			if re := (*storage.RangeError)(nil); !errors.As(err, &re) || re.Size != 15 {
+				t.Errorf("CopyPart of a range past the source, unchecked: %v", err)
 			}
 			list := []storage.CompletedPart{
 				{Number: 1, ETag: p1.ETag, Checksums: p1.Checksums},
