@@ -159,6 +159,9 @@ func selectRange(size int64, r RangeSpec) (Section, error) {
 		n := min(r.Suffix, size)
 		return Section{Start: size - n, Length: n, Partial: true}, nil
 	}
+	if r.Last >= 0 && r.Last < r.First {
+		return Section{Length: size}, nil // not a valid range: ignored, as HTTP says
+	}
 	if r.First >= size {
 		return Section{}, &RangeError{Size: size}
 	}

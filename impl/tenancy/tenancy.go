@@ -153,10 +153,16 @@ func (b *Buckets) Undo(ctx context.Context, bucket, project string) {
 }
 
 // Delete removes an empty bucket, then releases its name. The caller has
-// checked that the requester may.
+// checked that the requester may. A claim whose bucket is already gone (a
+// crash between the two steps) is released, and the delete succeeds.
 func (b *Buckets) Delete(ctx context.Context, bucket string) error {
 	if err := b.Store.DeleteBucket(ctx, bucket); err != nil {
-		return err
+		if !errors.Is(err, storage.ErrNoSuchBucket) {
+			return err
+		}
+		if _, oerr := b.Registry.Owner(ctx, bucket); oerr != nil {
+			return err // no claim either: the bucket does not exist
+		}
 	}
 	ctx = context.WithoutCancel(ctx)
 	c, err := b.Registry.Owner(ctx, bucket)

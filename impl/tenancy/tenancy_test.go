@@ -302,7 +302,13 @@ func TestBucketsDelete(t *testing.T) {
 	}{
 		{"empty bucket", nil, nil, "-", false},
 		{"bucket with objects", func(reg *registry, store *bucketStore) { store.buckets["b"] = 1 }, storage.ErrBucketNotEmpty, "p1", true},
-		{"missing bucket", func(reg *registry, store *bucketStore) { delete(store.buckets, "b") }, storage.ErrNoSuchBucket, "", false},
+		// A claim left without its bucket (a crash between the steps) is
+		// released: the name is free again.
+		{"claim without its bucket", func(reg *registry, store *bucketStore) { delete(store.buckets, "b") }, nil, "-", false},
+		{"neither bucket nor claim", func(reg *registry, store *bucketStore) {
+			delete(store.buckets, "b")
+			reg.Release(ctx, "b", "p1")
+		}, storage.ErrNoSuchBucket, "-", false},
 		{"bucket without a claim", func(reg *registry, store *bucketStore) { reg.Release(ctx, "b", "p1") }, nil, "-", false},
 		{"release fails", func(reg *registry, store *bucketStore) { reg.releaseErr = errBoom }, errBoom, "p1", false},
 		{"owner unreadable", func(reg *registry, store *bucketStore) { reg.ownerErr = errBoom }, errBoom, "p1", false},

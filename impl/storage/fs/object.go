@@ -335,10 +335,14 @@ func getRecordTail(tx *bolt.Tx, bucket, key string) (*objectRecord, []byte, erro
 // OpenObject pins the object's blobs and returns a reader over the section
 // opts select.
 func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
-	return s.open(bucket, key, func(o *object) (err error) {
+	o, err := s.open(bucket, key, func(o *object) (err error) {
 		o.sec, err = storage.SelectSection(o.info, o.rec.parts(), opts)
 		return err
 	})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return o, nil
 }
 
 // open pins an object's blobs; decide, when set, sees it (still unpinned
