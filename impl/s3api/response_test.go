@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+	"github.com/s3gw/gateway/impl/tenancy"
 )
 
 // writeError records the S3 code of every 4xx and 5xx in the access log
@@ -29,6 +32,12 @@ func TestWriteError(t *testing.T) {
 		{s3err.NotModified, 304, "", false, false},
 		{s3err.MissingContentLength, 411, "MissingContentLength", true, false},
 		{s3err.InvalidRange, 416, "InvalidRange", false, true},
+		// The storage's refusals: a retryable one is S3's SlowDown.
+		{fmt.Errorf("upstream: %w", storage.ErrUnavailable), 503, "SlowDown", false, false},
+		{&storage.RangeError{Size: 5}, 416, "InvalidRange", false, true},
+		{&storage.ConditionError{Err: storage.ErrPreconditionFailed}, 412, "PreconditionFailed", false, false},
+		{storage.ErrInvalidPartNumber, 416, "InvalidPartNumber", false, false},
+		{tenancy.ErrNotOwner, 403, "AccessDenied", false, false},
 	} {
 		var entry *accesslog.Entry
 		rec := httptest.NewRecorder()
