@@ -44,8 +44,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+## TestAbuse compares latencies under attack with latencies without: it runs
+## alone, after the rest, so that other packages' tests are not the attack.
 unit:
-	$(GO) test -race -count=1 -parallel $(PARALLEL) ./...
+	$(GO) test -race -count=1 -parallel $(PARALLEL) -skip '^TestAbuse$$' ./...
+	$(GO) test -race -count=1 -run '^TestAbuse$$' ./cmd/gateway
 
 ## conformance: the suite against a freshly built gateway and mock control
 ## plane, writing reports/report.{xml,json,md}; exits non-zero on a failure.
