@@ -1,0 +1,227 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"maps"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// bufferLimit is the largest body PutObject reads whole before sending it:
+// its checksums known only at its end then travel with the PUT. Memory is
+// bounded by concurrency × bufferLimit; a body of unknown size beyond it
+// spills to a temporary file (the store needs a declared length).
+const bufferLimit = 8 << 20
+
+// PutObject stores the body upstream. A body up to bufferLimit (or of
+// unknown size) is read and verified first and sent from the buffer; a
+// larger one streams through storage.HoldBack with its declared length, so
+// that a body failing at its end never reaches the store whole and the
+// store keeps nothing.
+func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	if opts.MaxSize > 0 && opts.Size > opts.MaxSize {
+		return storage.ObjectInfo{}, fmt.Errorf("put %q: %d bytes: %w", key, opts.Size, storage.ErrTooLarge)
+	}
+	if opts.Size >= 0 && opts.Size > bufferLimit {
+		return s.putStreamed(ctx, bucket, key, body, opts)
+	}
+	sp, err := spool(body, opts.Size, opts.MaxSize)
+	if err != nil {
+		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, err)
+	}
+	defer sp.close()
+	if opts.ContentMD5 != nil && !bytes.Equal(opts.ContentMD5, sp.md5) {
+		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, storage.ErrBadDigest)
+	}
+	meta := opts.Metadata
+	if opts.LateChecksums != nil {
+		meta.Checksums = maps.Clone(opts.LateChecksums())
+	}
+	in := s.putInput(bucket, key, meta, opts.Conditions)
+	in.Body, in.ContentLength = sp.r, aws.Int64(sp.n)
+	in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(sp.md5))
+	out, err := s.s3.PutObject(ctx, in)
+	if err != nil {
+		return storage.ObjectInfo{}, mapErr(ctx, err, "put %q", key)
+	}
+	return s.written(ctx, bucket, key, sp.n, aws.ToString(out.ETag), meta), nil
+}
+
+// putStreamed sends a body too large to buffer as it arrives. Its late
+// checksums are not kept (phase 1; the ADR's record bound to the ETag is
+// phase 2).
+func (s *Store) putStreamed(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	v := &verifier{r: body, size: opts.Size, md5: md5.New(), wantMD5: opts.ContentMD5}
+	meta := opts.Metadata
+	meta.Checksums = maps.Clone(meta.Checksums)
+	in := s.putInput(bucket, key, meta, opts.Conditions)
+	in.Body, in.ContentLength = storage.HoldBack(v), aws.Int64(opts.Size)
+	// The body cannot be rewound to sign its hash; the request is signed
+	// with UNSIGNED-PAYLOAD, and the store checks the length.
+	out, err := s.s3.PutObject(ctx, in, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	if v.err != nil {
+		// The body's own failure, which made the request fail: the
+		// caller renders it.
+		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, v.err)
+	}
+	if err != nil {
+		return storage.ObjectInfo{}, mapErr(ctx, err, "put %q", key)
+	}
+	return s.written(ctx, bucket, key, opts.Size, aws.ToString(out.ETag), meta), nil
+}
+
+// putInput is a PutObject request without its body.
+func (s *Store) putInput(bucket, key string, meta storage.Metadata, c storage.Conditions) *s3.PutObjectInput {
+	in := &s3.PutObjectInput{
+		Bucket:   aws.String(bucket),
+		Key:      aws.String(key),
+		Metadata: encodeMeta(meta, ""),
+	}
+	if meta.ContentType != "" {
+		in.ContentType = aws.String(meta.ContentType)
+	}
+	if c.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	if c.IfMatch != "" {
+		// Unquoted: radosgw 16.2 compares quoted ETags in write
+		// conditions wrongly.
+		in.IfMatch = aws.String(c.IfMatch)
+	}
+	return in
+}
+
+// written is the info of an object just written. The PUT's answer has no
+// Last-Modified; a HEAD bound to the new ETag gets the store's, and when
+// the object has already been replaced, the time now stands in for it.
+func (s *Store) written(ctx context.Context, bucket, key string, size int64, etag string, meta storage.Metadata) storage.ObjectInfo {
+	info := storage.ObjectInfo{Key: key, Size: size, ETag: unquote(etag), Metadata: meta}
+	if len(meta.Checksums) > 0 {
+		info.ChecksumType = "FULL_OBJECT"
+	}
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), IfMatch: aws.String(info.ETag)})
+	if err == nil && out.LastModified != nil {
+		info.LastModified = *out.LastModified
+	} else {
+		info.LastModified = nowUTC()
+	}
+	return info
+}
+
+// spooled is a body read whole: from memory, or from a temporary file when
+// it outgrew bufferLimit.
+type spooled struct {
+	r    io.ReadSeeker
+	n    int64
+	md5  []byte
+	file *os.File
+}
+
+func (sp *spooled) close() {
+	if sp.file != nil {
+		sp.file.Close()
+		os.Remove(sp.file.Name())
+	}
+}
+
+// spool reads body to its end, refusing one longer than maxSize (when
+// positive) or of another length than size (when not negative). The
+// body's own error is returned wrapped, for the API layer to render.
+func spool(body io.Reader, size, maxSize int64) (*spooled, error) {
+	// Read one byte past any bound: enough to know the body breaks it.
+	limit := int64(-1)
+	if size >= 0 {
+		limit = size + 1
+	}
+	if maxSize > 0 && (limit < 0 || maxSize+1 < limit) {
+		limit = maxSize + 1
+	}
+	if limit >= 0 {
+		body = io.LimitReader(body, limit)
+	}
+	h := md5.New()
+	r := io.TeeReader(body, h)
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, bufferLimit+1))
+	sp := &spooled{}
+	if err == nil && n > bufferLimit {
+		if sp.file, err = os.CreateTemp("", "s3gw-upstream-*"); err != nil {
+			return nil, fmt.Errorf("spool body: %w", err)
+		}
+		if _, err = sp.file.Write(buf.Bytes()); err == nil {
+			var m int64
+			m, err = io.Copy(sp.file, r)
+			n += m
+		}
+		if err == nil {
+			_, err = sp.file.Seek(0, io.SeekStart)
+		}
+		sp.r = sp.file
+	} else {
+		sp.r = bytes.NewReader(buf.Bytes())
+	}
+	if err != nil {
+		sp.close()
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("read body: %w: %w", storage.ErrIncompleteBody, err)
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if maxSize > 0 && n > maxSize {
+		sp.close()
+		return nil, fmt.Errorf("read body: more than %d bytes: %w", maxSize, storage.ErrTooLarge)
+	}
+	if size >= 0 && n != size {
+		sp.close()
+		return nil, fmt.Errorf("read body: got %d bytes or more, %d declared: %w", n, size, storage.ErrIncompleteBody)
+	}
+	sp.n, sp.md5 = n, h.Sum(nil)
+	return sp, nil
+}
+
+// verifier passes a streamed body through, counting and hashing it, and
+// turns what the store must not keep into an error of the read that
+// reaches the end, which storage.HoldBack then refuses to complete: a body
+// longer or shorter than declared, or whose MD5 is not the Content-MD5.
+type verifier struct {
+	r       io.Reader
+	size, n int64
+	md5     hash.Hash
+	wantMD5 []byte
+	err     error // the first failure, reported by PutObject
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
+	v.n += int64(n)
+	v.md5.Write(p[:n])
+	switch {
+	case v.n > v.size:
+		err = fmt.Errorf("body longer than the %d bytes declared: %w", v.size, storage.ErrIncompleteBody)
+	case err == io.EOF && v.n < v.size:
+		err = fmt.Errorf("body of %d bytes, %d declared: %w", v.n, v.size, storage.ErrIncompleteBody)
+	case err == io.EOF && v.wantMD5 != nil && !bytes.Equal(v.md5.Sum(nil), v.wantMD5):
+		err = storage.ErrBadDigest
+	case err != nil && err != io.EOF:
+		err = fmt.Errorf("read body: %w", err)
+	}
+	if err != nil && err != io.EOF {
+		v.err = err
+	}
+	return n, err
+}

@@ -1,0 +1,200 @@
+package upstream
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+func nowUTC() time.Time { return time.Now().UTC() }
+
+// readRetries bounds how often OpenObject decides a read again when the
+// object changed between its HEAD and its GET.
+const readRetries = 3
+
+// head returns the object's info and, for a multipart object whose part
+// sizes are recorded, its parts (nil otherwise: phase 1 writes no
+// multipart objects).
+func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInfo, []storage.PartRef, error) {
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		if status(err) == http.StatusNotFound {
+			return storage.ObjectInfo{}, nil, s.missing(ctx, bucket, key)
+		}
+		return storage.ObjectInfo{}, nil, mapErr(ctx, err, "head %q", key)
+	}
+	return objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil, nil
+}
+
+// missing tells a missing key from a missing bucket, which a HEAD's 404
+// (it has no body, hence no code) does not.
+func (s *Store) missing(ctx context.Context, bucket, key string) error {
+	if _, err := s.HeadBucket(ctx, bucket); err != nil {
+		return err
+	}
+	return fmt.Errorf("object %q: %w", key, storage.ErrNoSuchKey)
+}
+
+// StatObject is a HEAD, judged by storage.SelectSection.
+func (s *Store) StatObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.ObjectInfo, storage.Section, error) {
+	info, parts, err := s.head(ctx, bucket, key)
+	if err != nil {
+		return storage.ObjectInfo{}, storage.Section{}, err
+	}
+	sec, err := storage.SelectSection(info, parts, opts)
+	if err != nil {
+		return storage.ObjectInfo{}, storage.Section{}, err
+	}
+	return info, sec, nil
+}
+
+// OpenObject decides the read on a HEAD, as StatObject does, then GETs the
+// selected bytes with If-Match of the ETag the HEAD saw, so that the bytes
+// are the version the decision was about. When the object changed in
+// between, the read is decided again. The open GET's body is the
+// snapshot: the store serves the version it started sending.
+func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
+	for attempt := 0; ; attempt++ {
+		info, sec, err := s.StatObject(ctx, bucket, key, opts)
+		if err != nil {
+			return nil, err
+		}
+		if sec.Length == 0 {
+			return &object{info: info, sec: sec}, nil
+		}
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), IfMatch: aws.String(info.ETag)}
+		if sec.Start != 0 || sec.Length != info.Size {
+			in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", sec.Start, sec.Start+sec.Length-1))
+		}
+		out, err := s.s3.GetObject(ctx, in)
+		if err != nil {
+			if st := status(err); attempt < readRetries && (st == http.StatusPreconditionFailed || st == http.StatusNotFound) {
+				continue
+			}
+			return nil, mapErr(ctx, err, "get %q", key)
+		}
+		if n := aws.ToInt64(out.ContentLength); n != sec.Length {
+			out.Body.Close()
+			return nil, fmt.Errorf("upstream: get %q: %d bytes answered, %d asked", key, n, sec.Length)
+		}
+		return &object{info: info, sec: sec, body: out.Body}, nil
+	}
+}
+
+// object is an open read: the upstream GET's body, streamed on WriteTo.
+type object struct {
+	info storage.ObjectInfo
+	sec  storage.Section
+	body io.ReadCloser // nil for an empty section
+}
+
+func (o *object) Info() storage.ObjectInfo { return o.info }
+func (o *object) Section() storage.Section { return o.sec }
+
+func (o *object) WriteTo(w io.Writer) (int64, error) {
+	if o.body == nil {
+		return 0, nil
+	}
+	n, err := io.Copy(w, o.body)
+	if err == nil && n != o.sec.Length {
+		err = fmt.Errorf("upstream: body ended after %d of %d bytes: %w", n, o.sec.Length, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+func (o *object) Close() error {
+	if o.body == nil {
+		return nil
+	}
+	return o.body.Close()
+}
+
+// DeleteObjects deletes the unconditional objects in one upstream
+// DeleteObjects, and each conditional one by a HEAD, a compare, and a
+// DeleteObject bound with If-Match to the ETag the HEAD saw: atomic where
+// the store honours If-Match on deletes, with a window between the HEAD
+// and the delete where it does not (radosgw 16.2).
+func (s *Store) DeleteObjects(ctx context.Context, bucket string, objs []storage.ObjectDelete) ([]error, error) {
+	if _, err := s.HeadBucket(ctx, bucket); err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(objs))
+	var plain []int
+	for i, o := range objs {
+		if o.IfMatch == "" {
+			plain = append(plain, i)
+			continue
+		}
+		errs[i] = s.deleteIfMatch(ctx, bucket, o)
+	}
+	for len(plain) > 0 {
+		batch := plain[:min(len(plain), 1000)]
+		plain = plain[len(batch):]
+		if err := s.deleteBatch(ctx, bucket, objs, batch, errs); err != nil {
+			return nil, err
+		}
+	}
+	return errs, nil
+}
+
+func (s *Store) deleteIfMatch(ctx context.Context, bucket string, o storage.ObjectDelete) error {
+	info, _, err := s.head(ctx, bucket, o.Key)
+	if err != nil {
+		return err
+	}
+	if o.IfMatch != "*" && o.IfMatch != info.ETag {
+		return fmt.Errorf("delete %q: %w", o.Key, storage.ErrPreconditionFailed)
+	}
+	_, err = s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(o.Key), IfMatch: aws.String(info.ETag)})
+	if err != nil {
+		if status(err) == http.StatusNotFound {
+			return fmt.Errorf("delete %q: %w", o.Key, storage.ErrNoSuchKey)
+		}
+		return mapErr(ctx, err, "delete %q", o.Key)
+	}
+	return nil
+}
+
+// deleteBatch deletes objs[idx] in one request, recording each key's
+// failure in errs.
+func (s *Store) deleteBatch(ctx context.Context, bucket string, objs []storage.ObjectDelete, idx []int, errs []error) error {
+	del := &s3types.Delete{Quiet: aws.Bool(true)}
+	at := make(map[string][]int, len(idx))
+	for _, i := range idx {
+		k := objs[i].Key
+		if _, seen := at[k]; !seen {
+			del.Objects = append(del.Objects, s3types.ObjectIdentifier{Key: aws.String(k)})
+		}
+		at[k] = append(at[k], i)
+	}
+	out, err := s.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: del})
+	if err != nil {
+		return mapErr(ctx, err, "delete objects")
+	}
+	for _, e := range out.Errors {
+		k := aws.ToString(e.Key)
+		err := mapErr(ctx, &codeError{code: aws.ToString(e.Code), msg: aws.ToString(e.Message)}, "delete %q", k)
+		for _, i := range at[k] {
+			errs[i] = err
+		}
+	}
+	return nil
+}
+
+// codeError is a per-key error of a DeleteObjects answer, shaped as the
+// SDK's errors so that mapErr maps its code.
+type codeError struct{ code, msg string }
+
+func (e *codeError) Error() string                 { return e.code + ": " + e.msg }
+func (e *codeError) ErrorCode() string             { return e.code }
+func (e *codeError) ErrorMessage() string          { return e.msg }
+func (e *codeError) ErrorFault() smithy.ErrorFault { return smithy.FaultUnknown }
