@@ -129,3 +129,6 @@ func (s *Store) addChecksums(ctx context.Context, bucket string, objs []storage.
 }
 
 func isNoSuchKey(err error) bool { return errors.Is(err, storage.ErrNoSuchKey) }
+
+func isNoSuchBucket(err error) bool { return errors.Is(err, storage.ErrNoSuchBucket) }
+func isNoSuchUpload(err error) bool { return errors.Is(err, storage.ErrNoSuchUpload) }

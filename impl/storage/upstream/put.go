@@ -29,57 +29,90 @@ const bufferLimit = 8 << 20
 // unknown size) is read and verified first and sent from the buffer; a
 // larger one streams through storage.HoldBack with its declared length, so
 // that a body failing at its end never reaches the store whole and the
-// store keeps nothing.
+// store keeps nothing. A streamed body's late checksums are not kept
+// (phase 1; the ADR's record bound to the ETag is phase 2).
 func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
-	if opts.MaxSize > 0 && opts.Size > opts.MaxSize {
-		return storage.ObjectInfo{}, fmt.Errorf("put %q: %d bytes: %w", key, opts.Size, storage.ErrTooLarge)
-	}
-	if opts.Size >= 0 && opts.Size > bufferLimit {
-		return s.putStreamed(ctx, bucket, key, body, opts)
-	}
-	sp, err := spool(body, opts.Size, opts.MaxSize)
+	out, err := prepare(body, opts.Size, opts.MaxSize, opts.ContentMD5)
 	if err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, err)
 	}
-	defer sp.close()
-	if opts.ContentMD5 != nil && !bytes.Equal(opts.ContentMD5, sp.md5) {
-		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, storage.ErrBadDigest)
-	}
+	defer out.close()
 	meta := opts.Metadata
-	if opts.LateChecksums != nil {
+	meta.Checksums = maps.Clone(meta.Checksums)
+	if opts.LateChecksums != nil && out.streamed == nil {
 		meta.Checksums = maps.Clone(opts.LateChecksums())
 	}
 	in := s.putInput(bucket, key, meta, opts.Conditions)
-	in.Body, in.ContentLength = sp.r, aws.Int64(sp.n)
-	in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(sp.md5))
-	out, err := s.s3.PutObject(ctx, in)
+	in.Body, in.ContentLength, in.ContentMD5 = out.r, aws.Int64(out.n), out.contentMD5()
+	res, err := s.s3.PutObject(ctx, in, out.apiOptions()...)
 	if err != nil {
-		return storage.ObjectInfo{}, mapErr(ctx, err, "put %q", key)
+		return storage.ObjectInfo{}, out.failed(ctx, err, "put %q", key)
 	}
-	return s.written(ctx, bucket, key, sp.n, aws.ToString(out.ETag), meta), nil
+	return s.written(ctx, bucket, key, out.n, aws.ToString(res.ETag), meta), nil
 }
 
-// putStreamed sends a body too large to buffer as it arrives. Its late
-// checksums are not kept (phase 1; the ADR's record bound to the ETag is
-// phase 2).
-func (s *Store) putStreamed(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
-	v := &verifier{r: body, size: opts.Size, md5: md5.New(), wantMD5: opts.ContentMD5}
-	meta := opts.Metadata
-	meta.Checksums = maps.Clone(meta.Checksums)
-	in := s.putInput(bucket, key, meta, opts.Conditions)
-	in.Body, in.ContentLength = storage.HoldBack(v), aws.Int64(opts.Size)
-	// The body cannot be rewound to sign its hash; the request is signed
-	// with UNSIGNED-PAYLOAD, and the store checks the length.
-	out, err := s.s3.PutObject(ctx, in, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
-	if v.err != nil {
-		// The body's own failure, which made the request fail: the
-		// caller renders it.
-		return storage.ObjectInfo{}, fmt.Errorf("put %q: %w", key, v.err)
+// outgoing is a body on its way upstream: buffered (read and verified
+// whole) or streamed (verified as it passes, through storage.HoldBack).
+type outgoing struct {
+	r        io.Reader
+	n        int64
+	md5      []byte    // buffered only
+	spooled  *spooled  // buffered
+	streamed *verifier // streamed
+}
+
+// prepare readies a body of size bytes (-1: unknown) for an upstream
+// write, refusing what the contract refuses before anything is sent when
+// it is buffered.
+func prepare(body io.Reader, size, maxSize int64, contentMD5 []byte) (*outgoing, error) {
+	if maxSize > 0 && size > maxSize {
+		return nil, fmt.Errorf("%d bytes: %w", size, storage.ErrTooLarge)
 	}
+	if size > bufferLimit {
+		v := &verifier{r: body, size: size, md5: md5.New(), wantMD5: contentMD5}
+		return &outgoing{r: storage.HoldBack(v), n: size, streamed: v}, nil
+	}
+	sp, err := spool(body, size, maxSize)
 	if err != nil {
-		return storage.ObjectInfo{}, mapErr(ctx, err, "put %q", key)
+		return nil, err
 	}
-	return s.written(ctx, bucket, key, opts.Size, aws.ToString(out.ETag), meta), nil
+	if contentMD5 != nil && !bytes.Equal(contentMD5, sp.md5) {
+		sp.close()
+		return nil, storage.ErrBadDigest
+	}
+	return &outgoing{r: sp.r, n: sp.n, md5: sp.md5, spooled: sp}, nil
+}
+
+func (o *outgoing) close() {
+	if o.spooled != nil {
+		o.spooled.close()
+	}
+}
+
+// contentMD5 protects a buffered body on its way.
+func (o *outgoing) contentMD5() *string {
+	if o.md5 == nil {
+		return nil
+	}
+	return aws.String(base64.StdEncoding.EncodeToString(o.md5))
+}
+
+// apiOptions sign a streamed body, which cannot be rewound to hash it,
+// with UNSIGNED-PAYLOAD; the store checks its length.
+func (o *outgoing) apiOptions() []func(*s3.Options) {
+	if o.streamed == nil {
+		return nil
+	}
+	return []func(*s3.Options){s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)}
+}
+
+// failed maps a write's failure: the body's own, which made the request
+// fail and which the caller renders, before the store's answer.
+func (o *outgoing) failed(ctx context.Context, err error, format string, args ...any) error {
+	if o.streamed != nil && o.streamed.err != nil {
+		return fmt.Errorf(format+": %w", append(args, o.streamed.err)...)
+	}
+	return mapErr(ctx, err, format, args...)
 }
 
 // putInput is a PutObject request without its body.

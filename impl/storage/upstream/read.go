@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,9 +24,9 @@ func nowUTC() time.Time { return time.Now().UTC() }
 // object changed between its HEAD and its GET.
 const readRetries = 3
 
-// head returns the object's info and, for a multipart object whose part
-// sizes are recorded, its parts (nil otherwise: phase 1 writes no
-// multipart objects).
+// head returns the object's info and, for a multipart object, its parts
+// from its manifest (nil when it has none: an object the gateway did not
+// complete).
 func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInfo, []storage.PartRef, error) {
 	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
@@ -32,7 +35,38 @@ func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInf
 		}
 		return storage.ObjectInfo{}, nil, mapErr(ctx, err, "head %q", key)
 	}
-	return objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil, nil
+	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata)
+	n := multipartCount(info.ETag)
+	if n == 0 {
+		return info, nil, nil
+	}
+	info.PartsCount = n
+	var m manifest
+	found, err := s.getRecord(ctx, manifestKey(bucket, key, info.ETag), &m)
+	if err != nil {
+		return storage.ObjectInfo{}, nil, err
+	}
+	if !found || len(m.Sizes) != n || len(m.Numbers) != n {
+		return info, nil, nil
+	}
+	info.Checksums, info.ChecksumType = maps.Clone(m.Checksums), m.ChecksumType
+	if len(info.Checksums) == 0 {
+		info.ChecksumType = ""
+	}
+	return info, m.partRefs(), nil
+}
+
+// multipartCount is the part count a multipart ETag ends with, else 0.
+func multipartCount(etag string) int {
+	i := strings.LastIndexByte(etag, '-')
+	if i < 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(etag[i+1:])
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
 }
 
 // missing tells a missing key from a missing bucket, which a HEAD's 404

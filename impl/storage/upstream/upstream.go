@@ -22,8 +22,13 @@
 //   - Listings carry checksums, which ListObjectsV2 does not return: each
 //     listed object is HEADed (a few at a time). Correct, and a cost the
 //     ADR did not plan for.
-//   - Multipart uploads are not implemented: every Multipart method answers
-//     an error wrapping errors.ErrUnsupported (after checking the bucket).
+//   - Multipart uploads are the store's own, under the store's upload id
+//     (not sealed yet: records named by bucket, key and id bind it). Part
+//     checksums, the upload's settings and the completed object's manifest
+//     (part sizes, checksums) are records in the metadata bucket (see
+//     records.go). Completion checks If-None-Match / If-Match by a HEAD
+//     just before (a window where the store ignores them). Records of
+//     finished uploads are not collected yet.
 package upstream
 
 import (

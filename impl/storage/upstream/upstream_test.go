@@ -77,27 +77,24 @@ func open(t *testing.T) *upstream.Store {
 	return s
 }
 
-// notYet lists the battery's subtests the backend does not pass yet, with
-// why.
+// notYet lists the battery's subtests the backend cannot pass against a
+// real S3 store, with why. All complete uploads of several parts of a few
+// bytes: the battery sets CompleteOptions.MinPartSize low, but the store
+// enforces S3's 5 MiB for every part but the last itself. TestMultipart
+// covers the same ground with a 5 MiB part.
 var notYet = map[string]string{
-	"DeleteBucketDropsUploads": noMultipart,
-	"Snapshots":                noMultipart, // reads a multipart object's part
-	"Ranges":                   noMultipart, // ranges of a multipart object
-	"PartNumbers":              noMultipart, // parts of a multipart object
-	"Copy/multipart source":    noMultipart,
-	"MultipartLifecycle":       noMultipart,
-	"CompleteRefusals":         noMultipart,
-	"CompleteRetries":          noMultipart,
-	"Abort":                    noMultipart,
-	"UploadBoundToKey":         noMultipart,
-	"FailedPartsLeaveNothing":  noMultipart,
-	"MultipartChecksums":       noMultipart,
-	"DefaultChecksum":          noMultipart,
-	"CopyPart":                 noMultipart,
-	"ListUploads":              noMultipart,
+	"Snapshots":             smallParts,
+	"Ranges":                smallParts,
+	"PartNumbers":           smallParts,
+	"Copy/multipart source": smallParts,
+	"MultipartLifecycle":    smallParts,
+	"CompleteRefusals":      smallParts,
+	"MultipartChecksums":    smallParts,
+	"DefaultChecksum":       smallParts,
+	"CopyPart":              smallParts,
 }
 
-const noMultipart = "multipart uploads are not implemented yet (phase 2)"
+const smallParts = "completes an upload of several parts of a few bytes, which a real S3 store refuses (EntityTooSmall: 5 MiB minimum but for the last); see TestMultipart"
 
 // TestContract runs the storage contract's battery against the backend
 // in front of a real S3 server.
