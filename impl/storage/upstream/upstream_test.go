@@ -16,6 +16,7 @@ import (
 	"github.com/s3gw/gateway/impl/storage/storagetest"
 	"github.com/s3gw/gateway/impl/storage/upstream"
 	"github.com/s3gw/gateway/impl/tenancy"
+	"github.com/s3gw/gateway/impl/tenancy/tenancytest"
 )
 
 const (
@@ -100,4 +101,10 @@ const smallParts = "completes an upload of several parts of a few bytes, which a
 // in front of a real S3 server.
 func TestContract(t *testing.T) {
 	storagetest.TestBackendWith(t, func(t *testing.T) storage.Backend { return open(t) }, storagetest.Options{Skip: notYet})
+}
+
+// TestRegistry runs the ownership battery against the registry in the
+// store's metadata bucket.
+func TestRegistry(t *testing.T) {
+	tenancytest.TestRegistry(t, func(t *testing.T) tenancy.Registry { return open(t).Registry() })
 }
