@@ -73,9 +73,16 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 	if opts.IfMatch != "" {
 		in.IfMatch = aws.String(opts.IfMatch)
 	}
+	var displaced map[string]string
+	in.Metadata, displaced = fitMeta(in.Metadata)
 	out, err := s.s3.CopyObject(ctx, in)
 	if err != nil {
 		return storage.ObjectInfo{}, mapErr(ctx, err, "copy %q to %q", src.Key, dst.Key)
+	}
+	if r := out.CopyObjectResult; r != nil {
+		if err := s.writeSidecar(ctx, dst.Bucket, dst.Key, aws.ToString(r.ETag), displaced); err != nil {
+			return storage.ObjectInfo{}, err
+		}
 	}
 	res := storage.ObjectInfo{Key: dst.Key, Size: info.Size, Metadata: meta, LastModified: nowUTC()}
 	if r := out.CopyObjectResult; r != nil {

@@ -110,3 +110,67 @@ func objectInfo(key string, size *int64, etag *string, modified *time.Time, meta
 func unquote(etag string) string {
 	return strings.Trim(etag, `"`)
 }
+
+// The store refuses more than 2 KiB of user metadata (keys without their
+// x-amz-meta- prefix, and values), which the API layer also allows a client
+// in full: the gateway's own keys must then make room. They move to a
+// record bound to the object's ETag (objmeta/<h(bucket, key)>/<etag>), and
+// the object keeps the marker s3gw-x when it fits. A reader consults the
+// record when it sees the marker, or no key of the gateway's and so much
+// user metadata that the marker could not fit.
+const (
+	metaLimit  = 2 << 10
+	metaMarker = metaPrefix + "x"
+)
+
+func metaSize(m map[string]string) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// internal reports whether an upstream metadata key is the gateway's.
+func internal(k string) bool {
+	k = strings.ToLower(k)
+	return strings.HasPrefix(k, metaPrefix) && !strings.HasPrefix(k, metaUser)
+}
+
+// fitMeta splits encoded metadata that exceeds the limit into what the
+// write carries and the gateway's keys it displaces (nil when all fit).
+func fitMeta(enc map[string]string) (carried, displaced map[string]string) {
+	if metaSize(enc) <= metaLimit {
+		return enc, nil
+	}
+	carried, displaced = make(map[string]string), make(map[string]string)
+	for k, v := range enc {
+		if internal(k) {
+			displaced[k] = v
+		} else {
+			carried[k] = v
+		}
+	}
+	if metaSize(carried)+len(metaMarker)+1 <= metaLimit {
+		carried[metaMarker] = "1"
+	}
+	return carried, displaced
+}
+
+// displacedMeta reports whether an object's metadata lacks the gateway's
+// keys because they did not fit.
+func displacedMeta(m map[string]string) bool {
+	if _, ok := m[metaMarker]; ok {
+		return true
+	}
+	for k := range m {
+		if internal(k) {
+			return false
+		}
+	}
+	return metaSize(m)+len(metaMarker)+1 > metaLimit
+}
+
+func sidecarKey(bucket, key, etag string) string {
+	return "objmeta/" + recordHash(bucket, key) + "/" + etag
+}

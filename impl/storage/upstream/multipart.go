@@ -51,10 +51,11 @@ type partRecord struct {
 // CreateUpload creates the upload upstream, with the object's metadata,
 // and records it.
 func (s *Store) CreateUpload(ctx context.Context, bucket, key string, opts storage.UploadOptions) (storage.Upload, error) {
+	carried, _ := fitMeta(encodeMeta(storage.Metadata{ContentType: opts.ContentType, Headers: opts.Headers, User: opts.User}, ""))
 	in := &s3.CreateMultipartUploadInput{
 		Bucket:   aws.String(bucket),
 		Key:      aws.String(key),
-		Metadata: encodeMeta(storage.Metadata{ContentType: opts.ContentType, Headers: opts.Headers, User: opts.User}, ""),
+		Metadata: carried,
 	}
 	if opts.ContentType != "" {
 		in.ContentType = aws.String(opts.ContentType)
@@ -359,6 +360,11 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 	m.Upload, m.Parts = recordHash(bucket, key, id), list
 	if err := s.putRecord(ctx, manifestKey(bucket, key, info.ETag), m); err != nil {
 		return storage.ObjectInfo{}, err
+	}
+	if _, displaced := fitMeta(encodeMeta(up.Metadata, "")); displaced != nil {
+		if err := s.writeSidecar(ctx, bucket, key, info.ETag, displaced); err != nil {
+			return storage.ObjectInfo{}, err
+		}
 	}
 	in := &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
 		MultipartUpload: &s3types.CompletedMultipartUpload{}}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -43,10 +44,24 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		meta.Checksums = maps.Clone(opts.LateChecksums())
 	}
 	in := s.putInput(bucket, key, meta, opts.Conditions)
+	var displaced map[string]string
+	in.Metadata, displaced = fitMeta(in.Metadata)
+	if out.md5 != nil {
+		// The ETag is the MD5, known before the PUT: the record goes
+		// first, so that the object is never seen without it.
+		if err := s.writeSidecar(ctx, bucket, key, hex.EncodeToString(out.md5), displaced); err != nil {
+			return storage.ObjectInfo{}, err
+		}
+	}
 	in.Body, in.ContentLength, in.ContentMD5 = out.r, aws.Int64(out.n), out.contentMD5()
 	res, err := s.s3.PutObject(ctx, in, out.apiOptions()...)
 	if err != nil {
 		return storage.ObjectInfo{}, out.failed(ctx, err, "put %q", key)
+	}
+	if out.md5 == nil {
+		if err := s.writeSidecar(ctx, bucket, key, aws.ToString(res.ETag), displaced); err != nil {
+			return storage.ObjectInfo{}, err
+		}
 	}
 	return s.written(ctx, bucket, key, out.n, aws.ToString(res.ETag), meta), nil
 }

@@ -35,7 +35,11 @@ func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInf
 		}
 		return storage.ObjectInfo{}, nil, mapErr(ctx, err, "head %q", key)
 	}
-	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata)
+	meta, err := s.withSidecar(ctx, bucket, key, aws.ToString(out.ETag), out.Metadata)
+	if err != nil {
+		return storage.ObjectInfo{}, nil, err
+	}
+	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, meta)
 	n := multipartCount(info.ETag)
 	if n == 0 {
 		return info, nil, nil

@@ -23,6 +23,7 @@ import (
 //	uploads/<h(bucket, key, id)>            an upload's metadata and checksum settings
 //	parts/<h(bucket, key, id)>/<number>     a part's checksums, bound to its ETag
 //	manifests/<h(bucket, key)>/<etag>       a multipart object's part sizes and checksums
+//	objmeta/<h(bucket, key)>/<etag>         the gateway's metadata keys that did not fit
 //
 // A record bound to an ETag that is no longer the object's (or part's) is
 // stale and ignored.
@@ -115,4 +116,36 @@ func (m *manifest) partRefs() []storage.PartRef {
 		out[i] = storage.PartRef{Number: m.Numbers[i], Size: n}
 	}
 	return out
+}
+
+// writeSidecar records the gateway's metadata keys an object's write
+// displaced (nothing when none were).
+func (s *Store) writeSidecar(ctx context.Context, bucket, key, etag string, displaced map[string]string) error {
+	if displaced == nil {
+		return nil
+	}
+	return s.putRecord(ctx, sidecarKey(bucket, key, unquote(etag)), displaced)
+}
+
+// withSidecar adds to an object's upstream metadata the gateway's keys
+// recorded for its ETag, when they were displaced.
+func (s *Store) withSidecar(ctx context.Context, bucket, key, etag string, meta map[string]string) (map[string]string, error) {
+	if !displacedMeta(meta) {
+		return meta, nil
+	}
+	var rec map[string]string
+	found, err := s.getRecord(ctx, sidecarKey(bucket, key, unquote(etag)), &rec)
+	if err != nil || !found {
+		return meta, err
+	}
+	out := make(map[string]string, len(meta)+len(rec))
+	for k, v := range meta {
+		if k != metaMarker {
+			out[k] = v
+		}
+	}
+	for k, v := range rec {
+		out[k] = v
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -167,5 +168,44 @@ func TestUnavailable(t *testing.T) {
 	}
 	if _, err := s.PutObject(ctx, "bkt", "k", strings.NewReader("x"), storage.PutOptions{Size: 1}); !errors.Is(err, storage.ErrUnavailable) {
 		t.Errorf("PutObject to a store gone away: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestMetadataAtTheLimit: user metadata up to the store's 2 KiB leaves no
+// room for the gateway's keys, which then live in a record; every way of
+// writing an object keeps them.
+func TestMetadataAtTheLimit(t *testing.T) {
+	s := open(t)
+	ctx := t.Context()
+	if err := s.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{2000, 2043, 2048} { // with and without room for the marker
+		meta := storage.Metadata{
+			ContentType: "text/plain",
+			Headers:     map[string]string{"Cache-Control": "no-cache"},
+			User:        map[string]string{"big": strings.Repeat("v", size-len("big"))},
+			Checksums:   map[string]string{"crc32": "AAAAAA=="},
+		}
+		key := fmt.Sprint("k", size)
+		if _, err := s.PutObject(ctx, "bkt", key, strings.NewReader("x"), storage.PutOptions{Size: 1, Metadata: meta}); err != nil {
+			t.Fatalf("%d bytes: %v", size, err)
+		}
+		check := func(key string) {
+			t.Helper()
+			info, _, err := s.StatObject(ctx, "bkt", key, storage.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.ContentType != "text/plain" || info.Headers["Cache-Control"] != "no-cache" || info.User["big"] != meta.User["big"] ||
+				info.Checksums["crc32"] != "AAAAAA==" || info.ChecksumType != "FULL_OBJECT" || len(info.User) != 1 {
+				t.Errorf("%s: metadata read back %+v", key, info.Metadata)
+			}
+		}
+		check(key)
+		if _, err := s.CopyObject(ctx, storage.ObjectRef{Bucket: "bkt", Key: key}, storage.ObjectRef{Bucket: "bkt", Key: key + "-copy"}, storage.CopyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		check(key + "-copy")
 	}
 }
