@@ -27,11 +27,13 @@ import (
 const bufferLimit = 8 << 20
 
 // PutObject stores the body upstream. A body up to bufferLimit (or of
-// unknown size) is read and verified first and sent from the buffer; a
-// larger one streams through storage.HoldBack with its declared length, so
-// that a body failing at its end never reaches the store whole and the
-// store keeps nothing. A streamed body's late checksums are not kept
-// (phase 1; the ADR's record bound to the ETag is phase 2).
+// unknown size) is read and verified first and sent from the buffer, its
+// late checksums with it; a larger one streams through storage.HoldBack
+// with its declared length, so that a body failing at its end never
+// reaches the store whole and the store keeps nothing. A streamed body's
+// late checksums exist only after the PUT: they go to the object's record
+// (bound to its ETag, announced by the marker the PUT carries), which
+// reads consult. Until that record is written, a read sees no checksum.
 func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	out, err := prepare(body, opts.Size, opts.MaxSize, opts.ContentMD5)
 	if err != nil {
@@ -40,12 +42,19 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	defer out.close()
 	meta := opts.Metadata
 	meta.Checksums = maps.Clone(meta.Checksums)
-	if opts.LateChecksums != nil && out.streamed == nil {
+	late := opts.LateChecksums != nil && out.streamed != nil
+	switch {
+	case late:
+		meta.Checksums = nil // replaced by the late ones, after the PUT
+	case opts.LateChecksums != nil:
 		meta.Checksums = maps.Clone(opts.LateChecksums())
 	}
 	in := s.putInput(bucket, key, meta, opts.Conditions)
 	var displaced map[string]string
 	in.Metadata, displaced = fitMeta(in.Metadata)
+	if late && metaSize(in.Metadata)+len(metaMarker)+1 <= metaLimit {
+		in.Metadata[metaMarker] = "1"
+	}
 	if out.md5 != nil {
 		// The ETag is the MD5, known before the PUT: the record goes
 		// first, so that the object is never seen without it.
@@ -58,9 +67,20 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return storage.ObjectInfo{}, out.failed(ctx, err, "put %q", key)
 	}
+	if late {
+		meta.Checksums = maps.Clone(opts.LateChecksums())
+		if len(meta.Checksums) > 0 {
+			if displaced == nil {
+				displaced = make(map[string]string)
+			}
+			for k, v := range encodeMeta(storage.Metadata{Checksums: meta.Checksums}, "") {
+				displaced[k] = v
+			}
+		}
+	}
 	if out.md5 == nil {
 		if err := s.writeSidecar(ctx, bucket, key, aws.ToString(res.ETag), displaced); err != nil {
-			return storage.ObjectInfo{}, err
+			return storage.ObjectInfo{}, fmt.Errorf("put %q: stored, but not its late checksums: %w", key, err)
 		}
 	}
 	return s.written(ctx, bucket, key, out.n, aws.ToString(res.ETag), meta), nil

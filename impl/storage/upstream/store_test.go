@@ -56,6 +56,9 @@ func TestLargeBodies(t *testing.T) {
 		want error // nil: stored
 	}{
 		{"streamed", func() io.Reader { return onlyReader{bytes.NewReader(big)} }, storage.PutOptions{Size: n}, nil},
+		{"streamed, late checksums", func() io.Reader { return onlyReader{bytes.NewReader(big)} }, storage.PutOptions{Size: n,
+			Metadata:      storage.Metadata{Checksums: map[string]string{"sha1": "early"}},
+			LateChecksums: func() map[string]string { return map[string]string{"crc32": "late"} }}, nil},
 		{"streamed with Content-MD5", func() io.Reader { return onlyReader{bytes.NewReader(big)} }, storage.PutOptions{Size: n, ContentMD5: sum[:]}, nil},
 		{"spilled", func() io.Reader { return onlyReader{bytes.NewReader(big)} }, storage.PutOptions{Size: -1}, nil},
 		{"streamed, failing at the end", func() io.Reader { return &tailFails{bytes.NewReader(big)} }, storage.PutOptions{Size: n}, errBody},
@@ -82,6 +85,13 @@ func TestLargeBodies(t *testing.T) {
 			}
 			if info.Size != n || info.ETag != string(hexOf(sum[:])) {
 				t.Errorf("PutObject = %+v", info)
+			}
+			st, _, err := s.StatObject(ctx, "bkt", key, storage.ReadOptions{})
+			if err != nil || fmt.Sprint(st.Checksums) != fmt.Sprint(info.Checksums) || st.ChecksumType != info.ChecksumType {
+				t.Errorf("StatObject = %+v, %v; PutObject said %+v", st, err, info)
+			}
+			if c.opts.LateChecksums != nil && st.Checksums["crc32"] != "late" {
+				t.Errorf("late checksums not kept: %+v", st.Checksums)
 			}
 			o, err := s.OpenObject(ctx, "bkt", key, storage.ReadOptions{Range: &storage.RangeSpec{First: n - 5, Last: -1}})
 			if err != nil {

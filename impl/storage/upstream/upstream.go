@@ -18,7 +18,8 @@
 //     the write.
 //   - Checksums known only at the end of a body travel with the PUT for
 //     bodies up to 8 MiB (buffered); a larger body streams, and its late
-//     checksums are not kept yet (the ADR's checksum record is phase 2).
+//     checksums go to a record bound to the ETag just after the PUT (a
+//     read in between sees none).
 //   - Listings carry checksums, which ListObjectsV2 does not return: each
 //     listed object is HEADed (a few at a time). Correct, and a cost the
 //     ADR did not plan for.
