@@ -190,7 +190,7 @@ func (s *Store) CopyPart(ctx context.Context, src storage.ObjectRef, bucket, key
 		if err != nil {
 			return storage.Part{}, err
 		}
-		r := storage.CopiedPartChecksums(readerOf(o), up, &popts)
+		r := storage.CopiedPartChecksums(o.(*object).body, up, &popts)
 		_, err = io.Copy(io.Discard, r)
 		o.Close()
 		if err != nil {
@@ -219,16 +219,6 @@ func (s *Store) CopyPart(ctx context.Context, src storage.ObjectRef, bucket, key
 		rec.Default = popts.DefaultChecksum()
 	}
 	return s.recordPart(ctx, bucket, key, id, number, n, rec)
-}
-
-// readerOf reads an open object's section.
-func readerOf(o storage.Object) io.Reader {
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := o.WriteTo(pw)
-		pw.CloseWithError(err)
-	}()
-	return pr
 }
 
 type eofReader struct{}

@@ -139,10 +139,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// responseTimeout bounds the wait for the store's answer once a request
+// has been sent: a store that accepts and never answers is unavailable
+// (503 SlowDown to the client), not a hang. Bodies are not bounded by it.
+const responseTimeout = 30 * time.Second
+
 // httpClient returns a client trusting the roots in caFile, or the
 // system's when it is empty.
 func httpClient(caFile string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = responseTimeout
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
