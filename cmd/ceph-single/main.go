@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -121,10 +120,8 @@ func stop(dir string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ceph-single: %s: not a pid\n", filepath.Join(dir, pidFile))
 		return 1
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	name, _, _ := bytes.Cut(cmdline, []byte{0})
-	if err != nil || !strings.HasPrefix(filepath.Base(string(name)), "ceph-single") {
-		fmt.Fprintf(stderr, "ceph-single: pid %d (from %s) is not ceph-single: nothing to stop\n", pid, pidFile)
+	if !isStart(pid) {
+		fmt.Fprintf(stderr, "ceph-single: pid %d (from %s) is not a ceph-single start: nothing to stop\n", pid, pidFile)
 		return 1
 	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
@@ -140,4 +137,15 @@ func stop(dir string, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "ceph-single: pid %d still runs 2 minutes after SIGTERM\n", pid)
 	return 1
+}
+
+// isStart reports whether pid runs `ceph-single start` (under any binary
+// name beginning with ceph-single, as go run and go build name it).
+func isStart(pid int) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	return len(args) >= 2 && strings.HasPrefix(filepath.Base(args[0]), "ceph-single") && args[1] == "start"
 }
