@@ -1,34 +1,20 @@
 package conformance_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/http/httptest"
-	"os"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/s3gw/gateway/conformance"
 )
 
-// expectationsFile lists the cases gofakes3 is expected to fail, each with
-// the reason (its deviation from S3).
-const expectationsFile = "../fixtures/expectations/gofakes3.toml"
-
-type expectations struct {
-	Server   string `toml:"server"`
-	Expected []struct {
-		ID     string `toml:"id"`
-		Reason string `toml:"reason"`
-	} `toml:"expected_failure"`
-}
+// gofakes3Expectations lists the cases gofakes3 is expected to fail, each
+// with the reason (its deviation from S3).
+const gofakes3Expectations = "../fixtures/expectations/gofakes3.toml"
 
 // gofakes3Target is gofakes3 served in-process, claiming the S3 features
 // (every one: it implements each at least in part) and no extension of
@@ -58,58 +44,5 @@ func TestGofakes3MatchesExpectations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var exp expectations
-	data, err := os.ReadFile(expectationsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := toml.Unmarshal(data, &exp); err != nil {
-		t.Fatalf("%s: %v", expectationsFile, err)
-	}
-	expected := map[string]string{}
-	for _, e := range exp.Expected {
-		if e.Reason == "" {
-			t.Errorf("%s: %s has no reason", expectationsFile, e.ID)
-		}
-		expected[e.ID] = e.Reason
-	}
-	var unexpectedFail, unexpectedPass []string
-	for _, r := range results {
-		_, listed := expected[r.ID]
-		switch {
-		case r.Outcome == conformance.Fail && !listed:
-			unexpectedFail = append(unexpectedFail, fmt.Sprintf("%s\n    %s", r.ID, firstLine(r.Message)))
-		case r.Outcome != conformance.Fail && listed:
-			unexpectedPass = append(unexpectedPass, fmt.Sprintf("%s (%s; listed because: %s)", r.ID, r.Outcome, expected[r.ID]))
-		}
-		delete(expected, r.ID)
-	}
-	for id := range expected {
-		unexpectedPass = append(unexpectedPass, id+" (no such case)")
-	}
-	sort.Strings(unexpectedFail)
-	sort.Strings(unexpectedPass)
-	if len(unexpectedFail) > 0 {
-		t.Errorf("%d cases fail against gofakes3 but are not in %s:\n%s", len(unexpectedFail), expectationsFile, strings.Join(unexpectedFail, "\n"))
-	}
-	if len(unexpectedPass) > 0 {
-		t.Errorf("%d cases listed in %s did not fail:\n%s", len(unexpectedPass), expectationsFile, strings.Join(unexpectedPass, "\n"))
-	}
-	if os.Getenv("WRITE_GOFAKES3_FAILURES") != "" {
-		var b bytes.Buffer
-		for _, r := range results {
-			if r.Outcome == conformance.Fail {
-				fmt.Fprintf(&b, "%s\t%s\n", r.ID, strings.ReplaceAll(firstLine(r.Message), "\t", " "))
-			}
-		}
-		os.WriteFile(os.Getenv("WRITE_GOFAKES3_FAILURES"), b.Bytes(), 0o644)
-	}
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	if len(line) > 300 {
-		line = line[:300] + "…"
-	}
-	return line
+	checkExpectations(t, "gofakes3", results, gofakes3Expectations, "WRITE_GOFAKES3_FAILURES", nil)
 }
