@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,11 @@ func TestBadConfigurationExitsTwoNamingTheVariable(t *testing.T) {
 		{"meta file", map[string]string{"S3_META_FILE": blocker + "/i.db"}, nil, "S3_META_FILE="},
 		{"config file", nil, []string{"-config", filepath.Join(dir, "none.toml")}, "-config="},
 		{"index not bbolt", map[string]string{"S3_META_FILE": blocker}, nil, "S3_META_FILE="},
+		{"storage backend", map[string]string{"STORAGE_BACKEND": "disk"}, nil, "STORAGE_BACKEND="},
+		{"upstream without endpoint", map[string]string{"STORAGE_BACKEND": "s3"}, nil, "UPSTREAM_ENDPOINT:"},
+		{"upstream without keys", map[string]string{"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": "http://127.0.0.1:1"}, nil, "UPSTREAM_ACCESS_KEY:"},
+		{"upstream refusing connections", upstreamAt("http://" + closedAddr(t)), nil, "UPSTREAM_ENDPOINT="},
+		{"upstream never answering", upstreamAt("http://" + silentAddr(t)), nil, "UPSTREAM_ENDPOINT="},
 	}
 	if err := os.WriteFile(blocker, []byte(`{"objects":{}}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -56,4 +62,40 @@ func TestBadConfigurationExitsTwoNamingTheVariable(t *testing.T) {
 			}
 		})
 	}
+}
+
+func upstreamAt(endpoint string) map[string]string {
+	return map[string]string{"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": endpoint,
+		"UPSTREAM_ACCESS_KEY": "ak", "UPSTREAM_SECRET_KEY": "sk"}
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// silentAddr accepts connections and never answers: start-up must give up
+// on it within its deadline, not hang.
+func silentAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
 }

@@ -27,12 +27,16 @@ import (
 
 // Config is the validated configuration.
 type Config struct {
-	Host              string
-	Port              int
-	ControlPlaneURL   string
-	RequireAuth       bool
-	PresignSecrets    []string // the first signs, all verify
-	MaxBodyBytes      int64
+	Host            string
+	Port            int
+	ControlPlaneURL string
+	RequireAuth     bool
+	PresignSecrets  []string // the first signs, all verify
+	MaxBodyBytes    int64
+	// StorageBackend is "fs" (the embedded store) or "s3" (another S3
+	// service, the Upstream settings).
+	StorageBackend    string
+	Upstream          Upstream
 	DataDir           string
 	MetaFile          string
 	MultipartDir      string
@@ -175,6 +179,36 @@ var settings = []setting{
 		}},
 	{name: "MAX_BODY_BYTES", def: "268435456", doc: "largest request body (a PUT or a part) in bytes",
 		set: func(c *Config, v string) (err error) { c.MaxBodyBytes, err = parsePositive(v); return }},
+	{name: "STORAGE_BACKEND", def: "fs", doc: "where objects live: fs (the embedded store: S3_DATA_DIR, S3_META_FILE, S3_MULTIPART_DIR) or s3 (another S3 service: the UPSTREAM_ settings)",
+		set: func(c *Config, v string) error {
+			if v != "fs" && v != "s3" {
+				return errors.New("want fs or s3")
+			}
+			c.StorageBackend = v
+			return nil
+		}},
+	{name: "UPSTREAM_ENDPOINT", def: "", url: true, doc: "with STORAGE_BACKEND=s3: the S3 service's URL (http or https), path-style",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+				return errors.New("want an http(s) URL with a host and no credentials, e.g. http://127.0.0.1:7480")
+			}
+			c.Upstream.Endpoint = v
+			return nil
+		}},
+	{name: "UPSTREAM_REGION", def: "us-east-1", doc: "with STORAGE_BACKEND=s3: the region requests to the S3 service are signed for",
+		set: func(c *Config, v string) (err error) { c.Upstream.Region, err = nonEmpty(v); return }},
+	{name: "UPSTREAM_ACCESS_KEY", def: "", doc: "with STORAGE_BACKEND=s3: the gateway's access key at the S3 service",
+		set: func(c *Config, v string) error { c.Upstream.AccessKey = v; return nil }},
+	{name: "UPSTREAM_SECRET_KEY", def: "", secret: true, doc: "with STORAGE_BACKEND=s3: the gateway's secret key at the S3 service",
+		set: func(c *Config, v string) error { c.Upstream.SecretKey = v; return nil }},
+	{name: "UPSTREAM_CA_FILE", def: "", doc: "with STORAGE_BACKEND=s3: PEM file of the roots the S3 service's certificate is checked against (empty: the system's)",
+		set: func(c *Config, v string) error { c.Upstream.CAFile = v; return nil }},
+	{name: "UPSTREAM_META_BUCKET", def: "s3gw-meta", doc: "with STORAGE_BACKEND=s3: the bucket at the S3 service holding the gateway's own records (bucket ownership, upload state); clients cannot reach it",
+		set: func(c *Config, v string) (err error) { c.Upstream.MetaBucket, err = nonEmpty(v); return }},
 	{name: "S3_DATA_DIR", def: ".tmp/s3-gateway/data", doc: "directory of object bytes (blobs and temp files)",
 		set: func(c *Config, v string) (err error) { c.DataDir, err = nonEmpty(v); return }},
 	{name: "S3_META_FILE", def: ".tmp/s3-gateway/metadata.json", doc: "metadata index file (bbolt; the name is the predecessor's)",
@@ -395,7 +429,24 @@ func Load(lookup func(string) (string, bool), path string) (*Config, error) {
 			return nil, &Error{Var: s.name, Value: v, Secret: s.secret, Reason: err.Error()}
 		}
 	}
+	if c.StorageBackend == "s3" {
+		for _, need := range []struct{ name, value string }{
+			{"UPSTREAM_ENDPOINT", c.Upstream.Endpoint},
+			{"UPSTREAM_ACCESS_KEY", c.Upstream.AccessKey},
+			{"UPSTREAM_SECRET_KEY", c.Upstream.SecretKey},
+		} {
+			if need.value == "" {
+				return nil, &Error{Var: need.name, Reason: "must be set with STORAGE_BACKEND=s3"}
+			}
+		}
+	}
 	return c, nil
+}
+
+// Upstream is the S3 service a gateway with STORAGE_BACKEND=s3 keeps its
+// objects in.
+type Upstream struct {
+	Endpoint, Region, AccessKey, SecretKey, CAFile, MetaBucket string
 }
 
 // readFile reads a TOML file into lower-case setting names and their values
@@ -481,6 +532,9 @@ func nonEmpty(v string) (string, error) {
 // written, so a misconfigured path stops start-up naming its variable rather
 // than failing the first PUT.
 func (c *Config) PrepareDirs() error {
+	if c.StorageBackend != "fs" {
+		return nil
+	}
 	for _, d := range []struct{ name, dir string }{
 		{"S3_DATA_DIR", c.DataDir},
 		{"S3_MULTIPART_DIR", c.MultipartDir},

@@ -29,11 +29,13 @@ import (
 	"github.com/s3gw/gateway/impl/metrics"
 	"github.com/s3gw/gateway/impl/presign"
 	"github.com/s3gw/gateway/impl/readiness"
+	"github.com/s3gw/gateway/impl/redact"
 	"github.com/s3gw/gateway/impl/s3api"
 	"github.com/s3gw/gateway/impl/secrets"
 	"github.com/s3gw/gateway/impl/server"
 	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/storage/fs"
+	"github.com/s3gw/gateway/impl/storage/upstream"
 	"github.com/s3gw/gateway/impl/tenancy"
 	"github.com/s3gw/gateway/impl/usage"
 )
@@ -52,6 +54,8 @@ type Storage struct {
 	Close func() error
 	// Metrics, when set, registers the storage's own metrics.
 	Metrics func(*metrics.Metrics)
+	// Reserved are bucket names clients may not use (the storage's own).
+	Reserved []string
 }
 
 // Gateway is an assembled gateway, ready to serve.
@@ -70,7 +74,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenFS(cfg, log)
+	var st Storage
+	var err error
+	switch cfg.StorageBackend {
+	case "s3":
+		st, err = OpenUpstream(cfg)
+	default:
+		st, err = OpenFS(cfg, log)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +122,23 @@ func OpenFS(cfg *config.Config, log *slog.Logger) (Storage, error) {
 			m.CounterFunc("index_commits_total", "Group commits of the metadata index.", func() float64 { return float64(store.Commits()) })
 		},
 	}, nil
+}
+
+// OpenUpstream connects to the S3 service cfg's UPSTREAM_ settings name
+// (STORAGE_BACKEND=s3), checking its metadata bucket within a deadline: an
+// unreachable or refusing service stops start-up naming the setting.
+func OpenUpstream(cfg *config.Config) (Storage, error) {
+	u := cfg.Upstream
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	store, err := upstream.Open(ctx, upstream.Options{
+		Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
+		CAFile: u.CAFile, MetaBucket: u.MetaBucket,
+	})
+	if err != nil {
+		return Storage{}, &config.Error{Var: "UPSTREAM_ENDPOINT", Value: redact.URL(u.Endpoint), Reason: err.Error()}
+	}
+	return Storage{Backend: store, Owners: store.Registry(), Check: store.Check, Reserved: []string{u.MetaBucket}}, nil
 }
 
 // NewWithStorage assembles a gateway for cfg over st; the storage settings
@@ -161,9 +189,9 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 		m.CounterFunc("usage_events_dropped_total", "Usage events lost: queue full or every retry failed.", func() float64 { return float64(rec.Lost()) })
 	}
 
-	var reserved []string
+	reserved := st.Reserved
 	if cfg.PathPrefix == "" {
-		reserved = server.OwnEndpoints
+		reserved = append(reserved[:len(reserved):len(reserved)], server.OwnEndpoints...)
 	}
 	// Listing tokens are keyed from the presign secrets, so that every
 	// instance sharing them accepts the others' tokens and rotation works

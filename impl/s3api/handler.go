@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
@@ -39,8 +40,9 @@ type Options struct {
 	// AutoCreateBuckets makes a first write to a missing bucket create it
 	// for the writer's project.
 	AutoCreateBuckets bool
-	// ReservedBuckets are names that cannot be created because the
-	// gateway's own endpoints use them (when mounted at the root).
+	// ReservedBuckets are names no client may create or use: the gateway's
+	// own endpoints (when mounted at the root) and the storage's own
+	// bucket (the upstream backend's records).
 	ReservedBuckets []string
 	// TokenKeys authenticate listing continuation tokens: the first signs,
 	// all verify.
@@ -115,6 +117,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.principal, err = h.opts.Auth.Authenticate(r, h.target(rq))
 	if err != nil {
 		h.writeError(rq, err)
+		return
+	}
+	if rq.bucket != "" && rq.op != opCreateBucket && slices.Contains(h.opts.ReservedBuckets, rq.bucket) {
+		// The storage's own bucket, or an endpoint's name: no client's.
+		h.writeError(rq, storage.ErrNoSuchBucket)
 		return
 	}
 	entry.Project = rq.principal.Project
