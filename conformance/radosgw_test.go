@@ -1,7 +1,6 @@
 package conformance_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -21,28 +20,7 @@ const radosgwExpectations = "../fixtures/expectations/radosgw.toml"
 // upstream backend must make up for stays detected. Locally it skips when
 // Ceph is not installed; in CI (S3GW_REQUIRE_CLIENTS) that fails it.
 func TestRadosGW(t *testing.T) {
-	if err := ceph.CheckInstalled(); err != nil {
-		if os.Getenv("S3GW_REQUIRE_CLIENTS") != "" {
-			t.Fatalf("Ceph is required here: %v", err)
-		}
-		t.Skip(err)
-	}
-	dir, err := os.MkdirTemp("", "rgw-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	began := time.Now()
-	c, err := ceph.Start(t.Context(), ceph.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	t.Logf("Ceph started in %s", time.Since(began).Round(10*time.Millisecond))
+	c := ceph.StartForTest(t, ceph.Options{})
 
 	target := &conformance.Target{
 		Name:     "Ceph RADOS Gateway 16.2 (single node)",
@@ -52,7 +30,7 @@ func TestRadosGW(t *testing.T) {
 		MaxSkew:  15 * time.Minute, // radosgw's fixed grace for signed requests
 		Features: conformance.S3Features,
 	}
-	began = time.Now()
+	began := time.Now()
 	results, err := conformance.Execute(t.Context(), target, conformance.ExecOptions{Features: conformance.S3Features, Parallel: 8})
 	if err != nil {
 		t.Fatal(err)

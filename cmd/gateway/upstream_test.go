@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,26 +23,7 @@ import (
 // is another's through neither. The first steps of issue 13's scale-out
 // tests; the whole suite over Ceph is still to come.
 func TestTwoGatewaysOverCeph(t *testing.T) {
-	if err := ceph.CheckInstalled(); err != nil {
-		if os.Getenv("S3GW_REQUIRE_CLIENTS") != "" {
-			t.Fatalf("Ceph is required here: %v", err)
-		}
-		t.Skip(err)
-	}
-	dir, err := os.MkdirTemp("", "gw2-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	c, err := ceph.Start(t.Context(), ceph.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	c := ceph.StartForTest(t, ceph.Options{})
 	env := map[string]string{
 		"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": c.Endpoints()[0], "UPSTREAM_REGION": c.Region,
 		"UPSTREAM_ACCESS_KEY": c.AccessKey, "UPSTREAM_SECRET_KEY": c.SecretKey,
@@ -67,7 +47,7 @@ func TestTwoGatewaysOverCeph(t *testing.T) {
 		}
 	}
 	bkt := aws.String("scale-out")
-	_, err = a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bkt})
+	_, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bkt})
 	must("CreateBucket through gateway 1", err)
 	_, err = others[1].CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bkt})
 	if code := conformance.ErrorCode(err); code != "BucketAlreadyExists" {

@@ -2,7 +2,6 @@ package ceph_test
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -54,18 +53,7 @@ func shortDir(t *testing.T) string {
 // start starts a cluster that the test's cleanup stops.
 func start(t *testing.T, opts ceph.Options) *ceph.Cluster {
 	t.Helper()
-	began := time.Now()
-	c, err := ceph.Start(t.Context(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("cluster (%s, %d gateways) started in %s", cmp.Or(opts.Store, ceph.Bluestore), len(c.Endpoints()), time.Since(began).Round(10*time.Millisecond))
-	t.Cleanup(func() {
-		if err := c.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return c
+	return ceph.StartForTest(t, opts)
 }
 
 // client is an SDK client built from explicit settings only (no AWS_*
