@@ -37,6 +37,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxParts is the highest part number accepted (at most 10000).
 	MaxParts int
+	// MinPartSize is the least size of every part of a completed upload but
+	// the last; zero is S3's 5 MiB. Only tests set it, to exercise a backend
+	// in front of this API with small parts.
+	MinPartSize int64
 	// AutoCreateBuckets makes a first write to a missing bucket create it
 	// for the writer's project.
 	AutoCreateBuckets bool

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -276,7 +277,7 @@ func (h *Handler) completeMultipartUpload(rq *request) error {
 		}
 	}
 	info, err := h.opts.Backend.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, up.ID, parts, storage.CompleteOptions{
-		MinPartSize: minPartSize,
+		MinPartSize: cmp.Or(h.opts.MinPartSize, minPartSize),
 		Conditions:  cond,
 		Check:       check,
 	})
