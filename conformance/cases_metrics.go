@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -152,8 +153,25 @@ func init() {
 }
 
 func readyzMetricsExposition(t T, e *Env) {
+	// A request's metrics are recorded as it ends, after its answer has
+	// left: in a suite running in parallel this case may scrape before any
+	// request has been counted. Make one, then give its recording a moment.
+	e.NewBucket()
+	wants := []string{"# TYPE s3gw_requests_total counter", "# TYPE s3gw_request_duration_seconds histogram"}
+	declared := func(body string) bool {
+		for _, want := range wants {
+			if !strings.Contains(body, want+"\n") {
+				return false
+			}
+		}
+		return true
+	}
 	body, samples := metricsScrape(t, e)
-	for _, want := range []string{"# TYPE s3gw_requests_total counter", "# TYPE s3gw_request_duration_seconds histogram"} {
+	for try := 0; try < 20 && !declared(body); try++ {
+		time.Sleep(100 * time.Millisecond)
+		body, samples = metricsScrape(t, e)
+	}
+	for _, want := range wants {
 		if !strings.Contains(body, want+"\n") {
 			t.Fatalf("/metrics does not declare %q", want)
 		}
