@@ -193,7 +193,7 @@ func (h *Handler) checkOwner(rq *request, bucket string) error {
 	if p.Anonymous || bucket == "" {
 		return nil
 	}
-	c, err := h.buckets.Check(rq.r.Context(), p.Project, false, bucket)
+	c, err := h.buckets.Check(rq.r.Context(), p.Project, bucket)
 	if bucket == rq.bucket {
 		rq.claim, rq.checked, rq.unclaimed = c, true, errors.Is(err, tenancy.ErrUnclaimed)
 	}

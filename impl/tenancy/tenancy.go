@@ -81,17 +81,17 @@ type Buckets struct {
 }
 
 // Check refuses project acting on a bucket another project owns. An
-// unclaimed name passes, so that the operation reports the missing bucket;
-// anonymous skips the check (development mode). It returns the claim, or
-// ErrUnclaimed.
-func (b *Buckets) Check(ctx context.Context, project string, anonymous bool, bucket string) (Claim, error) {
+// unclaimed name passes, so that the operation reports the missing bucket.
+// It returns the claim, or ErrUnclaimed. (The anonymous development
+// principal is no project: its caller does not check.)
+func (b *Buckets) Check(ctx context.Context, project, bucket string) (Claim, error) {
 	c, err := b.Registry.Owner(ctx, bucket)
 	switch {
 	case errors.Is(err, ErrUnclaimed):
 		return c, err
 	case err != nil:
 		return c, fmt.Errorf("%w: bucket %q: %w", ErrUnknownOwner, bucket, err)
-	case !anonymous && c.Owner != project:
+	case c.Owner != project:
 		return c, ErrNotOwner
 	}
 	return c, nil

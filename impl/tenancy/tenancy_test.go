@@ -358,21 +358,18 @@ func TestBucketsCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name      string
-		project   string
-		anonymous bool
-		bucket    string
-		want      error
-		owner     string
+		name    string
+		project string
+		bucket  string
+		want    error
+		owner   string
 	}{
-		{"owner", "p1", false, "b", nil, "p1"},
-		{"another project", "p2", false, "b", tenancy.ErrNotOwner, ""},
-		{"the empty project is a project", "", false, "b", tenancy.ErrNotOwner, ""},
-		{"anonymous", "", true, "b", nil, "p1"},
-		{"unclaimed", "p1", false, "none", tenancy.ErrUnclaimed, ""},
-		{"unclaimed, anonymous", "", true, "none", tenancy.ErrUnclaimed, ""},
+		{"owner", "p1", "b", nil, "p1"},
+		{"another project", "p2", "b", tenancy.ErrNotOwner, ""},
+		{"the empty project is a project", "", "b", tenancy.ErrNotOwner, ""},
+		{"unclaimed", "p1", "none", tenancy.ErrUnclaimed, ""},
 	} {
-		got, err := b.Check(ctx, c.project, c.anonymous, c.bucket)
+		got, err := b.Check(ctx, c.project, c.bucket)
 		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
 			t.Errorf("%s: Check = %v, want %v", c.name, err, c.want)
 		}
@@ -381,9 +378,7 @@ func TestBucketsCheck(t *testing.T) {
 		}
 	}
 	reg.ownerErr = errBoom
-	for _, anonymous := range []bool{false, true} {
-		if _, err := b.Check(ctx, "p1", anonymous, "b"); !errors.Is(err, tenancy.ErrUnknownOwner) || !errors.Is(err, errBoom) {
-			t.Errorf("Check with an unreadable owner (anonymous %v): %v, want ErrUnknownOwner wrapping the cause", anonymous, err)
-		}
+	if _, err := b.Check(ctx, "p1", "b"); !errors.Is(err, tenancy.ErrUnknownOwner) || !errors.Is(err, errBoom) {
+		t.Errorf("Check with an unreadable owner: %v, want ErrUnknownOwner wrapping the cause", err)
 	}
 }

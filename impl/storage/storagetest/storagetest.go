@@ -77,30 +77,10 @@ import (
 // newBackend, one per subtest. newBackend registers whatever cleanup the
 // backend needs with t.Cleanup.
 func TestBackend(t *testing.T, newBackend func(t *testing.T) storage.Backend) {
-	TestBackendWith(t, newBackend, Options{})
-}
-
-// Options tune TestBackendWith.
-type Options struct {
-	// Skip names subtests to skip, each with the reason the backend does
-	// not pass it yet, which the skip reports. A name is the subtest's
-	// path below TestBackend as the battery's t.Run calls spell it, such
-	// as "Ranges" or "Copy/multipart source". It is for a backend under
-	// construction: a skipped subtest is a gap to be listed, not a pass.
-	Skip map[string]string
-}
-
-// TestBackendWith is TestBackend with options.
-func TestBackendWith(t *testing.T, newBackend func(t *testing.T) storage.Backend, opts Options) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if reason, ok := opts.Skip[c.name]; ok {
-				t.Skip(reason)
-			}
 			t.Parallel()
-			e := newEnv(t, newBackend)
-			e.skip = opts.Skip
-			c.run(e)
+			c.run(newEnv(t, newBackend))
 		})
 	}
 }
@@ -148,8 +128,6 @@ type env struct {
 	t   *testing.T
 	b   storage.Backend
 	ctx context.Context
-	// skip is Options.Skip, for nested subtests (see at).
-	skip map[string]string
 }
 
 func newEnv(t *testing.T, newBackend func(*testing.T) storage.Backend) *env {
@@ -162,14 +140,8 @@ func newEnv(t *testing.T, newBackend func(*testing.T) storage.Backend) *env {
 }
 
 // at returns e reporting to t, for a nested subtest.
-// A nested subtest that Options.Skip names is skipped here.
 func (e *env) at(t *testing.T) *env {
-	for name, reason := range e.skip {
-		if strings.HasSuffix(t.Name(), "/"+strings.ReplaceAll(name, " ", "_")) {
-			t.Skip(reason)
-		}
-	}
-	return &env{t: t, b: e.b, ctx: t.Context(), skip: e.skip}
+	return &env{t: t, b: e.b, ctx: t.Context()}
 }
 
 // tryPut writes body to key; a zero opts.Size means the body's length.
