@@ -65,7 +65,15 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	in.Body, in.ContentLength, in.ContentMD5 = out.r, aws.Int64(out.n), out.contentMD5()
 	res, err := s.s3.PutObject(ctx, in, out.apiOptions()...)
 	if err != nil {
-		return storage.ObjectInfo{}, out.failed(ctx, err, "put %q", key)
+		err = out.failed(ctx, err, "put %q", key)
+		if opts.Conditions.IfMatch != "" && errors.Is(err, storage.ErrPreconditionFailed) {
+			// S3 answers If-Match on a missing key with 404 NoSuchKey;
+			// radosgw with 412.
+			if _, _, herr := s.head(ctx, bucket, key); isNoSuchKey(herr) {
+				return storage.ObjectInfo{}, herr
+			}
+		}
+		return storage.ObjectInfo{}, err
 	}
 	if late {
 		meta.Checksums = maps.Clone(opts.LateChecksums())
