@@ -68,6 +68,11 @@ type Options struct {
 	Store Store
 	// Timeout bounds each wait for a daemon (default 90 s).
 	Timeout time.Duration
+	// MinPartSize, when set, is radosgw's smallest part before the last
+	// of a multipart upload (rgw multipart min part size; S3's and
+	// radosgw's default is 5 MiB): a storage contract battery that
+	// completes uploads of few-byte parts needs it lowered.
+	MinPartSize int64
 }
 
 // Daemon names one of the cluster's daemons as Ceph does.
@@ -93,6 +98,7 @@ type state struct {
 	GatewayPorts []int  `json:"gateway_ports"`
 	AccessKey    string `json:"access_key"`
 	SecretKey    string `json:"secret_key"`
+	MinPartSize  int64  `json:"min_part_size,omitempty"`
 }
 
 // Cluster is a running single-node cluster.
@@ -236,7 +242,8 @@ func (c *Cluster) create(ctx context.Context, opts Options) error {
 			return fmt.Errorf("ceph: %w", err)
 		}
 	}
-	c.st = state{FSID: newUUID(), OSDUUID: newUUID(), Store: opts.Store, AccessKey: randomString(20, upperAlnum), SecretKey: randomString(40, alnum)}
+	c.st = state{FSID: newUUID(), OSDUUID: newUUID(), Store: opts.Store, AccessKey: randomString(20, upperAlnum), SecretKey: randomString(40, alnum),
+		MinPartSize: opts.MinPartSize}
 	ports, err := freePorts(1 + opts.Gateways)
 	if err != nil {
 		return err
@@ -374,6 +381,9 @@ func (c *Cluster) config() []byte {
 		// Without tcp_nodelay a 4 KiB GET takes ~45 ms (Nagle plus
 		// delayed ACK) instead of ~1 ms.
 		p("rgw frontends = beast endpoint=127.0.0.1:%d tcp_nodelay=1", port)
+		if c.st.MinPartSize > 0 {
+			p("rgw multipart min part size = %d", c.st.MinPartSize)
+		}
 	}
 	return b.Bytes()
 }
@@ -681,6 +691,20 @@ func (c *Cluster) run(ctx context.Context, watch []Daemon, bin string, args ...s
 	}
 }
 
+// NewUser creates an S3 user in a tenant of its own and returns its keys.
+// A tenant has its own bucket namespace, so tests that each need a store
+// to themselves (fixed bucket names, a metadata bucket) can share one
+// cluster. The tenant is a fresh random name.
+func (c *Cluster) NewUser(ctx context.Context) (accessKey, secretKey string, err error) {
+	tenant := "t" + randomString(12, lowerAlnum)
+	accessKey, secretKey = randomString(20, upperAlnum), randomString(40, alnum)
+	if err := c.run(ctx, []Daemon{Monitor, OSD}, "radosgw-admin", "-c", c.path("ceph.conf"), "user", "create",
+		"--tenant="+tenant, "--uid=s3", "--display-name=S3 user of "+tenant, "--access-key="+accessKey, "--secret-key="+secretKey); err != nil {
+		return "", "", err
+	}
+	return accessKey, secretKey, nil
+}
+
 // tool runs ceph-authtool or monmaptool with CEPH_CONF=/dev/null: they
 // must neither read nor log against the half-made configuration.
 func (c *Cluster) tool(ctx context.Context, bin string, args ...string) error {
@@ -868,6 +892,7 @@ func newUUID() string {
 const (
 	upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	alnum      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 )
 
 // randomString returns n characters drawn uniformly from set.

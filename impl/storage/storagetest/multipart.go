@@ -112,12 +112,21 @@ func testMultipartLifecycle(e *env) {
 		t.Errorf("ListParts after 1 = %+v, %v; want parts 2 and 3", l, err)
 	}
 
-	info := e.complete(up, storage.CompleteOptions{MinPartSize: 2}, p1, p2)
-	want := storage.ObjectInfo{Key: "k", Size: 6, ETag: multipartETag("aaaa", "bb"), LastModified: info.LastModified, Metadata: meta, PartsCount: 2}
+	use, bodies := []storage.Part{p1, p2}, []string{"aaaa", "bb"}
+	if e.limits.CompleteNeedsEveryPart {
+		if _, err := e.tryComplete(up, storage.CompleteOptions{MinPartSize: 2}, p1, p2); !errors.Is(err, storage.ErrInvalidPart) {
+			t.Fatalf("completion leaving out part 3 (declared unsupported): %v, want ErrInvalidPart", err)
+		}
+		e.absent("k")
+		use, bodies = append(use, p3), append(bodies, "unused")
+	}
+	info := e.complete(up, storage.CompleteOptions{MinPartSize: 2}, use...)
+	want := storage.ObjectInfo{Key: "k", Size: int64(len(strings.Join(bodies, ""))), ETag: multipartETag(bodies...),
+		LastModified: info.LastModified, Metadata: meta, PartsCount: len(use)}
 	if d := infoDiff(info, want, true); d != "" {
 		t.Errorf("CompleteUpload: %s", d)
 	}
-	if got := e.get("k"); got != "aaaabb" {
+	if got := e.get("k"); got != strings.Join(bodies, "") {
 		t.Errorf("read %q", got)
 	}
 	e.agree("k", info)
@@ -224,8 +233,14 @@ func testCompleteRetries(e *env) {
 	up := e.upload("k", storage.UploadOptions{})
 	p1 := e.part(up, 1, "one", storage.PartOptions{})
 	p2 := e.part(up, 2, "two", storage.PartOptions{})
-	first := e.complete(up, storage.CompleteOptions{}, p1)
-	again, err := e.tryComplete(up, storage.CompleteOptions{}, p1)
+	// A retry with other parts, and one with more parts, than the
+	// completion's.
+	used, other, more, body := []storage.Part{p1}, []storage.Part{p2}, []storage.Part{p1, p2}, "one"
+	if e.limits.CompleteNeedsEveryPart {
+		used, more, body = []storage.Part{p1, p2}, []storage.Part{p1}, "onetwo" // more: fewer, then
+	}
+	first := e.complete(up, storage.CompleteOptions{}, used...)
+	again, err := e.tryComplete(up, storage.CompleteOptions{}, used...)
 	if err != nil {
 		t.Fatalf("retried completion: %v", err)
 	}
@@ -233,8 +248,8 @@ func testCompleteRetries(e *env) {
 		t.Errorf("retried completion = %+v, want %+v", again, first)
 	}
 	for name, retry := range map[string]func() error{
-		"other parts": func() error { _, err := e.tryComplete(up, storage.CompleteOptions{}, p2); return err },
-		"more parts":  func() error { _, err := e.tryComplete(up, storage.CompleteOptions{}, p1, p2); return err },
+		"other parts": func() error { _, err := e.tryComplete(up, storage.CompleteOptions{}, other...); return err },
+		"more parts":  func() error { _, err := e.tryComplete(up, storage.CompleteOptions{}, more...); return err },
 		"other key": func() error {
 			_, err := e.b.CompleteUpload(e.ctx, bucket, "k2", up.ID, completed(p1), storage.CompleteOptions{})
 			return err
@@ -248,13 +263,13 @@ func testCompleteRetries(e *env) {
 	if err := e.b.AbortUpload(e.ctx, bucket, "k", up.ID); err != nil {
 		t.Errorf("abort after completion: %v", err)
 	}
-	if got := e.get("k"); got != "one" {
+	if got := e.get("k"); got != body {
 		t.Errorf("object after the abort: %q", got)
 	}
 	e.agree("k", first)
 	// Once the key holds another object the completion is not repeated.
 	e.put("k", "newer", storage.PutOptions{})
-	if _, err := e.tryComplete(up, storage.CompleteOptions{}, p1); !errors.Is(err, storage.ErrNoSuchUpload) {
+	if _, err := e.tryComplete(up, storage.CompleteOptions{}, used...); !errors.Is(err, storage.ErrNoSuchUpload) {
 		t.Errorf("retry after an overwrite: %v, want ErrNoSuchUpload", err)
 	}
 	if got := e.get("k"); got != "newer" {

@@ -77,10 +77,30 @@ import (
 // newBackend, one per subtest. newBackend registers whatever cleanup the
 // backend needs with t.Cleanup.
 func TestBackend(t *testing.T, newBackend func(t *testing.T) storage.Backend) {
+	TestBackendWithLimits(t, newBackend, Limits{})
+}
+
+// Limits declares what a backend cannot do because the store beneath it
+// cannot. Where one is declared, the battery checks that the backend
+// refuses that input cleanly instead of checking S3's behaviour; each is a
+// difference from S3 its users must be told about.
+type Limits struct {
+	// CompleteNeedsEveryPart: the store completes an upload only with
+	// every part uploaded to it and cannot remove a part (radosgw 16.2),
+	// so a completion leaving one out, which S3 accepts and drops the
+	// part, must be refused with ErrInvalidPart and leave the upload
+	// as it was.
+	CompleteNeedsEveryPart bool
+}
+
+// TestBackendWithLimits is TestBackend for a backend with limits.
+func TestBackendWithLimits(t *testing.T, newBackend func(t *testing.T) storage.Backend, limits Limits) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			c.run(newEnv(t, newBackend))
+			e := newEnv(t, newBackend)
+			e.limits = limits
+			c.run(e)
 		})
 	}
 }
@@ -125,9 +145,10 @@ const bucket = "bucket"
 // env is a backend with one bucket, and helpers that fail the test on any
 // unexpected error.
 type env struct {
-	t   *testing.T
-	b   storage.Backend
-	ctx context.Context
+	t      *testing.T
+	b      storage.Backend
+	ctx    context.Context
+	limits Limits
 }
 
 func newEnv(t *testing.T, newBackend func(*testing.T) storage.Backend) *env {

@@ -3,7 +3,9 @@ package upstream
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"strings"
@@ -55,6 +57,9 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		meta = *opts.Metadata
 	}
 	meta.Checksums = maps.Clone(sums)
+	if info.PartsCount > 0 || multipartCount(info.ETag) > 0 {
+		return s.copyThrough(ctx, src, dst, info, meta, opts.Conditions)
+	}
 
 	in := &s3.CopyObjectInput{
 		Bucket:            aws.String(dst.Bucket),
@@ -95,6 +100,33 @@ func (s *Store) CopyObject(ctx context.Context, src, dst storage.ObjectRef, opts
 		res.ChecksumType = "FULL_OBJECT"
 	}
 	return res, nil
+}
+
+// copyThrough copies a multipart object by reading it and writing it
+// back, streamed: S3 makes a copy one piece, with the MD5 of its bytes as
+// ETag and no parts, but radosgw 16.2 copies the source's multipart ETag
+// and parts, which would then be wrong. The read is pinned to the ETag the
+// source check saw.
+func (s *Store) copyThrough(ctx context.Context, src, dst storage.ObjectRef, info storage.ObjectInfo, meta storage.Metadata, c storage.Conditions) (storage.ObjectInfo, error) {
+	o, err := s.OpenObject(ctx, src.Bucket, src.Key, storage.ReadOptions{ReadConditions: storage.ReadConditions{IfMatch: info.ETag}})
+	if err != nil {
+		if errors.Is(err, storage.ErrPreconditionFailed) {
+			// Replaced since the check: as if the copy had come first
+			// and the source were read again, which S3 does not do;
+			// the caller retries.
+			return storage.ObjectInfo{}, fmt.Errorf("copy %q: source changed: %w", src.Key, storage.ErrUnavailable)
+		}
+		return storage.ObjectInfo{}, err
+	}
+	defer o.Close()
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := o.WriteTo(pw)
+		pw.CloseWithError(err)
+	}()
+	res, err := s.PutObject(ctx, dst.Bucket, dst.Key, pr, storage.PutOptions{Metadata: meta, Size: info.Size, Conditions: c})
+	pr.CloseWithError(errors.New("copy ended"))
+	return res, err
 }
 
 // checkDestination decides a copy's destination conditions on a HEAD.

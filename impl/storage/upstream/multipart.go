@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -117,7 +118,9 @@ func (s *Store) uploadRecord(ctx context.Context, bucket, key, id string) (stora
 func (s *Store) uploadErr(ctx context.Context, err error, key string) error {
 	err = mapErr(ctx, err, "upload of %q", key)
 	if status(err) == http.StatusNotFound && !isNoSuchBucket(err) {
-		return fmt.Errorf("%w (%w)", storage.ErrNoSuchUpload, err)
+		// radosgw answers NoSuchKey for an upload it no longer has:
+		// that is not the key's absence, so it is not wrapped.
+		return fmt.Errorf("upstream: upload of %q: %w (%v)", key, storage.ErrNoSuchUpload, err)
 	}
 	return err
 }
@@ -368,7 +371,14 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 		in.IfMatch = aws.String(opts.IfMatch)
 	}
 	if _, err := s.s3.CompleteMultipartUpload(ctx, in); err != nil {
-		return storage.ObjectInfo{}, s.uploadErr(ctx, err, key)
+		err = s.uploadErr(ctx, err, key)
+		if n := omitted(parts, list); n > 0 && errors.Is(err, storage.ErrInvalidPart) {
+			// radosgw 16.2 refuses a completion that leaves out an
+			// uploaded part (S3 drops such parts) and has no way to
+			// remove one: say so rather than "part not found".
+			err = fmt.Errorf("upstream: complete %q: part %d was uploaded but not listed, and this store completes only with every uploaded part: %w", key, n, err)
+		}
+		return storage.ObjectInfo{}, err
 	}
 	done := s.written(ctx, bucket, key, info.Size, info.ETag, info.Metadata)
 	info.LastModified = done.LastModified
@@ -380,6 +390,20 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, id string, list
 	}
 	s.deleteRecords(ctx, keys...)
 	return withDefault(info, def), nil
+}
+
+// omitted returns the number of an uploaded part the list leaves out, or 0.
+func omitted(parts []storage.Part, list []storage.CompletedPart) int {
+	listed := make(map[int]bool, len(list))
+	for _, p := range list {
+		listed[p.Number] = true
+	}
+	for _, p := range parts {
+		if !listed[p.Number] {
+			return p.Number
+		}
+	}
+	return 0
 }
 
 // completedBefore answers a repeated completion from the key's object.
@@ -523,45 +547,4 @@ func (s *Store) AbortUpload(ctx context.Context, bucket, key, id string) error {
 		return s.uploadErr(ctx, err, key)
 	}
 	return nil
-}
-
-// ListUploads forwards ListMultipartUploads, moving a key marker past the
-// common prefix it falls in as ListObjects does.
-func (s *Store) ListUploads(ctx context.Context, bucket string, opts storage.ListUploadsOptions) (storage.UploadList, error) {
-	limit := opts.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), MaxUploads: aws.Int32(int32(limit))}
-	if opts.Prefix != "" {
-		in.Prefix = aws.String(opts.Prefix)
-	}
-	if opts.Delimiter != "" {
-		in.Delimiter = aws.String(opts.Delimiter)
-	}
-	if opts.KeyMarker != "" {
-		marker := opts.KeyMarker
-		if opts.IDMarker == "" {
-			marker = startAfter(storage.ListOptions{Prefix: opts.Prefix, Delimiter: opts.Delimiter, StartAfter: marker})
-		} else {
-			in.UploadIdMarker = aws.String(opts.IDMarker)
-		}
-		in.KeyMarker = aws.String(marker)
-	}
-	out, err := s.s3.ListMultipartUploads(ctx, in)
-	if err != nil {
-		return storage.UploadList{}, mapErr(ctx, err, "list uploads of %q", bucket)
-	}
-	var l storage.UploadList
-	for _, u := range out.Uploads {
-		l.Uploads = append(l.Uploads, storage.Upload{Bucket: bucket, Key: aws.ToString(u.Key), ID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)})
-	}
-	for _, p := range out.CommonPrefixes {
-		l.CommonPrefixes = append(l.CommonPrefixes, aws.ToString(p.Prefix))
-	}
-	if aws.ToBool(out.IsTruncated) {
-		l.Truncated = true
-		l.NextKey, l.NextID = aws.ToString(out.NextKeyMarker), aws.ToString(out.NextUploadIdMarker)
-	}
-	return l, nil
 }

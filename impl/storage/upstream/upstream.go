@@ -184,13 +184,22 @@ func (s *Store) Check(ctx context.Context) error {
 	return err
 }
 
-// CreateBucket creates the bucket upstream under the same name.
+// CreateBucket creates the bucket upstream under the same name, once
+// (buckets.go).
 func (s *Store) CreateBucket(ctx context.Context, name string) error {
+	if name != s.meta {
+		if err := s.reserveName(ctx, name); err != nil {
+			return err
+		}
+	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
 	if s.region != "us-east-1" {
 		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(s.region)}
 	}
 	if _, err := s.s3.CreateBucket(ctx, in); err != nil {
+		if name != s.meta {
+			s.releaseName(ctx, name)
+		}
 		return mapErr(ctx, err, "create bucket %q", name)
 	}
 	return nil
@@ -224,6 +233,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if _, err := s.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)}); err != nil {
 		return mapErr(ctx, err, "delete bucket %q", name)
 	}
+	s.releaseName(ctx, name)
 	return nil
 }
 
