@@ -50,7 +50,7 @@ lint:
 ## sockets and its client (tenfold on two cores) would be measured as the
 ## gateway's. The gateway it starts never has the race detector.
 unit:
-	$(GO) test -race -count=1 -parallel $(PARALLEL) -skip '^TestAbuse$$' ./...
+	$(GO) test -race -count=1 -timeout 30m -parallel $(PARALLEL) -skip '^TestAbuse$$' ./...
 	$(GO) test -count=1 -run '^TestAbuse$$' ./cmd/gateway
 
 ## conformance: the suite against a freshly built gateway and mock control
