@@ -209,6 +209,15 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.Upstream.CAFile = v; return nil }},
 	{name: "UPSTREAM_META_BUCKET", def: "s3gw-meta", doc: "with STORAGE_BACKEND=s3: the bucket at the S3 service holding the gateway's own records (bucket ownership, upload state); clients cannot reach it",
 		set: func(c *Config, v string) (err error) { c.Upstream.MetaBucket, err = nonEmpty(v); return }},
+	{name: "UPSTREAM_OWNER_CACHE_TTL_MS", def: "2000", doc: "with STORAGE_BACKEND=s3: how long a gateway trusts a bucket's owner it read from the metadata bucket; another gateway's delete or create of the bucket shows here within it (0: read on every request; at most 60000)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n > 60000 {
+				return errors.New("want milliseconds from 0 (no cache) to 60000")
+			}
+			c.Upstream.OwnerCacheTTL = time.Duration(n) * time.Millisecond
+			return nil
+		}},
 	{name: "S3_DATA_DIR", def: ".tmp/s3-gateway/data", doc: "directory of object bytes (blobs and temp files)",
 		set: func(c *Config, v string) (err error) { c.DataDir, err = nonEmpty(v); return }},
 	{name: "S3_META_FILE", def: ".tmp/s3-gateway/metadata.json", doc: "metadata index file (bbolt; the name is the predecessor's)",
@@ -447,6 +456,9 @@ func Load(lookup func(string) (string, bool), path string) (*Config, error) {
 // objects in.
 type Upstream struct {
 	Endpoint, Region, AccessKey, SecretKey, CAFile, MetaBucket string
+	// OwnerCacheTTL bounds how stale a cached bucket owner may be; 0 is
+	// no cache.
+	OwnerCacheTTL time.Duration
 }
 
 // readFile reads a TOML file into lower-case setting names and their values

@@ -73,6 +73,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"SIGV4_CREDENTIALS_JSON": `[{"access_key":"AK","secret_key":"TOPSECRET","project_id":"p","ops":["fly"]}]`}, "SIGV4_CREDENTIALS_JSON", "TOPSECRET"},
 		{map[string]string{"SIGV4_CREDENTIALS_JSON": `[{"access_key":"AK","secret_key":"S","project_id":"p","prefx":"a/"}]`}, "SIGV4_CREDENTIALS_JSON", ""},
 		{map[string]string{"SIGV4_CREDENTIALS_FILE": "/nonexistent/creds.json"}, "SIGV4_CREDENTIALS_FILE", ""},
+		{map[string]string{"UPSTREAM_OWNER_CACHE_TTL_MS": "-1"}, "UPSTREAM_OWNER_CACHE_TTL_MS", ""},
+		{map[string]string{"UPSTREAM_OWNER_CACHE_TTL_MS": "60001"}, "UPSTREAM_OWNER_CACHE_TTL_MS", ""},
+		{map[string]string{"UPSTREAM_OWNER_CACHE_TTL_MS": "2s"}, "UPSTREAM_OWNER_CACHE_TTL_MS", ""},
 	}
 	for _, c := range cases {
 		_, err := Load(env(c.vars), "")
@@ -86,6 +89,23 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		}
 		if c.mustNotSay != "" && strings.Contains(msg, c.mustNotSay) {
 			t.Errorf("%v: error %q leaks a secret", c.vars, msg)
+		}
+	}
+}
+
+// UPSTREAM_OWNER_CACHE_TTL_MS: a few seconds by default, 0 turns the
+// cache off.
+func TestUpstreamOwnerCacheTTL(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "1500": 1500 * time.Millisecond, "60000": time.Minute} {
+		vars := map[string]string{}
+		if v != "" {
+			vars["UPSTREAM_OWNER_CACHE_TTL_MS"] = v
+		}
+		c, err := Load(env(vars), "")
+		if err != nil {
+			t.Errorf("UPSTREAM_OWNER_CACHE_TTL_MS=%q: %v", v, err)
+		} else if c.Upstream.OwnerCacheTTL != want {
+			t.Errorf("UPSTREAM_OWNER_CACHE_TTL_MS=%q: %v, want %v", v, c.Upstream.OwnerCacheTTL, want)
 		}
 	}
 }

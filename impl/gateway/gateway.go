@@ -138,7 +138,8 @@ func OpenUpstream(cfg *config.Config) (Storage, error) {
 	if err != nil {
 		return Storage{}, &config.Error{Var: "UPSTREAM_ENDPOINT", Value: redact.URL(u.Endpoint), Reason: err.Error()}
 	}
-	return Storage{Backend: store, Owners: store.Registry(), Check: store.Check, Reserved: []string{u.MetaBucket}}, nil
+	owners := store.Registry().WithCache(upstream.OwnerCache{TTL: u.OwnerCacheTTL})
+	return Storage{Backend: store, Owners: owners, Check: store.Check, Reserved: []string{u.MetaBucket}}, nil
 }
 
 // NewWithStorage assembles a gateway for cfg over st; the storage settings
