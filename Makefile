@@ -6,7 +6,7 @@ FUZZTIME  ?= 5s
 PARALLEL  ?= 8
 DEV_DIR   ?= .tmp/dev
 
-.PHONY: dev test lint unit conformance fuzz bench mutants image build clean
+.PHONY: dev dev-ceph test lint unit conformance fuzz bench mutants image build clean
 
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway
@@ -34,6 +34,23 @@ dev:
 	  CONTROL_PLANE_URL=http://127.0.0.1:8080 INTERNAL_API_TOKEN=$(DEV_TOKEN) LOG_FORMAT=text \
 	  PRESIGN_SECRET=$$(cat $(DEV_DIR)/presign.secret) \
 	  $(DEV_DIR)/gateway
+
+## dev-ceph: the same local setup with STORAGE_BACKEND=s3 over a single-node
+## Ceph (radosgw) started from Debian's packages in CEPH_DEV_DIR (kept: a
+## second run restarts it with its data; `rm -rf` it for a fresh one).
+## Needs: apt-get install ceph-mon ceph-osd radosgw ceph-common.
+CEPH_DEV_DIR ?= /tmp/s3gw-dev-ceph
+dev-ceph:
+	@mkdir -p $(DEV_DIR)
+	@$(GO) build -o $(DEV_DIR)/ceph-single ./cmd/ceph-single
+	@rm -f $(DEV_DIR)/ceph.env; \
+	  $(DEV_DIR)/ceph-single start --dir $(CEPH_DEV_DIR) > $(DEV_DIR)/ceph.env 2> $(DEV_DIR)/ceph.log & ceph=$$!; \
+	  trap '$(DEV_DIR)/ceph-single stop --dir $(CEPH_DEV_DIR) 2>/dev/null' EXIT INT TERM; \
+	  echo "  starting Ceph in $(CEPH_DEV_DIR) (log: $(DEV_DIR)/ceph.log)"; \
+	  until grep -q CEPH_ENDPOINTS $(DEV_DIR)/ceph.env 2>/dev/null; do \
+	    kill -0 $$ceph 2>/dev/null || { cat $(DEV_DIR)/ceph.log; exit 1; }; sleep 0.5; done; \
+	  . $(abspath $(DEV_DIR))/ceph.env; echo "  Ceph's radosgw: $$UPSTREAM_ENDPOINT"; \
+	  STORAGE_BACKEND=s3 $(MAKE) --no-print-directory dev
 
 ## test: formatting, vet, every test with the race detector (the conformance
 ## suite against a freshly built gateway included), and a short fuzz of every
