@@ -601,6 +601,8 @@ func (c *Config) Warnings() []string {
 		w = append(w, "REQUIRE_AUTH=false: requests without credentials are served as an anonymous development principal")
 	}
 	switch {
+	case len(c.PresignSecrets) == 0 && c.StorageBackend == "s3":
+		w = append(w, "PRESIGN_SECRET is not set: gateway presigned URLs (POST /v1/presign) are off, and listing continuation tokens are sealed with a key of this process's own, so a listing cannot continue on another gateway")
 	case len(c.PresignSecrets) == 0:
 		w = append(w, "PRESIGN_SECRET is not set: gateway presigned URLs (POST /v1/presign) are off")
 	case c.PresignSecrets[0] == DefaultPresignSecret:

@@ -196,3 +196,26 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleOutWarning: gateways over a shared store without a shared
+// PRESIGN_SECRET seal listing tokens with keys of their own, so readiness
+// says that a listing cannot continue on another gateway.
+func TestScaleOutWarning(t *testing.T) {
+	for _, c := range []struct {
+		vars map[string]string
+		want bool
+	}{
+		{map[string]string{"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": "http://127.0.0.1:1", "UPSTREAM_ACCESS_KEY": "k", "UPSTREAM_SECRET_KEY": "s"}, true},
+		{map[string]string{"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": "http://127.0.0.1:1", "UPSTREAM_ACCESS_KEY": "k", "UPSTREAM_SECRET_KEY": "s", "PRESIGN_SECRET": "shared-secret-0123456789abcdef"}, false},
+		{map[string]string{}, false},
+	} {
+		cfg, err := Load(env(c.vars), "")
+		if err != nil {
+			t.Fatalf("%v: %v", c.vars, err)
+		}
+		got := strings.Contains(strings.Join(cfg.Warnings(), "\n"), "cannot continue on another gateway")
+		if got != c.want {
+			t.Errorf("%v: warnings %q, want the scale-out warning: %v", c.vars, cfg.Warnings(), c.want)
+		}
+	}
+}
