@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"testing"
 
 	"github.com/s3gw/gateway/conformance/launch"
+	"github.com/s3gw/gateway/conformance/launch/ceph"
 )
 
 // patternReader yields n bytes from a repeated random block, each block
@@ -45,16 +47,28 @@ func (p *patternReader) Read(buf []byte) (int, error) {
 
 // TestLargeObjectMemory streams a 1 GiB object in and out and checks the
 // gateway's peak resident memory stays under 100 MiB: bodies stream, they are
-// never held.
+// never held. So over the embedded store, and over Ceph's radosgw
+// (STORAGE_BACKEND=s3), where the body is forwarded as it arrives.
 func TestLargeObjectMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 2 GiB through the gateway; skipped in -short mode")
 	}
+	t.Run("fs", func(t *testing.T) { testLargeObjectMemory(t, nil) })
+	t.Run("s3 over radosgw", func(t *testing.T) {
+		c := ceph.StartForTest(t, ceph.Options{})
+		testLargeObjectMemory(t, map[string]string{
+			"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": c.Endpoints()[0], "UPSTREAM_REGION": c.Region,
+			"UPSTREAM_ACCESS_KEY": c.AccessKey, "UPSTREAM_SECRET_KEY": c.SecretKey,
+		})
+	})
+}
+
+func testLargeObjectMemory(t *testing.T, extra map[string]string) {
 	const size = 1 << 30
 	const limit = 100 << 20
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Env: map[string]string{
-		"REQUIRE_AUTH": "false", "MAX_BODY_BYTES": strconv.Itoa(2 * size),
-	}})
+	env := map[string]string{"REQUIRE_AUTH": "false", "MAX_BODY_BYTES": strconv.Itoa(2 * size)}
+	maps.Copy(env, extra)
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
