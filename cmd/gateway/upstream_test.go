@@ -33,11 +33,13 @@ import (
 // fresh by the project's own launcher), checked to behave as one service,
 // including when one of them, or the store, crashes.
 //
-// The tests share one cluster, started by the first and stopped by
-// TestMain, with two radosgw: the store-crash test kills and restarts the
-// second, the others use the first. Each test has its own metadata bucket
-// (so its own ownership records) and bucket names no other test (nor
-// another -count round) uses.
+// All but the store-crash test share one cluster, started by the first and
+// stopped by TestMain; each has its own metadata bucket (so its own
+// ownership records) and bucket names no other test (nor another -count
+// round) uses. The store-crash test starts its own: after a radosgw is
+// SIGKILLed, every radosgw of the cluster stalls bucket creation for about
+// 25 s (until the OSD drops the dead process's watches, 30 s after it
+// died), which would stall the next test's gateways at start-up.
 
 // cluster is the shared cluster, started once.
 var cluster struct {
@@ -45,7 +47,6 @@ var cluster struct {
 	c    *ceph.Cluster
 	dir  string
 	err  error
-	took time.Duration
 	runs atomic.Int32 // scale-out setups so far, for unique names
 }
 
@@ -81,10 +82,9 @@ func sharedCluster(t *testing.T) *ceph.Cluster {
 			return
 		}
 		began := time.Now()
-		cluster.c, cluster.err = ceph.Start(context.Background(), ceph.Options{Dir: cluster.dir, Gateways: 2})
-		cluster.took = time.Since(began)
+		cluster.c, cluster.err = ceph.Start(context.Background(), ceph.Options{Dir: cluster.dir})
 		if cluster.err == nil {
-			t.Logf("Ceph (bluestore, 2 radosgw) started in %s, shared by the scale-out tests", cluster.took.Round(10*time.Millisecond))
+			t.Logf("Ceph (bluestore) started in %s, shared by the scale-out tests", time.Since(began).Round(10*time.Millisecond))
 		}
 	})
 	if cluster.err != nil {
@@ -105,13 +105,12 @@ type scaleOut struct {
 	other []*s3.Client
 }
 
-// startScaleOut starts n gateways over the shared cluster's radosgw rgw.
-func startScaleOut(t *testing.T, n, rgw int) *scaleOut {
+// startScaleOut starts n gateways over the cluster c.
+func startScaleOut(t *testing.T, c *ceph.Cluster, n int) *scaleOut {
 	t.Helper()
-	c := sharedCluster(t)
 	s := &scaleOut{ceph: c, id: cluster.runs.Add(1)}
 	s.env = map[string]string{
-		"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": c.Endpoints()[rgw], "UPSTREAM_REGION": c.Region,
+		"STORAGE_BACKEND": "s3", "UPSTREAM_ENDPOINT": c.Endpoints()[0], "UPSTREAM_REGION": c.Region,
 		"UPSTREAM_ACCESS_KEY": c.AccessKey, "UPSTREAM_SECRET_KEY": c.SecretKey,
 		"UPSTREAM_META_BUCKET": s.name("s3gw-meta"),
 	}
@@ -188,7 +187,7 @@ func must(t *testing.T, what string, err error) {
 // fourth started for it; a bucket one project claims through one gateway
 // is another's through none.
 func TestScaleOutOverCeph(t *testing.T) {
-	s := startScaleOut(t, 3, 0)
+	s := startScaleOut(t, sharedCluster(t), 3)
 	c := s.full
 	ctx := t.Context()
 	bucket := s.name("scale-out")
@@ -324,7 +323,7 @@ func TestScaleOutOverCeph(t *testing.T) {
 // the loser can neither read, write, list nor delete in it through any
 // gateway, while each project's ListBuckets shows exactly what it won.
 func TestScaleOutOwnershipRace(t *testing.T) {
-	s := startScaleOut(t, 3, 0)
+	s := startScaleOut(t, sharedCluster(t), 3)
 	ctx := t.Context()
 	const names = 24
 	type outcome struct{ full, other error }
@@ -458,7 +457,7 @@ type write struct {
 // written, or (only when its PUT failed) is absent: no cut object becomes
 // visible. The killed gateway then starts again and reads the same objects.
 func TestScaleOutGatewayKilled(t *testing.T) {
-	s := startScaleOut(t, 3, 0)
+	s := startScaleOut(t, sharedCluster(t), 3)
 	ctx := t.Context()
 	bucket := s.name("kill-a-gateway")
 	_, err := s.full[0].CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
@@ -723,8 +722,10 @@ func fetchReadyz(ctx context.Context, g *launch.Gateway) (int, map[string]any, e
 // (SlowDown or ServiceUnavailable) and /readyz says not ready; once radosgw
 // is back, the same gateway processes serve again, the data written before
 // intact and nothing of the refused requests stored, with no restart.
+// (Not checked: bucket creation, which radosgw itself stalls for about 25 s
+// after the crash; see the note at the top.)
 func TestScaleOutStoreKilled(t *testing.T) {
-	s := startScaleOut(t, 3, 1)
+	s := startScaleOut(t, ceph.StartForTest(t, ceph.Options{}), 3)
 	ctx := t.Context()
 	bucket := s.name("kill-the-store")
 	refused := s.name("refused")
@@ -757,7 +758,7 @@ func TestScaleOutStoreKilled(t *testing.T) {
 	must(t, "reading the first MiB of big", err)
 	put := startSlowPut(t, s.full[2], bucket, "cut-by-the-outage", 48<<20, 4<<20)
 
-	must(t, "killing radosgw", s.ceph.KillDaemon(ceph.Gateway(1)))
+	must(t, "killing radosgw", s.ceph.KillDaemon(ceph.Gateway(0)))
 	killedAt := time.Now()
 	// Each answer must come within this: a client sees an outage, not a hang.
 	const prompt = 5 * time.Second
@@ -857,7 +858,7 @@ func TestScaleOutStoreKilled(t *testing.T) {
 	}
 
 	began := time.Now()
-	must(t, "restarting radosgw", s.ceph.RestartGateway(ctx, 1))
+	must(t, "restarting radosgw", s.ceph.RestartGateway(ctx, 0))
 	t.Logf("radosgw restarted in %s", time.Since(began).Round(10*time.Millisecond))
 	// Each gateway recovers on its own: poll it until it serves.
 	for g := range s.gws {
