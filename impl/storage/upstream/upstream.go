@@ -46,6 +46,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -122,6 +124,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(opts.Endpoint)
 		o.UsePathStyle = true
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(streamFailureIsFinal, middleware.After)
+		})
 	})
 	s := &Store{s3: client, meta: opts.MetaBucket, region: region}
 	if s.meta == "" {
@@ -138,6 +143,30 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// streamFailureIsFinal runs inside each attempt (after the retry
+// middleware) and makes the failure of a request whose body cannot be
+// rewound (a streamed PUT or part) final. The SDK would otherwise wait out
+// a backoff, fail to rewind the body and report that, hiding the store's
+// failure (connection dropped, 503) behind an error mapErr cannot place:
+// a 500 to the client where the store's outage is a retryable 503.
+var streamFailureIsFinal = middleware.FinalizeMiddlewareFunc("S3GWStreamFailureIsFinal",
+	func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleFinalize(ctx, in)
+		if req, ok := in.Request.(*smithyhttp.Request); ok && err != nil && req.GetStream() != nil && !req.IsStreamSeekable() {
+			err = &finalError{err}
+		}
+		return out, md, err
+	})
+
+// finalError is an attempt's failure the SDK must not retry.
+type finalError struct{ err error }
+
+func (e *finalError) Error() string { return e.err.Error() }
+func (e *finalError) Unwrap() error { return e.err }
+
+// RetryableError tells the SDK's retryer not to retry.
+func (e *finalError) RetryableError() bool { return false }
 
 // responseTimeout bounds the wait for the store's answer once a request
 // has been sent: a store that accepts and never answers is unavailable
