@@ -6,7 +6,7 @@ FUZZTIME  ?= 5s
 PARALLEL  ?= 8
 DEV_DIR   ?= .tmp/dev
 
-.PHONY: dev dev-ceph test lint unit conformance fuzz bench mutants image build clean
+.PHONY: dev dev-ceph test lint unit conformance fuzz bench bench-upstream mutants image build clean
 
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway
@@ -105,13 +105,23 @@ image:
 	docker build -q -t s3gw/controlplane-mock:dev .tmp/image/controlplane-mock
 
 ## bench: the load generator against a freshly started gateway (fsync and
-## auth on, concurrency 8), then the Go micro-benchmarks. Never part of
-## `make test`. BENCH_FLAGS adds e.g. --target other.toml for a side-by-side run.
+## auth on, concurrency 8), then the upstream workloads (bench-upstream), then
+## the Go micro-benchmarks. Never part of `make test`. BENCH_FLAGS adds e.g.
+## --target other.toml for a side-by-side run.
 BENCH_FLAGS ?=
 bench:
 	$(GO) run ./cmd/s3bench $(BENCH_FLAGS)
+	$(MAKE) --no-print-directory bench-upstream
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./impl/... -skip 'BenchmarkCompleteUpload'
 	$(GO) test -run '^$$' -bench BenchmarkCompleteUpload -benchtime 3x -count 3 ./impl/storage/fs/
+
+## bench-upstream: the gateway with STORAGE_BACKEND=s3 over a fresh
+## single-node Ceph beside Ceph's radosgw direct, same client, same run, each
+## workload three times (medians), with the gateway's throughput as a
+## fraction of radosgw's against issue 13's targets. Needs the Ceph packages.
+BENCH_UPSTREAM_FLAGS ?= --repeat 3
+bench-upstream:
+	$(GO) run ./cmd/s3bench --upstream-ceph $(BENCH_UPSTREAM_FLAGS)
 
 ## mutants: mutation testing (gremlins) of the packages that implement S3
 ## semantics and authentication, killed by their unit tests plus the

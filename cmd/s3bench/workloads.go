@@ -18,11 +18,12 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3gw/gateway/conformance"
 )
 
-var allWorkloads = []string{"put-4k", "get-4k", "put-1m", "get-1m", "put-64m", "get-64m", "list", "list-delim", "multipart-1g"}
+var allWorkloads = []string{"put-4k", "get-4k", "put-1m", "get-1m", "put-16m", "get-16m", "put-64m", "get-64m", "list", "list-delim", "multipart-1g"}
 
 // result is one workload's measurements.
 type result struct {
@@ -49,7 +50,9 @@ type bench struct {
 	concurrency int
 	duration    time.Duration
 	pid         int
-	seq         atomic.Int64
+	// populated holds the bucket each read workload filled, reused when
+	// the workload runs again.
+	populated map[string]string
 }
 
 // newBench makes a client that measures the server rather than itself: no
@@ -61,7 +64,7 @@ func newBench(t *conformance.Target, concurrency int, d time.Duration, pid int) 
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 	})
-	return &bench{client: client, concurrency: concurrency, duration: d, pid: pid}
+	return &bench{client: client, concurrency: concurrency, duration: d, pid: pid, populated: map[string]string{}}
 }
 
 func (b *bench) bucket(ctx context.Context, name string) (string, error) {
@@ -80,6 +83,10 @@ func (b *bench) run(ctx context.Context, w string) (result, error) {
 		return b.puts(ctx, 1<<20)
 	case "get-1m":
 		return b.gets(ctx, 1<<20, 64)
+	case "put-16m":
+		return b.puts(ctx, 16<<20)
+	case "get-16m":
+		return b.gets(ctx, 16<<20, 16)
 	case "put-64m":
 		return b.puts(ctx, 64<<20)
 	case "get-64m":
@@ -149,22 +156,51 @@ func (b *bench) puts(ctx context.Context, size int) (result, error) {
 		return result{}, err
 	}
 	body := payload(size)
-	return b.loop(ctx, func(w, i int) (int64, error) {
+	r, err := b.loop(ctx, func(w, i int) (int64, error) {
 		_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("w%d/%08d", w, i)),
 			Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(size)),
 		})
 		return int64(size), err
 	})
+	// What a PUT workload wrote goes again, untimed: runs repeated over a
+	// store of bounded size (Ceph's OSD file) must not fill it.
+	if cerr := b.remove(ctx, bucket); cerr != nil {
+		fmt.Fprintf(os.Stderr, "s3bench: cleaning up %s: %v\n", bucket, cerr)
+	}
+	return r, err
+}
+
+// remove deletes a bucket and every object in it.
+func (b *bench) remove(ctx context.Context, bucket string) error {
+	p := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		del := &types.Delete{Quiet: aws.Bool(true)}
+		for _, o := range page.Contents {
+			del.Objects = append(del.Objects, types.ObjectIdentifier{Key: o.Key})
+		}
+		out, err := b.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: del})
+		if err != nil {
+			return err
+		}
+		if len(out.Errors) > 0 {
+			return fmt.Errorf("deleting %s: %s", aws.ToString(out.Errors[0].Key), aws.ToString(out.Errors[0].Code))
+		}
+	}
+	_, err := b.client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+	return err
 }
 
 func (b *bench) gets(ctx context.Context, size, objects int) (result, error) {
-	bucket, err := b.bucket(ctx, "get")
+	bucket, err := b.filled(ctx, fmt.Sprintf("get-%d", size), "get", objects, func(i int) string { return fmt.Sprintf("obj-%06d", i) }, payload(size))
 	if err != nil {
-		return result{}, err
-	}
-	body := payload(size)
-	if err := b.populate(ctx, bucket, objects, func(i int) string { return fmt.Sprintf("obj-%06d", i) }, body); err != nil {
 		return result{}, err
 	}
 	buf := make([][]byte, b.concurrency)
@@ -180,6 +216,23 @@ func (b *bench) gets(ctx context.Context, size, objects int) (result, error) {
 		out.Body.Close()
 		return n, err
 	})
+}
+
+// filled returns a bucket holding n objects named by name with body: the
+// one made for the same use (id) on an earlier run, or a new one.
+func (b *bench) filled(ctx context.Context, id, prefix string, n int, name func(int) string, body []byte) (string, error) {
+	if bucket, ok := b.populated[id]; ok {
+		return bucket, nil
+	}
+	bucket, err := b.bucket(ctx, prefix)
+	if err != nil {
+		return "", err
+	}
+	if err := b.populate(ctx, bucket, n, name, body); err != nil {
+		return "", err
+	}
+	b.populated[id] = bucket
+	return bucket, nil
 }
 
 // populate stores n objects with body, concurrently.
@@ -214,12 +267,9 @@ func (b *bench) populate(ctx context.Context, bucket string, n int, name func(in
 // list pages through a 10 000-key bucket (100 "directories" of 100 keys)
 // again and again; keys (and common prefixes) returned count as ops.
 func (b *bench) list(ctx context.Context, delimiter string) (result, error) {
-	bucket, err := b.bucket(ctx, "list")
-	if err != nil {
-		return result{}, err
-	}
 	name := func(i int) string { return fmt.Sprintf("dir%03d/key-%05d", i/100, i) }
-	if err := b.populate(ctx, bucket, 10000, name, []byte("x")); err != nil {
+	bucket, err := b.filled(ctx, "list", "list", 10000, name, []byte("x"))
+	if err != nil {
 		return result{}, err
 	}
 	var keys atomic.Int64

@@ -11,11 +11,16 @@ import (
 	"hash"
 	"io"
 	"maps"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3gw/gateway/impl/storage"
 )
@@ -63,7 +68,9 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		}
 	}
 	in.Body, in.ContentLength, in.ContentMD5 = out.r, aws.Int64(out.n), out.contentMD5()
+	sent := time.Now()
 	res, err := s.s3.PutObject(ctx, in, out.apiOptions()...)
+	answered := time.Now()
 	if err != nil {
 		err = out.failed(ctx, err, "put %q", key)
 		if opts.Conditions.IfMatch != "" && errors.Is(err, storage.ErrPreconditionFailed) {
@@ -91,7 +98,45 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 			return storage.ObjectInfo{}, fmt.Errorf("put %q: stored, but not its late checksums: %w", key, err)
 		}
 	}
+	if modified, ok := commitTime(sent, answered, answerDate(res.ResultMetadata)); ok {
+		info := writtenInfo(key, out.n, aws.ToString(res.ETag), meta)
+		info.LastModified = modified
+		return info, nil
+	}
 	return s.written(ctx, bucket, key, out.n, aws.ToString(res.ETag), meta), nil
+}
+
+// clockMargin is how far apart the gateway's and the store's clocks may
+// be for commitTime to trust them.
+const clockMargin = 50 * time.Millisecond
+
+// commitTime is the store's Last-Modified of an object it has just
+// written, when the write's timing alone tells it: S3 answers a PUT
+// without Last-Modified, but the store stamps the object while it handles
+// the request, between sent and answered, and its Date header (whole
+// seconds of its clock) is taken after. When the whole request falls
+// within one second of the gateway's clock, clear of its edges by
+// clockMargin, and the store's Date names that second, the stamp is in
+// that second, which is all a Last-Modified says. Otherwise known is false
+// and the caller asks the store.
+func commitTime(sent, answered time.Time, date string) (t time.Time, known bool) {
+	d, err := http.ParseTime(date)
+	if err != nil {
+		return time.Time{}, false
+	}
+	second := sent.UTC().Truncate(time.Second)
+	if !d.Equal(second) || sent.Sub(second) < clockMargin || answered.After(second.Add(time.Second-clockMargin)) {
+		return time.Time{}, false
+	}
+	return second, true
+}
+
+// answerDate is the Date header of the store's answer.
+func answerDate(md middleware.Metadata) string {
+	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok {
+		return raw.Header.Get("Date")
+	}
+	return ""
 }
 
 // outgoing is a body on its way upstream: buffered (read and verified
@@ -112,7 +157,10 @@ func prepare(body io.Reader, size, maxSize int64, contentMD5 []byte) (*outgoing,
 		return nil, fmt.Errorf("%d bytes: %w", size, storage.ErrTooLarge)
 	}
 	if size > bufferLimit {
-		v := &verifier{r: body, size: size, md5: md5.New(), wantMD5: contentMD5}
+		v := &verifier{r: body, size: size, wantMD5: contentMD5}
+		if contentMD5 != nil {
+			v.md5 = md5.New() // the store hashes the body for its ETag anyway
+		}
 		return &outgoing{r: storage.HoldBack(v), n: size, streamed: v}, nil
 	}
 	sp, err := spool(body, size, maxSize)
@@ -183,15 +231,22 @@ func (s *Store) putInput(bucket, key string, meta storage.Metadata, c storage.Co
 // Last-Modified; a HEAD bound to the new ETag gets the store's, and when
 // the object has already been replaced, the time now stands in for it.
 func (s *Store) written(ctx context.Context, bucket, key string, size int64, etag string, meta storage.Metadata) storage.ObjectInfo {
-	info := storage.ObjectInfo{Key: key, Size: size, ETag: unquote(etag), Metadata: meta}
-	if len(meta.Checksums) > 0 {
-		info.ChecksumType = "FULL_OBJECT"
-	}
+	info := writtenInfo(key, size, etag, meta)
 	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), IfMatch: aws.String(info.ETag)})
 	if err == nil && out.LastModified != nil {
 		info.LastModified = *out.LastModified
 	} else {
 		info.LastModified = nowUTC()
+	}
+	return info
+}
+
+// writtenInfo is the info of an object just written, but its
+// Last-Modified.
+func writtenInfo(key string, size int64, etag string, meta storage.Metadata) storage.ObjectInfo {
+	info := storage.ObjectInfo{Key: key, Size: size, ETag: unquote(etag), Metadata: meta}
+	if len(meta.Checksums) > 0 {
+		info.ChecksumType = "FULL_OBJECT"
 	}
 	return info
 }
@@ -267,14 +322,15 @@ func spool(body io.Reader, size, maxSize int64) (*spooled, error) {
 	return sp, nil
 }
 
-// verifier passes a streamed body through, counting and hashing it, and
-// turns what the store must not keep into an error of the read that
-// reaches the end, which storage.HoldBack then refuses to complete: a body
-// longer or shorter than declared, or whose MD5 is not the Content-MD5.
+// verifier passes a streamed body through, counting it (and hashing it
+// when there is a Content-MD5 to check), and turns what the store must not
+// keep into an error of the read that reaches the end, which
+// storage.HoldBack then refuses to complete: a body longer or shorter than
+// declared, or whose MD5 is not the Content-MD5.
 type verifier struct {
 	r       io.Reader
 	size, n int64
-	md5     hash.Hash
+	md5     hash.Hash // only to check wantMD5
 	wantMD5 []byte
 	err     error // the first failure, reported by PutObject
 }
@@ -285,7 +341,9 @@ func (v *verifier) Read(p []byte) (int, error) {
 	}
 	n, err := v.r.Read(p)
 	v.n += int64(n)
-	v.md5.Write(p[:n])
+	if v.md5 != nil {
+		v.md5.Write(p[:n])
+	}
 	switch {
 	case v.n > v.size:
 		err = fmt.Errorf("body longer than the %d bytes declared: %w", v.size, storage.ErrIncompleteBody)

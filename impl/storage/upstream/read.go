@@ -20,8 +20,8 @@ import (
 
 func nowUTC() time.Time { return time.Now().UTC() }
 
-// readRetries bounds how often OpenObject decides a read again when the
-// object changed between its HEAD and its GET.
+// readRetries bounds how often a read decided on a HEAD is decided again
+// when the object changed between the HEAD and the GET.
 const readRetries = 3
 
 // head returns the object's info and, for a multipart object, its parts
@@ -35,11 +35,19 @@ func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInf
 		}
 		return storage.ObjectInfo{}, nil, mapErr(ctx, err, "head %q", key)
 	}
-	meta, err := s.withSidecar(ctx, bucket, key, aws.ToString(out.ETag), out.Metadata)
+	return s.describe(ctx, bucket, key, aws.ToInt64(out.ContentLength), out.ETag, out.LastModified, out.Metadata)
+}
+
+// describe builds an object's info from the validators and metadata a HEAD
+// or GET answered (size is the whole object's), with what the gateway
+// keeps beside it: displaced metadata (withSidecar) and, for a multipart
+// object, its manifest's part sizes and checksums.
+func (s *Store) describe(ctx context.Context, bucket, key string, size int64, etag *string, modified *time.Time, upMeta map[string]string) (storage.ObjectInfo, []storage.PartRef, error) {
+	meta, err := s.withSidecar(ctx, bucket, key, aws.ToString(etag), upMeta)
 	if err != nil {
 		return storage.ObjectInfo{}, nil, err
 	}
-	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, meta)
+	info := objectInfo(key, aws.Int64(size), etag, modified, meta)
 	n := multipartCount(info.ETag)
 	if n == 0 {
 		return info, nil, nil
@@ -95,37 +103,179 @@ func (s *Store) StatObject(ctx context.Context, bucket, key string, opts storage
 	return info, sec, nil
 }
 
-// OpenObject decides the read on a HEAD, as StatObject does, then GETs the
-// selected bytes with If-Match of the ETag the HEAD saw, so that the bytes
-// are the version the decision was about. When the object changed in
+// OpenObject is one upstream GET, its range forwarded, whose answer is
+// judged as a HEAD's would be: the headers (whole size from Content-Range,
+// ETag, Last-Modified, metadata) go through storage.SelectSection, so that
+// conditions, ranges and their errors are decided exactly as by every
+// backend, and the body, when it is the section decided, is the snapshot.
+// Conditions are not forwarded: a read they refuse closes the GET unread.
+// Two cases take the longer way, a HEAD and then a GET of the section
+// pinned to the ETag the HEAD saw (openDecided): a read by part number,
+// whose bytes are known only from the manifest, and an answer that is not
+// the section decided (a store that judged the range otherwise).
+func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
+	if opts.PartNumber > 0 {
+		return s.openDecided(ctx, bucket, key, opts)
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if r := rangeHeader(opts.Range); r != "" {
+		in.Range = aws.String(r)
+	}
+	out, err := s.s3.GetObject(ctx, in)
+	if err != nil {
+		switch status(err) {
+		case http.StatusNotFound:
+			return nil, s.notFound(ctx, err, bucket, key)
+		case http.StatusRequestedRangeNotSatisfiable:
+			// The RangeError must name the size: decided on a HEAD.
+			return s.openDecided(ctx, bucket, key, opts)
+		}
+		return nil, mapErr(ctx, err, "get %q", key)
+	}
+	first, n, size, ok := answered(out)
+	if !ok {
+		discard(out.Body, 0)
+		return s.openDecided(ctx, bucket, key, opts)
+	}
+	info, parts, err := s.describe(ctx, bucket, key, size, out.ETag, out.LastModified, out.Metadata)
+	if err != nil {
+		discard(out.Body, n)
+		return nil, err
+	}
+	sec, err := storage.SelectSection(info, parts, opts)
+	switch {
+	case err != nil:
+		discard(out.Body, n)
+		return nil, err
+	case sec.Length == 0:
+		discard(out.Body, n)
+		return &object{info: info, sec: sec}, nil
+	case first != sec.Start || n != sec.Length:
+		discard(out.Body, n)
+		return s.openSection(ctx, bucket, key, opts, info, sec)
+	}
+	return &object{info: info, sec: sec, body: out.Body}, nil
+}
+
+// rangeHeader is the Range header that asks the store for r, or "" for a
+// range that selects the whole object as storage.SelectSection decides it
+// (none, or one whose last byte is before its first).
+func rangeHeader(r *storage.RangeSpec) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.IsSuffix:
+		return fmt.Sprintf("bytes=-%d", r.Suffix)
+	case r.Last < 0:
+		return fmt.Sprintf("bytes=%d-", r.First)
+	case r.Last >= r.First:
+		return fmt.Sprintf("bytes=%d-%d", r.First, r.Last)
+	}
+	return ""
+}
+
+// answered returns which bytes a GET's answer carries: n bytes from first,
+// of an object of size bytes (from Content-Range when there is one). ok is
+// false when the answer does not say.
+func answered(out *s3.GetObjectOutput) (first, n, size int64, ok bool) {
+	n = aws.ToInt64(out.ContentLength)
+	cr := aws.ToString(out.ContentRange)
+	if cr == "" {
+		return 0, n, n, out.ContentLength != nil
+	}
+	// bytes first-last/size
+	spec, found := strings.CutPrefix(cr, "bytes ")
+	span, total, found2 := strings.Cut(spec, "/")
+	from, to, found3 := strings.Cut(span, "-")
+	if !found || !found2 || !found3 {
+		return 0, 0, 0, false
+	}
+	f, err1 := strconv.ParseInt(from, 10, 64)
+	l, err2 := strconv.ParseInt(to, 10, 64)
+	sz, err3 := strconv.ParseInt(total, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || l < f || l-f+1 != n || l >= sz {
+		return 0, 0, 0, false
+	}
+	return f, n, sz, true
+}
+
+// discardLimit is the most of an unwanted answer's body read to its end,
+// so that its connection is kept for the next request; a longer one is
+// closed unread.
+const discardLimit = 64 << 10
+
+// discard closes a GET's body that is not wanted, of n bytes.
+func discard(body io.ReadCloser, n int64) {
+	if n <= discardLimit {
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, discardLimit))
+	}
+	body.Close()
+}
+
+// notFound is a GET's 404: the store's code tells a missing key from a
+// missing bucket; without one, a HEAD of the bucket does.
+func (s *Store) notFound(ctx context.Context, err error, bucket, key string) error {
+	if mapped := mapErr(ctx, err, "get %q", key); isNoSuchKey(mapped) || isNoSuchBucket(mapped) {
+		return mapped
+	}
+	return s.missing(ctx, bucket, key)
+}
+
+// openDecided decides the read on a HEAD, as StatObject does, then GETs
+// the selected bytes with If-Match of the ETag the HEAD saw, so that the
+// bytes are the version the decision was about. When the object changed in
 // between, the read is decided again. The open GET's body is the
 // snapshot: the store serves the version it started sending.
-func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
+func (s *Store) openDecided(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.Object, error) {
 	for attempt := 0; ; attempt++ {
 		info, sec, err := s.StatObject(ctx, bucket, key, opts)
 		if err != nil {
 			return nil, err
 		}
-		if sec.Length == 0 {
-			return &object{info: info, sec: sec}, nil
-		}
-		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), IfMatch: aws.String(info.ETag)}
-		if sec.Start != 0 || sec.Length != info.Size {
-			in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", sec.Start, sec.Start+sec.Length-1))
-		}
-		out, err := s.s3.GetObject(ctx, in)
+		o, err := s.getSection(ctx, bucket, key, info, sec)
 		if err != nil {
 			if st := status(err); attempt < readRetries && (st == http.StatusPreconditionFailed || st == http.StatusNotFound) {
 				continue
 			}
 			return nil, mapErr(ctx, err, "get %q", key)
 		}
-		if n := aws.ToInt64(out.ContentLength); n != sec.Length {
-			out.Body.Close()
-			return nil, fmt.Errorf("upstream: get %q: %d bytes answered, %d asked", key, n, sec.Length)
-		}
-		return &object{info: info, sec: sec, body: out.Body}, nil
+		return o, nil
 	}
+}
+
+// openSection GETs the section a read decided on info; when the object
+// has changed since, the read is decided again on a HEAD.
+func (s *Store) openSection(ctx context.Context, bucket, key string, opts storage.ReadOptions, info storage.ObjectInfo, sec storage.Section) (storage.Object, error) {
+	o, err := s.getSection(ctx, bucket, key, info, sec)
+	if err != nil {
+		if st := status(err); st == http.StatusPreconditionFailed || st == http.StatusNotFound {
+			return s.openDecided(ctx, bucket, key, opts)
+		}
+		return nil, mapErr(ctx, err, "get %q", key)
+	}
+	return o, nil
+}
+
+// getSection GETs sec of the object, version info.ETag (If-Match). Its
+// error is the SDK's, for the caller to tell a changed object from a
+// failure.
+func (s *Store) getSection(ctx context.Context, bucket, key string, info storage.ObjectInfo, sec storage.Section) (storage.Object, error) {
+	if sec.Length == 0 {
+		return &object{info: info, sec: sec}, nil
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), IfMatch: aws.String(info.ETag)}
+	if sec.Start != 0 || sec.Length != info.Size {
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", sec.Start, sec.Start+sec.Length-1))
+	}
+	out, err := s.s3.GetObject(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if n := aws.ToInt64(out.ContentLength); n != sec.Length {
+		out.Body.Close()
+		return nil, fmt.Errorf("upstream: get %q: %d bytes answered, %d asked", key, n, sec.Length)
+	}
+	return &object{info: info, sec: sec, body: out.Body}, nil
 }
 
 // object is an open read: the upstream GET's body, streamed on WriteTo.
