@@ -70,14 +70,14 @@ func parseListParams(q url.Values) (listParams, error) {
 
 // list runs one page of a listing: after startAfter (S3's start-after,
 // marker or key-marker), or from a backend cursor a continuation token
-// carried.
-func (h *Handler) list(rq *request, p listParams, startAfter, cursor string) (storage.ListResult, error) {
+// carried; sums asks for the objects' checksums.
+func (h *Handler) list(rq *request, p listParams, startAfter, cursor string, sums bool) (storage.ListResult, error) {
 	if p.maxKeys == 0 {
 		_, err := h.opts.Backend.HeadBucket(rq.r.Context(), rq.bucket)
 		return storage.ListResult{}, err
 	}
 	return h.opts.Backend.ListObjects(rq.r.Context(), rq.bucket, storage.ListOptions{
-		Prefix: p.prefix, Delimiter: p.delimiter, StartAfter: startAfter, Cursor: cursor, Limit: p.maxKeys,
+		Prefix: p.prefix, Delimiter: p.delimiter, StartAfter: startAfter, Cursor: cursor, Limit: p.maxKeys, Checksums: sums,
 	})
 }
 
@@ -110,7 +110,7 @@ func (h *Handler) listObjectsV2(rq *request) error {
 			startAfter = ""
 		}
 	}
-	res, err := h.list(rq, p, startAfter, cursor)
+	res, err := h.list(rq, p, startAfter, cursor, false)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (h *Handler) listObjectsV1(rq *request) error {
 		return err
 	}
 	marker := q.Get("marker")
-	res, err := h.list(rq, p, marker, "")
+	res, err := h.list(rq, p, marker, "", false)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (h *Handler) listObjectVersions(rq *request) error {
 	}
 	// A key has one version, so resuming after its null version and after
 	// the key are the same.
-	res, err := h.list(rq, p, keyMarker, "")
+	res, err := h.list(rq, p, keyMarker, "", true)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,8 @@ func serveAnonymous(be storage.Backend, method, target string, hdr http.Header) 
 
 // TestListVersionsNextMarkers: a page ending on a key resumes after that
 // key's null version; one ending on a common prefix names no version, and
-// the key-marker reaches the store as the position to resume after.
+// the key-marker reaches the store as the position to resume after, with
+// the checksums asked for (ObjectVersion shows their algorithm).
 func TestListVersionsNextMarkers(t *testing.T) {
 	mod := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, c := range []struct {
@@ -91,7 +92,7 @@ func TestListVersionsNextMarkers(t *testing.T) {
 		if res.NextKeyMarker != c.nextKey || res.NextVersionIDMarker != c.nid || res.IsTruncated != c.page.Truncated {
 			t.Errorf("%s: next %q/%q truncated %v, want %q/%q", c.name, res.NextKeyMarker, res.NextVersionIDMarker, res.IsTruncated, c.nextKey, c.nid)
 		}
-		if want := (storage.ListOptions{Delimiter: "/", StartAfter: "0", Limit: 2}); be.opts != want {
+		if want := (storage.ListOptions{Delimiter: "/", StartAfter: "0", Limit: 2, Checksums: true}); be.opts != want {
 			t.Errorf("%s: store asked %+v, want %+v", c.name, be.opts, want)
 		}
 		if res.KeyMarker != "0" || res.VersionIDMarker != "null" || res.MaxKeys != 2 || res.Delimiter != "/" {

@@ -323,6 +323,11 @@ type ListOptions struct {
 	Cursor string
 	// Limit is the most entries (keys plus common prefixes) to return.
 	Limit int
+	// Checksums asks for each listed object's checksums and their type,
+	// which ListObjectVersions shows. Without it a backend may leave them
+	// out: ListObjects v1 and v2 do not show them, and a store whose own
+	// listing lacks them would pay a request per object.
+	Checksums bool
 }
 
 // ListResult is one page of a listing.

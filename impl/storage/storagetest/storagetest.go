@@ -245,7 +245,7 @@ func (e *env) keys() []string {
 // listed returns the listing entry of key.
 func (e *env) listed(key string) storage.ObjectInfo {
 	e.t.Helper()
-	res, err := e.b.ListObjects(e.ctx, bucket, storage.ListOptions{Prefix: key, Limit: 1})
+	res, err := e.b.ListObjects(e.ctx, bucket, storage.ListOptions{Prefix: key, Limit: 1, Checksums: true})
 	if err != nil {
 		e.t.Fatalf("ListObjects(prefix %q): %v", key, err)
 	}

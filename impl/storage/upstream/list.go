@@ -23,9 +23,8 @@ const maxKey = 1024
 // ListObjects forwards ListObjectsV2. The cursor is the store's
 // continuation token (the API layer seals it). StartAfter is moved past a
 // common prefix it falls in, because the contract excludes that prefix
-// and S3 would list it again. ListObjectsV2 does not answer checksums,
-// which the contract wants in listings: each object listed is HEADed for
-// them (a cost of phase 1; the ADR planned one request per page).
+// and S3 would list it again. ListObjectsV2 does not answer checksums:
+// when the caller asks for them, each object listed is HEADed.
 func (s *Store) ListObjects(ctx context.Context, bucket string, opts storage.ListOptions) (storage.ListResult, error) {
 	limit := opts.Limit
 	if limit <= 0 || limit > 1000 {
@@ -46,20 +45,19 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts storage.Lis
 	} else if after := startAfter(opts); after != "" {
 		in.StartAfter = aws.String(after)
 	}
-	out, err := s.s3.ListObjectsV2(ctx, in)
-	if err != nil {
+	var page listPage
+	if _, err := s.s3.ListObjectsV2(ctx, in, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, decodeListPageInto(&page))
+	}); err != nil {
 		return storage.ListResult{}, mapErr(ctx, err, "list %q", bucket)
 	}
-	var res storage.ListResult
-	for _, o := range out.Contents {
-		res.Objects = append(res.Objects, objectInfo(aws.ToString(o.Key), o.Size, o.ETag, o.LastModified, nil))
+	res := storage.ListResult{Objects: make([]storage.ObjectInfo, 0, len(page.objects)), CommonPrefixes: page.prefixes}
+	for _, o := range page.objects {
+		res.Objects = append(res.Objects, storage.ObjectInfo{Key: o.key, Size: o.size, ETag: unquote(o.etag), LastModified: o.modified})
 	}
-	for _, p := range out.CommonPrefixes {
-		res.CommonPrefixes = append(res.CommonPrefixes, aws.ToString(p.Prefix))
-	}
-	if aws.ToBool(out.IsTruncated) {
+	if page.truncated {
 		res.Truncated = true
-		res.Cursor = aws.ToString(out.NextContinuationToken)
+		res.Cursor = page.next
 		if n := len(res.Objects); n > 0 {
 			res.Last = res.Objects[n-1].Key
 		}
@@ -70,8 +68,10 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts storage.Lis
 			return storage.ListResult{}, errors.New("upstream: list: truncated page without a continuation token")
 		}
 	}
-	if err := s.addChecksums(ctx, bucket, res.Objects); err != nil {
-		return storage.ListResult{}, err
+	if opts.Checksums {
+		if err := s.addChecksums(ctx, bucket, res.Objects); err != nil {
+			return storage.ListResult{}, err
+		}
 	}
 	return res, nil
 }

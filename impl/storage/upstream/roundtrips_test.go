@@ -174,3 +174,45 @@ func TestPutRoundTrips(t *testing.T) {
 		t.Errorf("none of 10 PUTs was a single upstream request")
 	}
 }
+
+// TestListRoundTrips: a page of ListObjects is one upstream request; only
+// a caller that asks for checksums (ListObjectVersions shows them) pays a
+// HEAD per object listed, and gets them.
+func TestListRoundTrips(t *testing.T) {
+	c := &counter{}
+	s, err := upstream.Open(t.Context(), upstream.Options{Endpoint: newUpstream(t).URL, AccessKey: accessKey, SecretKey: secretKey,
+		HTTPClient: &http.Client{Transport: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := s.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if _, err := s.PutObject(ctx, "bkt", k, strings.NewReader(k), storage.PutOptions{Size: 1,
+			Metadata: storage.Metadata{Checksums: map[string]string{"crc32": "AAAAAA=="}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sums := range []bool{false, true} {
+		c.take()
+		res, err := s.ListObjects(ctx, "bkt", storage.ListOptions{Limit: 10, Checksums: sums})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := c.take()
+		want := 1
+		if sums {
+			want = 1 + len(res.Objects)
+		}
+		if len(res.Objects) != 3 || len(reqs) != want {
+			t.Errorf("Checksums %v: %d objects in %d upstream requests %v; want 3 in %d", sums, len(res.Objects), len(reqs), reqs, want)
+		}
+		for _, o := range res.Objects {
+			if got := o.Checksums["crc32"] == "AAAAAA==" && o.ChecksumType == "FULL_OBJECT"; got != sums {
+				t.Errorf("Checksums %v: %s lists checksums %v (%s)", sums, o.Key, o.Checksums, o.ChecksumType)
+			}
+		}
+	}
+}

@@ -20,9 +20,9 @@
 //     bodies up to 8 MiB (buffered); a larger body streams, and its late
 //     checksums go to a record bound to the ETag just after the PUT (a
 //     read in between sees none).
-//   - Listings carry checksums, which ListObjectsV2 does not return: each
-//     listed object is HEADed (a few at a time). Correct, and a cost the
-//     ADR did not plan for.
+//   - A listing that asks for checksums (ListObjectVersions), which
+//     ListObjectsV2 does not return, HEADs each listed object (a few at a
+//     time); ListObjects v1 and v2 do not show them and cost one request.
 //   - Multipart uploads are the store's own, under the store's upload id
 //     (not sealed yet: records named by bucket, key and id bind it). Part
 //     checksums, the upload's settings and the completed object's manifest
