@@ -66,9 +66,16 @@ lint:
 ## and without the race detector, whose cost in the test's own 2 300 attacking
 ## sockets and its client (tenfold on two cores) would be measured as the
 ## gateway's. The gateway it starts never has the race detector.
+## Both runs go through gotestsum (a tool in go.mod), which ends with a
+## summary: the counts of tests passed, failed and skipped, every skipped
+## test with its reason (a missing client or engine shows there), and the
+## failures again. TEST_JSON keeps the events of the main run.
+TEST_JSON ?= .tmp/test.json
+GOTESTSUM ?= $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg
 unit:
-	$(GO) test -race -count=1 -timeout 30m -parallel $(PARALLEL) -skip '^TestAbuse$$' ./...
-	$(GO) test -count=1 -run '^TestAbuse$$' ./cmd/gateway
+	@mkdir -p $(dir $(TEST_JSON))
+	$(GOTESTSUM) --jsonfile $(TEST_JSON) -- -race -count=1 -timeout 30m -parallel $(PARALLEL) -skip '^TestAbuse$$' ./...
+	$(GOTESTSUM) -- -count=1 -run '^TestAbuse$$' ./cmd/gateway
 
 ## conformance: the suite against a freshly built gateway and mock control
 ## plane, writing reports/report.{xml,json,md}; exits non-zero on a failure.
