@@ -10,6 +10,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -103,7 +104,10 @@ var (
 // binary's path.
 func Binary(race bool) (string, error) { return build("./cmd/gateway", race) }
 
-// build compiles a command of this module once per process.
+// build compiles a command of this module once per process, into the
+// user's cache directory (s3gw-launch/): one binary per command, race mode
+// and checkout, replaced atomically by the next build, so that runs leave
+// nothing behind in the temp folder and the space taken does not grow.
 func build(pkg string, race bool) (string, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -115,12 +119,28 @@ func build(pkg string, race bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "gateway-build-")
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "s3gw-launch")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("build dir: %w", err)
+	}
+	name := fmt.Sprintf("%s-%x", filepath.Base(pkg), sha256.Sum256([]byte(root)))[:len(filepath.Base(pkg))+17]
+	if race {
+		name += "-race"
+	}
+	// Built beside its final name, then renamed over it: a process still
+	// running the previous binary keeps it, and concurrent builds do not
+	// see each other's half-written files.
+	tmp, err := os.CreateTemp(dir, name+".build-")
 	if err != nil {
 		return "", fmt.Errorf("build dir: %w", err)
 	}
-	out := filepath.Join(dir, filepath.Base(pkg))
-	args := []string{"build", "-o", out}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	args := []string{"build", "-o", tmp.Name()}
 	if race {
 		args = append(args, "-race")
 	}
@@ -128,6 +148,10 @@ func build(pkg string, race bool) (string, error) {
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+	}
+	out := filepath.Join(dir, name)
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return "", fmt.Errorf("build: %w", err)
 	}
 	built[id] = out
 	return out, nil
