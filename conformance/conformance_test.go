@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,5 +67,37 @@ func TestGatewayOtherRegion(t *testing.T) {
 		case strings.HasPrefix(r.ID, "buckets/create/location-constraint/") && r.Outcome != conformance.Pass:
 			t.Errorf("%s: %s, want pass: %s", r.ID, r.Outcome, r.Message)
 		}
+	}
+}
+
+// TestGatewayAnonymous runs the readiness cases against a gateway that
+// serves unsigned requests (REQUIRE_AUTH=false), the one setting under
+// which readyz/readyz/warns-when-anonymous runs rather than skips: it must
+// pass here, and the other /readyz cases with it.
+func TestGatewayAnonymous(t *testing.T) {
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Race: raceEnabled, Env: map[string]string{"REQUIRE_AUTH": "false"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	results, err := conformance.Execute(context.Background(), g.Target(), conformance.ExecOptions{
+		Run: regexp.MustCompile(`^readyz/readyz/`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	for _, r := range results {
+		if r.Outcome != conformance.Pass {
+			t.Errorf("%s: %s, want pass: %s", r.ID, r.Outcome, r.Message)
+		}
+		ran = ran || r.ID == "readyz/readyz/warns-when-anonymous"
+	}
+	if !ran {
+		t.Errorf("readyz/readyz/warns-when-anonymous was not run; results %+v", results)
 	}
 }
