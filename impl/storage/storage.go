@@ -38,6 +38,7 @@ var (
 	ErrInvalidPart        = errors.New("storage: invalid part")
 	ErrInvalidPartOrder   = errors.New("storage: invalid part order")
 	ErrEntityTooSmall     = errors.New("storage: part too small")
+	ErrNoSuchConfig       = errors.New("storage: no such bucket configuration")
 	// ErrUnavailable is a refusal the caller may retry: the store is
 	// overloaded or briefly unreachable. Wrap it with the cause; the API
 	// layer answers S3's 503 SlowDown.
@@ -88,7 +89,23 @@ type Backend interface {
 	// ListObjects returns a page of the bucket's keys in byte order.
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 
+	BucketConfigs
 	Multipart
+}
+
+// BucketConfigs keeps a bucket's configuration documents (its CORS rules,
+// under "cors"), each by name, with the bucket: they go when it goes, and
+// a bucket created again under the same name has none. The API layer
+// validates and encodes the documents; a backend keeps the bytes, durably
+// once a put returns.
+type BucketConfigs interface {
+	// PutBucketConfig stores doc under name, replacing any document there.
+	PutBucketConfig(ctx context.Context, bucket, name string, doc []byte) error
+	// BucketConfig returns the document stored under name: ErrNoSuchConfig
+	// when there is none, ErrNoSuchBucket when the bucket is missing.
+	BucketConfig(ctx context.Context, bucket, name string) ([]byte, error)
+	// DeleteBucketConfig removes the document; none there is not an error.
+	DeleteBucketConfig(ctx context.Context, bucket, name string) error
 }
 
 // Multipart is the multipart-upload half of a Backend. An upload is bound to

@@ -50,6 +50,7 @@ var (
 	bktUploads = []byte("uploads")
 	bktParts   = []byte("parts")
 	bktDone    = []byte("done")
+	bktConfigs = []byte("configs") // per bucket: configuration documents by name
 	keyClean   = []byte("clean")
 )
 
@@ -154,7 +155,7 @@ func Open(opts Options) (*Store, error) {
 	s.db = db
 	clean := false
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta, bktUploads, bktParts, bktDone} {
+		for _, name := range [][]byte{bktBuckets, bktObjects, bktBlobs, bktMeta, bktUploads, bktParts, bktDone, bktConfigs} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -201,9 +201,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 				return nil, err
 			}
 		}
-		if tx.Bucket(bktDone).Bucket([]byte(name)) != nil {
-			if err := tx.Bucket(bktDone).DeleteBucket([]byte(name)); err != nil {
-				return nil, err
+		for _, parent := range [][]byte{bktDone, bktConfigs} {
+			if tx.Bucket(parent).Bucket([]byte(name)) != nil {
+				if err := tx.Bucket(parent).DeleteBucket([]byte(name)); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return removed, tx.Bucket(bktObjects).DeleteBucket([]byte(name))

@@ -56,6 +56,7 @@ type bucket struct {
 	objects map[string]*entry
 	uploads map[string]*upload // by id
 	done    map[string]*done   // finished uploads, by id
+	configs map[string][]byte  // configuration documents, by name
 }
 
 // entry is a stored object. It is never changed once stored: a write
@@ -124,7 +125,47 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 		objects: make(map[string]*entry),
 		uploads: make(map[string]*upload),
 		done:    make(map[string]*done),
+		configs: make(map[string][]byte),
 	}
+	return nil
+}
+
+// PutBucketConfig stores a copy of doc under name.
+func (s *Store) PutBucketConfig(ctx context.Context, bucket, name string, doc []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(bucket)
+	if err != nil {
+		return err
+	}
+	b.configs[name] = bytes.Clone(doc)
+	return nil
+}
+
+// BucketConfig returns a copy of the document under name.
+func (s *Store) BucketConfig(ctx context.Context, bucket, name string) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, err := s.bucketLocked(bucket)
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := b.configs[name]
+	if !ok {
+		return nil, fmt.Errorf("bucket %q: %s: %w", bucket, name, storage.ErrNoSuchConfig)
+	}
+	return bytes.Clone(doc), nil
+}
+
+// DeleteBucketConfig drops the document under name.
+func (s *Store) DeleteBucketConfig(ctx context.Context, bucket, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(bucket)
+	if err != nil {
+		return err
+	}
+	delete(b.configs, name)
 	return nil
 }
 

@@ -137,6 +137,7 @@ var cases = []struct {
 	{"DefaultChecksum", testDefaultChecksum},
 	{"CopyPart", testCopyPart},
 	{"ListUploads", testListUploads},
+	{"BucketConfigs", testBucketConfigs},
 }
 
 // bucket is the name of the bucket every subtest starts with.
