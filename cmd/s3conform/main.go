@@ -174,7 +174,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	r := &report.Run{Target: target.Name, Endpoint: target.Endpoint, Started: start, Duration: time.Since(start), Results: results}
+	r := &report.Run{Target: target.Name, Endpoint: target.Endpoint, PathPrefix: target.PathPrefix, Started: start, Duration: time.Since(start), Results: results}
 	if err := report.WriteAll(*reportDir, r); err != nil {
 		return fail("%v", err)
 	}
