@@ -167,6 +167,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer cleanup()
+	if err := checkReachable(ctx, target, reachTimeout); err != nil {
+		return fail("%v", err)
+	}
 
 	fmt.Fprintf(stderr, "s3conform: running against %s (%s), claiming %s\n", target.Name, target.Endpoint, claimed(target))
 	start := time.Now()
