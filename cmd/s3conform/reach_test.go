@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -67,7 +69,9 @@ func silent(t *testing.T) string {
 }
 
 func TestCheckReachable(t *testing.T) {
-	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) }))
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) }))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the TCP probe and the refused certificate log handshake errors
+	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
 	dead := fmt.Sprintf("http://127.0.0.1:%d", closedPort(t))
