@@ -4,13 +4,16 @@
 //	s3conform features
 //	s3conform list [--features a,b]
 //	s3conform run [--target FILE.toml] [--features a,b] [--run REGEX] [--report DIR] [--parallel N]
+//	s3conform diff OLD.json NEW.json
 //
 // Features are Amazon S3's or this gateway's extensions; --features takes
 // their names and "s3" or "extensions" for each group. Without --target it
 // builds and starts this repository's gateway and mock control plane on
 // free ports. A target with a [container] section is
-// started with testcontainers-go first. The exit status is 0 only when every
+// started with testcontainers-go first; an endpoint that gives no HTTP
+// answer stops the run before any case. The exit status is 0 only when every
 // claimed case passed, 1 when one failed, 2 for a usage or set-up error.
+// diff compares two runs' JSON reports and exits 1 when a case regressed.
 package main
 
 import (
@@ -37,12 +40,27 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+const usage = `usage:
+  s3conform features                   the features, their kinds and numbers of cases
+  s3conform list [--features a,b]      the cases
+  s3conform run [flags]                run the suite, write report.xml, .json, .md (run -h: flags)
+  s3conform diff OLD.json NEW.json     compare two runs' report.json; status 1 on a regression
+
+run exits 0 when every claimed case passed, 1 when one failed, 2 on a usage
+or set-up error (an unreachable endpoint included).
+`
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: s3conform features|list|run [flags]  (s3conform run -h for the flags)")
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "diff":
+		return diffReports(args[1:], stdout, stderr)
 	case "features":
 		return features(stdout)
 	case "list":
@@ -50,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		return runSuite(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "s3conform: unknown command %q: want features, list or run\n", args[0])
+	fmt.Fprintf(stderr, "s3conform: unknown command %q: want features, list, run or diff\n", args[0])
 	return 2
 }
 
@@ -167,6 +185,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer cleanup()
+	if err := checkReachable(ctx, target, reachTimeout); err != nil {
+		return fail("%v", err)
+	}
 
 	fmt.Fprintf(stderr, "s3conform: running against %s (%s), claiming %s\n", target.Name, target.Endpoint, claimed(target))
 	start := time.Now()
@@ -174,7 +195,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	r := &report.Run{Target: target.Name, Endpoint: target.Endpoint, Started: start, Duration: time.Since(start), Results: results}
+	r := &report.Run{Target: target.Name, Endpoint: target.Endpoint, PathPrefix: target.PathPrefix, Started: start, Duration: time.Since(start), Results: results}
 	if err := report.WriteAll(*reportDir, r); err != nil {
 		return fail("%v", err)
 	}
