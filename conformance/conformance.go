@@ -63,6 +63,7 @@ const (
 	SigV4Presign      Feature = "sigv4-presign"      // SigV4 presigned URLs: expiry, tampering, limits
 	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
 	Checksums         Feature = "checksums"          // x-amz-checksum-* as headers and trailers, Content-MD5
+	CORS              Feature = "cors"               // bucket CORS configurations, preflights and the headers they decide
 )
 
 // The extension features: this gateway's own behaviour.
@@ -78,7 +79,7 @@ const (
 
 // S3Features lists Amazon S3's features in report order: what a target
 // without a features line claims.
-var S3Features = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums}
+var S3Features = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, CORS}
 
 // ExtensionFeatures lists this gateway's extensions in report order; a
 // target claims each only by naming it.

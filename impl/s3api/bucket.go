@@ -145,6 +145,7 @@ func (h *Handler) deleteBucket(rq *request) error {
 	if err := h.buckets.Delete(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
+	h.cors.forget(rq.bucket)
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -19,23 +19,21 @@ import (
 // maxDeleteKeys is S3's limit on keys per DeleteObjects request.
 const maxDeleteKeys = 1000
 
-// errMissingDigest is S3's answer to a DeleteObjects with neither
-// Content-MD5 nor an x-amz-checksum-* value (as a header or a declared
-// trailer); x-amz-content-sha256 does not count.
-var errMissingDigest = s3err.InvalidRequest.With("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
-
-func (h *Handler) deleteObjects(rq *request) error {
+// readDigestedBody reads the small XML body of a request S3 wants an
+// integrity digest for (DeleteObjects, PutBucketCors): Content-MD5 or an
+// x-amz-checksum-* value, checked against the body.
+func readDigestedBody(rq *request) ([]byte, error) {
 	r := rq.r
 	wantMD5, err := contentMD5(r.Header)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exps, err := checksumExpectations(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if wantMD5 == nil && len(exps) == 0 {
-		return errMissingDigest
+		return nil, errMissingDigest
 	}
 	if len(exps) > 0 {
 		// Checked as the body is read to its end, like an upload's.
@@ -44,12 +42,25 @@ func (h *Handler) deleteObjects(rq *request) error {
 	}
 	body, err := readSmallBody(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if wantMD5 != nil {
 		if sum := md5.Sum(body); !bytes.Equal(sum[:], wantMD5) {
-			return s3err.BadDigest
+			return nil, s3err.BadDigest
 		}
+	}
+	return body, nil
+}
+
+// errMissingDigest is S3's answer to a DeleteObjects with neither
+// Content-MD5 nor an x-amz-checksum-* value (as a header or a declared
+// trailer); x-amz-content-sha256 does not count.
+var errMissingDigest = s3err.InvalidRequest.With("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+
+func (h *Handler) deleteObjects(rq *request) error {
+	body, err := readDigestedBody(rq)
+	if err != nil {
+		return err
 	}
 	req, err := parseDeleteRequest(body)
 	if err != nil {

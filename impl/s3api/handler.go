@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
@@ -51,7 +52,11 @@ type Options struct {
 	// TokenKeys authenticate listing continuation tokens: the first signs,
 	// all verify.
 	TokenKeys [][]byte
-	Logger    *slog.Logger
+	// CORSCacheTTL is how long a bucket's CORS configuration is reused
+	// before it is read again (another gateway's change shows within it);
+	// zero is 2 s, negative reads it for every cross-origin request.
+	CORSCacheTTL time.Duration
+	Logger       *slog.Logger
 }
 
 // Handler is the S3 API. Create it with New.
@@ -59,6 +64,7 @@ type Handler struct {
 	opts    Options
 	log     *slog.Logger
 	buckets *tenancy.Buckets
+	cors    corsCache
 }
 
 // New returns a Handler.
@@ -77,7 +83,11 @@ func New(opts Options) *Handler {
 		_, _ = rand.Read(k)
 		opts.TokenKeys = [][]byte{k}
 	}
-	return &Handler{opts: opts, log: opts.Logger, buckets: &tenancy.Buckets{Registry: opts.Owners, Store: opts.Backend}}
+	if opts.CORSCacheTTL == 0 {
+		opts.CORSCacheTTL = 2 * time.Second
+	}
+	return &Handler{opts: opts, log: opts.Logger, buckets: &tenancy.Buckets{Registry: opts.Owners, Store: opts.Backend},
+		cors: corsCache{ttl: opts.CORSCacheTTL}}
 }
 
 // request is one S3 call being served.
@@ -112,6 +122,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rq.query = r.URL.Query()
+	if r.Method == http.MethodOptions {
+		entry.Op, entry.Bucket = "Preflight", rq.bucket
+		h.preflight(rq)
+		return
+	}
+	h.setCORSHeaders(rq)
 	rq.op = route(r.Method, rq.bucket, rq.key, rq.query, r.Header)
 	entry.Op, entry.Bucket = rq.op.name, rq.bucket
 	if rq.op.fn == nil {

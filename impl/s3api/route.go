@@ -35,6 +35,9 @@ var (
 	opDeleteBucket      = &operation{name: "DeleteBucket", action: auth.Delete, fn: (*Handler).deleteBucket}
 	opGetBucketLocation = &operation{name: "GetBucketLocation", action: auth.Head, fn: (*Handler).getBucketLocation}
 	opGetVersioning     = &operation{name: "GetBucketVersioning", action: auth.Head, fn: (*Handler).getBucketVersioning}
+	opPutBucketCors     = &operation{name: "PutBucketCors", action: auth.Put, fn: (*Handler).putBucketCors}
+	opGetBucketCors     = &operation{name: "GetBucketCors", action: auth.Get, fn: (*Handler).getBucketCors}
+	opDeleteBucketCors  = &operation{name: "DeleteBucketCors", action: auth.Delete, fn: (*Handler).deleteBucketCors}
 	opListObjectsV2     = &operation{name: "ListObjectsV2", action: auth.List, fn: (*Handler).listObjectsV2, selfAuthorizing: true}
 	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
 	opListVersions      = &operation{name: "ListObjectVersions", action: auth.List, fn: (*Handler).listObjectVersions, selfAuthorizing: true}
@@ -65,7 +68,7 @@ func refuse(name string, err *s3err.Error) *operation {
 // request naming one is refused rather than mistaken for a plain object or
 // bucket request (a GET ?acl must not return the object).
 var unsupported = []string{
-	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "acl", "analytics", "attributes", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
@@ -99,6 +102,16 @@ func routeBucket(method string, q url.Values) *operation {
 		return opListUploads
 	case method == http.MethodGet && q.Has("versions"):
 		return opListVersions
+	case q.Has("cors"):
+		switch method {
+		case http.MethodPut:
+			return opPutBucketCors
+		case http.MethodGet:
+			return opGetBucketCors
+		case http.MethodDelete:
+			return opDeleteBucketCors
+		}
+		return refuse("Bucket?cors", s3err.MethodNotAllowed)
 	}
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Bucket?"+name, s3err.NotImplemented)
@@ -134,6 +147,10 @@ var (
 func routeObject(method string, q url.Values, hdr http.Header) *operation {
 	if name := unsupportedIn(q); name != "" {
 		return refuse("Object?"+name, s3err.NotImplemented)
+	}
+	if q.Has("cors") {
+		// A bucket's sub-resource only: not an object request.
+		return refuse("Object?cors", s3err.NotImplemented)
 	}
 	table := objectOps
 	switch {
