@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,3 +147,74 @@ func TestNoControlPlaneFailsFastAndSaysSo(t *testing.T) {
 		t.Errorf("the log does not give the cause of the 503s:\n%s", log)
 	}
 }
+
+// A request outside a credential's scope gets S3's bare AccessDenied, and
+// its access log line carries the code and says what was outside which
+// scope.
+func TestScopeDenialsAreExplainedInTheLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the gateway; skipped in -short mode")
+	}
+	full := conformance.Credentials{AccessKey: "AKFULL", SecretKey: "full-secret"}
+	scoped := conformance.Credentials{AccessKey: "AKSCOPED", SecretKey: "scoped-secret"}
+	other := conformance.Credentials{AccessKey: "AKOTHER", SecretKey: "other-secret"}
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Env: map[string]string{"SIGV4_CREDENTIALS_JSON": `[
+	  {"access_key": "AKFULL", "secret_key": "full-secret", "project_id": "p1"},
+	  {"access_key": "AKSCOPED", "secret_key": "scoped-secret", "project_id": "p1", "bucket": "bkt-one", "prefix": "pub/", "ops": ["get", "list"]},
+	  {"access_key": "AKOTHER", "secret_key": "other-secret", "project_id": "p2"}]`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Kill()
+	ctx := context.Background()
+	admin := conformance.NewSDKClient(g.Target(), full)
+	for _, b := range []string{"bkt-one", "bkt-two"} {
+		if _, err := admin.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name   string
+		creds  conformance.Credentials
+		put    bool
+		bucket string
+		key    string
+		reason string
+	}{
+		{"operation", scoped, true, "bkt-one", "pub/a", "access key AKSCOPED: operation put is not among the credential's operations [get list]"},
+		{"prefix", scoped, false, "bkt-one", "priv/a", `access key AKSCOPED: key "priv/a" in bucket "bkt-one" is outside the credential's prefix "pub/"`},
+		{"bucket", scoped, false, "bkt-two", "pub/a", `access key AKSCOPED: bucket "bkt-two" is not the credential's bucket "bkt-one"`},
+		{"owner", other, false, "bkt-one", "pub/a", `bucket "bkt-one" belongs to another project than the caller's "p2"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := conformance.NewSDKClient(g.Target(), c.creds)
+			var err error
+			if c.put {
+				_, err = cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(c.key), Body: strings.NewReader("x")})
+			} else {
+				_, err = cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(c.key)})
+			}
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" || ae.ErrorMessage() != "Access Denied" {
+				t.Fatalf("%v, want S3's AccessDenied, Access Denied", err)
+			}
+			var line string
+			deadline := time.Now().Add(2 * time.Second)
+			for line == "" && time.Now().Before(deadline) {
+				for _, l := range strings.Split(g.LogTail(50), "\n") {
+					if strings.Contains(l, "msg=request ") && strings.Contains(l, "reason="+quoteText(c.reason)) {
+						line = l
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if line == "" || !strings.Contains(line, "code=AccessDenied") || !strings.Contains(line, "status=403") {
+				t.Fatalf("no access log line with code=AccessDenied and reason %q:\n%s", c.reason, g.LogTail(20))
+			}
+		})
+	}
+}
+
+// quoteText is how slog's text handler writes a value with spaces.
+func quoteText(s string) string { return strconv.Quote(s) }
