@@ -27,8 +27,8 @@ build:
 ## fixtures/dev, a freshly minted demo token, INTERNAL_API_TOKEN=DEV_TOKEN and
 ## a presign secret of its own (random, kept in DEV_DIR). Either failing to
 ## start stops both with its message. Ctrl-C stops both.
-DEV_TOKEN   ?= dev-internal-token
-DEV_ADDR    ?= 127.0.0.1:9009
+DEV_TOKEN ?= dev-internal-token
+DEV_ADDR ?= 127.0.0.1:9009
 DEV_CP_ADDR ?= 127.0.0.1:8080
 dev:
 	@mkdir -p $(DEV_DIR)
