@@ -85,7 +85,12 @@ func run(args []string, lookup func(string) (string, bool), stderr io.Writer) in
 			return fail(fmt.Errorf("-addr-file: %w", err))
 		}
 	}
-	log.Info("gateway listening", "addr", addr, "tls", cfg.TLSCertFile != "", "s3_prefix", cfg.PathPrefix+"/",
+	scheme := "http://"
+	if cfg.TLSCertFile != "" {
+		scheme = "https://"
+	}
+	log.Info("gateway listening", "addr", addr, "s3_endpoint", scheme+dialable(ln.Addr())+cfg.PathPrefix,
+		"tls", cfg.TLSCertFile != "", "s3_prefix", cfg.PathPrefix+"/",
 		"require_auth", cfg.RequireAuth, "sigv4_provider", cfg.SigV4Provider, "control_plane", redact.URL(cfg.ControlPlaneURL),
 		"max_connections", cfg.MaxConnections, "presigned_urls", len(cfg.PresignSecrets) > 0)
 

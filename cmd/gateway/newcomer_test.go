@@ -88,6 +88,9 @@ func TestAddrFileIsDialable(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			if log := g.LogTail(20); !strings.Contains(log, "s3_endpoint=http://"+g.Addr+"/s3 ") {
+				t.Fatalf("the start-up line does not give the S3 endpoint http://%s/s3:\n%s", g.Addr, log)
+			}
 		})
 	}
 }
