@@ -6,34 +6,37 @@ FUZZTIME  ?= 5s
 PARALLEL  ?= 8
 DEV_DIR   ?= .tmp/dev
 
-.PHONY: dev dev-ceph test lint unit conformance fuzz bench bench-upstream mutants image build clean
+.PHONY: help build dev dev-ceph test lint unit conformance fuzz bench bench-upstream mutants image clean
 
+.DEFAULT_GOAL := help
+
+## help: list the targets and the variables that change them (the default goal).
+help:
+	@echo "Targets (make TARGET [VAR=value ...]):"
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); n = index($$0, ":"); printf "\n  %-16s%s\n", substr($$0, 1, n - 1), substr($$0, n + 1); doc = 1; next } \
+	  doc && /^## / { sub(/^## /, ""); printf "  %-16s %s\n", "", $$0; next } { doc = 0 }' $(MAKEFILE_LIST)
+	@echo
+
+## build: bin/gateway, the gateway binary.
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway
 
-## dev: run the mock control plane and the gateway on :9009, wired together,
-## with the demo credentials from fixtures/dev, a freshly minted demo token and
-## a presign secret of its own (random, kept in DEV_DIR) (Ctrl-C stops both).
+## dev: run the mock control plane and the gateway, wired together, on
+## loopback only (DEV_ADDR, default 127.0.0.1:9009; the control plane on
+## DEV_CP_ADDR, default 127.0.0.1:8080), with the demo credentials from
+## fixtures/dev, a freshly minted demo token, INTERNAL_API_TOKEN=DEV_TOKEN and
+## a presign secret of its own (random, kept in DEV_DIR). Either failing to
+## start stops both with its message. Ctrl-C stops both.
 DEV_TOKEN ?= dev-internal-token
+DEV_ADDR ?= 127.0.0.1:9009
+DEV_CP_ADDR ?= 127.0.0.1:8080
 dev:
 	@mkdir -p $(DEV_DIR)
 	@$(GO) build -o $(DEV_DIR)/gateway ./cmd/gateway
 	@$(GO) build -o $(DEV_DIR)/controlplane-mock ./controlplane-mock
-	@test -s $(DEV_DIR)/presign.secret || od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > $(DEV_DIR)/presign.secret
-	@INTERNAL_API_TOKEN=$(DEV_TOKEN) $(DEV_DIR)/controlplane-mock -addr 127.0.0.1:8080 \
-	    -seed fixtures/controlplane/seed.toml -root-key-file $(DEV_DIR)/root.key 2> $(DEV_DIR)/controlplane.log & mock=$$!; \
-	  trap 'kill $$mock 2>/dev/null' EXIT INT TERM; \
-	  token=$$($(DEV_DIR)/controlplane-mock mint -root-key-file $(DEV_DIR)/root.key --project prj_demo --ttl 24h); \
-	  sed 's/^/  /' fixtures/dev/banner.txt; \
-	  printf '  Demo token (project prj_demo, all operations, 24 h):\n\n    export TOKEN=%s\n\n' "$$token"; \
-	  printf '  curl -H "Authorization: Bearer $$TOKEN" http://127.0.0.1:9009/s3/demo/hello.txt\n'; \
-	  printf '  curl -H "Authorization: Bearer $$TOKEN" -X POST http://127.0.0.1:9009/v1/presign \\\n'; \
-	  printf '       -d '"'"'{"method":"GET","bucket":"demo","key":"hello.txt","expires_in":3600}'"'"'\n\n'; \
-	  S3_DATA_DIR=$(DEV_DIR)/data S3_META_FILE=$(DEV_DIR)/index.db S3_MULTIPART_DIR=$(DEV_DIR)/multipart \
-	  SIGV4_PROVIDER=hybrid SIGV4_CREDENTIALS_FILE=fixtures/dev/credentials.json \
-	  CONTROL_PLANE_URL=http://127.0.0.1:8080 INTERNAL_API_TOKEN=$(DEV_TOKEN) LOG_FORMAT=text \
-	  PRESIGN_SECRET=$$(cat $(DEV_DIR)/presign.secret) \
-	  $(DEV_DIR)/gateway
+	@$(GO) build -o $(DEV_DIR)/dev ./cmd/dev
+	@$(DEV_DIR)/dev -gateway $(DEV_DIR)/gateway -controlplane $(DEV_DIR)/controlplane-mock \
+	  -dir $(DEV_DIR) -addr $(DEV_ADDR) -cp-addr $(DEV_CP_ADDR) -token $(DEV_TOKEN)
 
 ## dev-ceph: the same local setup with STORAGE_BACKEND=s3 over a single-node
 ## Ceph (radosgw) started from Debian's packages in CEPH_DEV_DIR (kept: a
@@ -57,19 +60,22 @@ dev-ceph:
 ## parser of untrusted input.
 test: lint unit fuzz
 
+## lint: gofmt and go vet.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## TestAbuse compares latencies under attack with latencies without: it runs
-## alone, after the rest, so that other packages' tests are not the attack,
-## and without the race detector, whose cost in the test's own 2 300 attacking
-## sockets and its client (tenfold on two cores) would be measured as the
-## gateway's. The gateway it starts never has the race detector.
-## Both runs go through gotestsum (a tool in go.mod), which ends with a
-## summary: the counts of tests passed, failed and skipped, every skipped
-## test with its reason (a missing client or engine shows there), and the
-## failures again. TEST_JSON keeps the events of the main run.
+## unit: every test with the race detector, then TestAbuse alone, each
+## through gotestsum (a tool in go.mod), which ends with a summary: the counts
+## of tests passed, failed and skipped, every skipped test with its reason (a
+## missing client or engine shows there), and the failures again. TEST_JSON
+## keeps the events of the main run.
+#
+# TestAbuse compares latencies under attack with latencies without: it runs
+# alone, after the rest, so that other packages' tests are not the attack,
+# and without the race detector, whose cost in the test's own 2 300 attacking
+# sockets and its client (tenfold on two cores) would be measured as the
+# gateway's. The gateway it starts never has the race detector.
 TEST_JSON ?= .tmp/test.json
 GOTESTSUM ?= $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg
 unit:
@@ -113,8 +119,10 @@ image:
 
 ## bench: the load generator against a freshly started gateway (fsync and
 ## auth on, concurrency 8), then the upstream workloads (bench-upstream), then
-## the Go micro-benchmarks. Never part of `make test`. BENCH_FLAGS adds e.g.
-## --target other.toml for a side-by-side run.
+## the Go micro-benchmarks. Never part of `make test`. BENCH_FLAGS adds
+## s3bench flags: --target other.toml for a side-by-side run, or a short run:
+##   make bench BENCH_FLAGS='--duration 2s' BENCH_UPSTREAM_FLAGS='--repeat 1 --duration 2s'
+## (s3bench alone, quickest: go run ./cmd/s3bench --duration 2s).
 BENCH_FLAGS ?=
 bench:
 	$(GO) run ./cmd/s3bench $(BENCH_FLAGS)
@@ -146,5 +154,6 @@ mutants:
 	  grep -E "^(Killed|Test efficacy|Mutator coverage)" $$out.log; \
 	done
 
+## clean: remove bin and .tmp (the data of make dev included).
 clean:
 	rm -rf bin .tmp

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,7 +38,7 @@ func run(args []string) int {
 	rootKeyFile := flags.String("root-key-file", envOr("CONTROLPLANE_ROOT_KEY_FILE", ".tmp/controlplane-mock/root.key"),
 		"macaroon root key `file`, created if missing (env CONTROLPLANE_ROOT_KEY_FILE)")
 	if len(args) > 0 && args[0] == "mint" {
-		return mint(args[1:])
+		return mint(args[1:], os.Stdout, os.Stderr)
 	}
 	if err := flags.Parse(args); err != nil {
 		return 2
@@ -88,20 +89,34 @@ func run(args []string) int {
 // mint prints a macaroon minted with the root key file, offline:
 //
 //	controlplane-mock mint --project prj_demo --bucket demo --ops get,put --ttl 1h
-func mint(args []string) int {
+//
+// The key file must exist: a token minted with a key of its own would be
+// refused by every control plane.
+func mint(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("controlplane-mock mint", flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	project := flags.String("project", "", "project id (required)")
 	bucket := flags.String("bucket", "", "bucket the token is confined to")
 	prefix := flags.String("prefix", "", "key prefix the token is confined to")
 	ops := flags.String("ops", "", "comma-separated operations (put,get,head,list,delete); empty for all")
 	ttl := flags.Duration("ttl", time.Hour, "validity")
-	rootKeyFile := flags.String("root-key-file", envOr("CONTROLPLANE_ROOT_KEY_FILE", ".tmp/controlplane-mock/root.key"), "macaroon root key `file`")
+	rootKeyFile := flags.String("root-key-file", envOr("CONTROLPLANE_ROOT_KEY_FILE", ".tmp/controlplane-mock/root.key"),
+		"macaroon root key `file` of the control plane that will verify the token (make dev's: .tmp/dev/root.key)")
 	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if *project == "" {
+		fmt.Fprintln(stderr, "controlplane-mock mint: --project is required: the project the token acts for, e.g. --project prj_demo")
+		return 2
+	}
+	if _, err := os.Stat(*rootKeyFile); err != nil {
+		fmt.Fprintf(stderr, "controlplane-mock mint: --root-key-file %s: %v\n"+
+			"  (pass the root key file of the control plane that will verify the token: make dev's is .tmp/dev/root.key)\n", *rootKeyFile, err)
 		return 2
 	}
 	rootKey, err := mock.LoadRootKey(*rootKeyFile)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "controlplane-mock mint: %v\n", err)
+		fmt.Fprintf(stderr, "controlplane-mock mint: %v\n", err)
 		return 2
 	}
 	req := mock.MintRequest{ProjectID: *project, Bucket: *bucket, Prefix: *prefix, TTLSeconds: int64(ttl.Seconds())}
@@ -110,10 +125,10 @@ func mint(args []string) int {
 	}
 	token, err := mock.Mint(rootKey, req, time.Now())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "controlplane-mock mint: %v\n", err)
+		fmt.Fprintf(stderr, "controlplane-mock mint: %v\n", err)
 		return 2
 	}
-	fmt.Println(token)
+	fmt.Fprintln(stdout, token)
 	return 0
 }
 

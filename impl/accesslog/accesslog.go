@@ -27,7 +27,11 @@ type Entry struct {
 	Status    int
 	// Code is the S3 error code of a refused request (every 4xx and 5xx
 	// the gateway decides), empty for a success.
-	Code     string
+	Code string
+	// Reason, when set, says why a request was refused where the client
+	// is told less (a scope denial is S3's bare AccessDenied). Never a
+	// secret.
+	Reason   string
 	BytesIn  int64
 	BytesOut int64
 	Start    time.Time
@@ -89,7 +93,7 @@ func finish(log *slog.Logger, r *http.Request, e *Entry, sinks []func(*Entry)) {
 	for _, sink := range sinks {
 		sink(e)
 	}
-	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	attrs := []slog.Attr{
 		slog.String("request_id", e.RequestID),
 		slog.String("method", e.Method),
 		slog.String("op", e.Op),
@@ -100,7 +104,11 @@ func finish(log *slog.Logger, r *http.Request, e *Entry, sinks []func(*Entry)) {
 		slog.Int64("bytes_in", e.BytesIn),
 		slog.Int64("bytes_out", e.BytesOut),
 		slog.Float64("duration_ms", float64(e.Duration.Microseconds())/1000),
-	)
+	}
+	if e.Reason != "" {
+		attrs = append(attrs, slog.String("reason", e.Reason))
+	}
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // responseWriter records the status and bytes written. It passes ReadFrom

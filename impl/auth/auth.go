@@ -7,10 +7,13 @@
 package auth
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/s3gw/gateway/impl/s3err"
 )
 
 // Action is the class of operation a credential can be scoped to. Every S3
@@ -67,17 +70,56 @@ type Target struct {
 // principal's prefix. Bucket-wide operations (key "") are allowed only to
 // principals without a prefix, except listing within it.
 func (p *Principal) Allows(action Action, bucket, key string) bool {
+	return p.Authorize(action, bucket, key) == nil
+}
+
+// Authorize is Allows with the reason: nil, or a *Denial saying which part
+// of the request lies outside which part of the principal's scope.
+func (p *Principal) Authorize(action Action, bucket, key string) error {
 	if p.Actions != nil && !slices.Contains(p.Actions, action) {
-		return false
+		return p.deny(fmt.Sprintf("operation %s is not among the credential's operations %v", action, p.Actions))
 	}
 	if p.Bucket != "" && bucket != "" && bucket != p.Bucket {
-		return false
+		return p.deny(fmt.Sprintf("bucket %q is not the credential's bucket %q", bucket, p.Bucket))
 	}
 	if p.Prefix != "" && bucket != "" && !strings.HasPrefix(key, p.Prefix) {
-		return false
+		what := fmt.Sprintf("key %q", key)
+		switch {
+		case action == List:
+			what = fmt.Sprintf("listing prefix %q", key)
+		case key == "":
+			what = "a bucket-wide " + string(action)
+		}
+		return p.deny(fmt.Sprintf("%s in bucket %q is outside the credential's prefix %q", what, bucket, p.Prefix))
 	}
-	return true
+	return nil
 }
+
+// deny names the credential in a denial.
+func (p *Principal) deny(reason string) *Denial {
+	who := p.Method
+	switch {
+	case p.AccessKey != "":
+		who = "access key " + p.AccessKey
+	case p.TokenID != "":
+		who = "token " + p.TokenID
+	}
+	return &Denial{Reason: who + ": " + reason}
+}
+
+// Denial is a refusal the client sees as S3's bare AccessDenied, as S3
+// answers, and whose Reason (which part of the request lies outside which
+// scope) goes to the gateway's log.
+type Denial struct{ Reason string }
+
+func (d *Denial) Error() string { return "AccessDenied: " + d.Reason }
+
+// Unwrap makes a Denial an AccessDenied for the S3 layer.
+func (d *Denial) Unwrap() error { return s3err.AccessDenied }
+
+// Deny returns a Denial with reason, for refusals decided outside the
+// principal's scope (a bucket another project owns).
+func Deny(reason string) error { return &Denial{Reason: reason} }
 
 // Authenticator identifies the sender of a request about target. It may
 // replace r.Body with a reader that verifies the payload as it streams; such

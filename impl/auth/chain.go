@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -148,8 +149,13 @@ func (c *Chain) Authenticate(r *http.Request, target Target) (*Principal, error)
 	return anonymous(), nil
 }
 
+// errKeyUnresolved answers a key that only the control plane could know
+// while it does not answer.
+var errKeyUnresolved = s3err.ServiceUnavailable.With("The access key is not known to this gateway and the control plane that resolves access keys did not answer; retry shortly.")
+
 // LookupFailure turns a failure to resolve a key (the control plane being
-// unreachable) into a retryable 503 rather than a 500.
+// unreachable) into a retryable 503 rather than a 500. The cause stays
+// wrapped for the log; the client sees the S3 error only.
 func LookupFailure(err error) error {
 	if _, ok := s3err.As(err); ok {
 		return err
@@ -157,7 +163,7 @@ func LookupFailure(err error) error {
 	if errors.Is(err, credentials.ErrThrottled) {
 		return s3err.SlowDown
 	}
-	return s3err.ServiceUnavailable.With("The access key could not be resolved right now; retry shortly.")
+	return fmt.Errorf("%w (%w)", errKeyUnresolved, err)
 }
 
 // FromRecord returns the principal a credential record describes. A record

@@ -74,8 +74,8 @@ func (h *Handler) listBuckets(rq *request) error {
 func (h *Handler) createBucket(rq *request) error {
 	// Scope only: a name another project owns is BucketAlreadyExists, as
 	// in S3's global namespace, not AccessDenied.
-	if !rq.principal.Allows(auth.Put, rq.bucket, "") {
-		return s3err.AccessDenied
+	if err := rq.principal.Authorize(auth.Put, rq.bucket, ""); err != nil {
+		return err
 	}
 	if err := h.checkBucketName(rq.bucket); err != nil {
 		return err

@@ -192,9 +192,8 @@ func (h *Handler) target(rq *request) auth.Target {
 // authorize checks the principal's scope and, for an existing bucket, that
 // the principal's project owns it.
 func (h *Handler) authorize(rq *request, action auth.Action, bucket, key string) error {
-	p := rq.principal
-	if !p.Allows(action, bucket, key) {
-		return s3err.AccessDenied
+	if err := rq.principal.Authorize(action, bucket, key); err != nil {
+		return err
 	}
 	return h.checkOwner(rq, bucket)
 }
@@ -217,7 +216,7 @@ func (h *Handler) checkOwner(rq *request, bucket string) error {
 	case err == nil, errors.Is(err, tenancy.ErrUnclaimed):
 		return nil
 	case errors.Is(err, tenancy.ErrNotOwner):
-		return s3err.AccessDenied
+		return auth.Deny(fmt.Sprintf("bucket %q belongs to another project than the caller's %q", bucket, p.Project))
 	}
 	return fmt.Errorf("%w (%w)", errOwnerUnknown, err)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/storage"
 	"github.com/s3gw/gateway/impl/tenancy"
@@ -80,7 +81,12 @@ func (h *Handler) writeError(rq *request, err error) {
 		h.log.Warn("request failed", "request_id", rq.id, "op", rq.opName(), "code", e.Code, "err", err)
 	}
 	if e.Status >= 400 {
-		accesslog.FromContext(rq.r.Context()).Code = e.Code
+		entry := accesslog.FromContext(rq.r.Context())
+		entry.Code = e.Code
+		var d *auth.Denial
+		if errors.As(err, &d) {
+			entry.Reason = d.Reason
+		}
 	}
 	hdr := rq.w.Header()
 	var ce *storage.ConditionError

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func New(opts Options) *Server {
 	}
 	opts.Limits = opts.Limits.withDefaults()
 	s := &Server{opts: opts}
-	s.handler = s.guard(accesslog.Middleware(opts.Logger, http.HandlerFunc(s.route), opts.AccessSinks...))
+	s.handler = s.guard(accesslog.Middleware(opts.Logger, withCode(http.HandlerFunc(s.route)), opts.AccessSinks...))
 	return s
 }
 
@@ -138,8 +139,74 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.opts.S3.ServeHTTP(w, r)
 		return
 	}
+	if looksLikeS3(r) {
+		s.wrongEndpoint(w, r)
+		return
+	}
 	accesslog.FromContext(r.Context()).Code = "NotFound"
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": "not found", "path": path})
+}
+
+// looksLikeS3 reports whether a request outside the S3 prefix was meant for
+// the S3 API: an S3 client pointed at the server's root. The gateway's own
+// endpoints (/v1/..., /healthz, /readyz, /metrics) keep their JSON answers.
+func looksLikeS3(r *http.Request) bool {
+	if own, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); slices.Contains(OwnEndpoints, own) {
+		return false
+	}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") ||
+		strings.Contains(r.URL.RawQuery, "X-Amz-") {
+		return true
+	}
+	for k := range r.Header {
+		if strings.HasPrefix(k, "X-Amz-") {
+			return true
+		}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// wrongEndpoint answers an S3 request sent outside the S3 prefix with an S3
+// error document saying where the API is, which S3 clients show their user.
+func (s *Server) wrongEndpoint(w http.ResponseWriter, r *http.Request) {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	e := s3err.NoSuchBucket.With(fmt.Sprintf("This gateway serves the S3 API under %s/: use the endpoint %s://%s%s (path-style).",
+		s.opts.Prefix, scheme, r.Host, s.opts.Prefix))
+	if bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); bucket != "" {
+		e = e.ForBucket(bucket)
+	}
+	entry := accesslog.FromContext(r.Context())
+	entry.Code = e.Code
+	entry.Reason = "S3 request outside " + s.opts.Prefix + "/"
+	body := e.Document(r.URL.Path, entry.RequestID).Marshal()
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// withCode makes sure the access log names an error code for every answer
+// of 400 or more: a handler that sent one without setting the entry's Code
+// gets the status's name (NotFound, InternalServerError), never a blank.
+func withCode(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if e := accesslog.FromContext(r.Context()); e.Status >= 400 && e.Code == "" {
+			e.Code = strings.ReplaceAll(http.StatusText(e.Status), " ", "")
+			if e.Code == "" {
+				e.Code = "HTTP" + strconv.Itoa(e.Status)
+			}
+		}
+	})
 }
 
 // readiness is the body of /readyz.

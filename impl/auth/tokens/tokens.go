@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -161,7 +162,7 @@ func (v *Verifier) negativeTTL() time.Duration {
 var (
 	errExpired     = &s3err.Error{Code: "ExpiredToken", Status: http.StatusBadRequest, Message: "The provided token has expired."}
 	errInvalid     = &s3err.Error{Code: "InvalidToken", Status: http.StatusBadRequest, Message: "The provided token is malformed or otherwise invalid."}
-	errUnavailable = s3err.ServiceUnavailable.With("The token could not be verified right now; retry shortly.")
+	errUnavailable = s3err.ServiceUnavailable.With("The token could not be verified: the control plane that verifies tokens did not answer; retry shortly.")
 	errThrottled   = &s3err.Error{Code: "SlowDown", Status: http.StatusServiceUnavailable, Message: "Please reduce your request rate."}
 )
 
@@ -294,7 +295,7 @@ func (v *Verifier) fetch(ctx context.Context, id [sha256.Size]byte, token string
 		f.err = e
 		v.store(id, &entry{err: e, until: now.Add(v.negativeTTL())})
 	default:
-		f.err = errUnavailable
+		f.err = fmt.Errorf("%w (%w)", errUnavailable, err)
 	}
 	v.mu.Lock()
 	delete(v.inflight, id)
