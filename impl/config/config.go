@@ -10,6 +10,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/s3gw/gateway/impl/cors"
+	"github.com/s3gw/gateway/impl/s3err"
 	"math"
 	"net/url"
 	"os"
@@ -64,6 +66,9 @@ type Config struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	PprofAddr   string
+	// CORS is the gateway-wide CORS rule for buckets without a
+	// configuration of their own and for /v1/presign; no origins is none.
+	CORS cors.Rule
 	// PublicBaseURL is where clients reach the gateway ("https://host"),
 	// for minted URLs; empty means the request's Host.
 	PublicBaseURL string
@@ -335,6 +340,35 @@ var settings = []setting{
 			}
 			return nil
 		}},
+	{name: "CORS_ALLOWED_ORIGINS", def: "", doc: "gateway-wide CORS: origins allowed, comma-separated, each with at most one * (e.g. https://app.example.com,https://*.example.org, or *); it answers for buckets without a CORS configuration of their own and for /v1/presign (empty: none)",
+		set: func(c *Config, v string) error {
+			return setCORS(c, v, func(r *cors.Rule, l []string) { r.AllowedOrigins = l })
+		}},
+	{name: "CORS_ALLOWED_METHODS", def: "GET,PUT,POST,DELETE,HEAD", doc: "gateway-wide CORS: methods allowed, comma-separated",
+		set: func(c *Config, v string) error {
+			return setCORS(c, v, func(r *cors.Rule, l []string) { r.AllowedMethods = l })
+		}},
+	{name: "CORS_ALLOWED_HEADERS", def: "*", doc: "gateway-wide CORS: request headers a preflight may ask for, comma-separated, each with at most one *",
+		set: func(c *Config, v string) error {
+			return setCORS(c, v, func(r *cors.Rule, l []string) { r.AllowedHeaders = l })
+		}},
+	{name: "CORS_EXPOSE_HEADERS", def: "ETag,x-amz-request-id,x-amz-version-id", doc: "gateway-wide CORS: response headers a page may read, comma-separated",
+		set: func(c *Config, v string) error {
+			return setCORS(c, v, func(r *cors.Rule, l []string) { r.ExposeHeaders = l })
+		}},
+	{name: "CORS_MAX_AGE_SECONDS", def: "600", doc: "gateway-wide CORS: how long a browser may reuse a preflight's answer (empty: not said)",
+		set: func(c *Config, v string) error {
+			c.CORS.MaxAgeSeconds = nil
+			if v == "" {
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return errors.New("want whole seconds, 0 or more")
+			}
+			c.CORS.MaxAgeSeconds = &n
+			return nil
+		}},
 	{name: "PPROF_ADDR", def: "", doc: "address of an opt-in net/http/pprof listener, e.g. 127.0.0.1:6060 (empty: off)",
 		set: func(c *Config, v string) error { c.PprofAddr = v; return nil }},
 	{name: "MAX_HEADER_BYTES", def: "16384", doc: "largest request line and headers together, in bytes (S3 allows 8 KiB of headers; the rest is room for long presigned URLs)",
@@ -450,6 +484,43 @@ func Load(lookup func(string) (string, bool), path string) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// setCORS sets a list of the gateway-wide CORS rule and checks it as
+// PutBucketCors checks a rule's.
+func setCORS(c *Config, v string, set func(*cors.Rule, []string)) error {
+	var list []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list = append(list, item)
+		}
+	}
+	set(&c.CORS, list)
+	check := c.CORS
+	check.AllowedOrigins, check.AllowedMethods = []string{"x"}, []string{"GET"}
+	set(&check, list)
+	if len(check.AllowedMethods) == 0 {
+		return errors.New("want at least one of " + strings.Join(cors.Methods, ", "))
+	}
+	if len(check.AllowedOrigins) == 0 {
+		check.AllowedOrigins = []string{"x"} // no origins: no gateway-wide rule
+	}
+	if err := check.Validate(); err != nil {
+		if e, ok := s3err.As(err); ok {
+			return errors.New(e.Message)
+		}
+		return err
+	}
+	return nil
+}
+
+// CORSDefault is the gateway-wide CORS configuration, nil when no origin
+// is allowed.
+func (c *Config) CORSDefault() *cors.Config {
+	if len(c.CORS.AllowedOrigins) == 0 {
+		return nil
+	}
+	return &cors.Config{Rules: []cors.Rule{c.CORS}}
 }
 
 // Upstream is the S3 service a gateway with STORAGE_BACKEND=s3 keeps its

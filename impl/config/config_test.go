@@ -219,3 +219,43 @@ func TestScaleOutWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestCORSDefault: the gateway-wide CORS rule is off without origins, is
+// built from the CORS_* variables, and refuses what PutBucketCors refuses.
+func TestCORSDefault(t *testing.T) {
+	c, err := Load(env(nil), "")
+	if err != nil || c.CORSDefault() != nil {
+		t.Fatalf("default: %+v, %v; want no gateway-wide CORS", c.CORSDefault(), err)
+	}
+	c, err = Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example, http://*.example.org",
+		"CORS_ALLOWED_METHODS": "GET,PUT", "CORS_MAX_AGE_SECONDS": ""}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.CORSDefault()
+	if d == nil || len(d.Rules) != 1 {
+		t.Fatalf("CORSDefault = %+v", d)
+	}
+	r := d.Rules[0]
+	if strings.Join(r.AllowedOrigins, "|") != "https://app.example|http://*.example.org" || strings.Join(r.AllowedMethods, "|") != "GET|PUT" ||
+		strings.Join(r.AllowedHeaders, "|") != "*" || strings.Join(r.ExposeHeaders, "|") != "ETag|x-amz-request-id|x-amz-version-id" || r.MaxAgeSeconds != nil {
+		t.Errorf("rule %+v", r)
+	}
+	for _, bad := range []map[string]string{
+		{"CORS_ALLOWED_ORIGINS": "http://*.*.example"},
+		{"CORS_ALLOWED_METHODS": "GET,PATCH"},
+		{"CORS_ALLOWED_METHODS": ""},
+		{"CORS_ALLOWED_HEADERS": "x-*-*"},
+		{"CORS_MAX_AGE_SECONDS": "-1"},
+	} {
+		if _, err := Load(env(bad), ""); err == nil {
+			t.Errorf("%v accepted", bad)
+		} else {
+			for name := range bad {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("%v: error %q does not name %s", bad, err, name)
+				}
+			}
+		}
+	}
+}

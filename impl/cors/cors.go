@@ -81,29 +81,37 @@ func Parse(doc []byte) (Config, error) {
 		return Config{}, s3err.MalformedXML.With(fmt.Sprintf("The CORS configuration must have at most %d rules.", MaxRules))
 	}
 	for _, r := range c.Rules {
-		if len(r.AllowedMethods) == 0 || len(r.AllowedOrigins) == 0 {
-			return Config{}, s3err.MalformedXML
-		}
-		for _, m := range r.AllowedMethods {
-			if !slices.Contains(Methods, m) {
-				return Config{}, s3err.InvalidRequest.With("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
-			}
-		}
-		for _, o := range r.AllowedOrigins {
-			if strings.Count(o, "*") > 1 {
-				return Config{}, s3err.InvalidRequest.With(fmt.Sprintf("AllowedOrigin %q can not have more than one wildcard.", o))
-			}
-		}
-		for _, h := range r.AllowedHeaders {
-			if strings.Count(h, "*") > 1 {
-				return Config{}, s3err.InvalidRequest.With(fmt.Sprintf("AllowedHeader %q can not have more than one wildcard.", h))
-			}
-		}
-		if r.MaxAgeSeconds != nil && *r.MaxAgeSeconds < 0 {
-			return Config{}, s3err.MalformedXML
+		if err := r.Validate(); err != nil {
+			return Config{}, err
 		}
 	}
 	return c, nil
+}
+
+// Validate checks a rule as PutBucketCors does.
+func (r Rule) Validate() error {
+	if len(r.AllowedMethods) == 0 || len(r.AllowedOrigins) == 0 {
+		return s3err.MalformedXML
+	}
+	for _, m := range r.AllowedMethods {
+		if !slices.Contains(Methods, m) {
+			return s3err.InvalidRequest.With("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
+		}
+	}
+	for _, o := range r.AllowedOrigins {
+		if strings.Count(o, "*") > 1 {
+			return s3err.InvalidRequest.With(fmt.Sprintf("AllowedOrigin %q can not have more than one wildcard.", o))
+		}
+	}
+	for _, h := range r.AllowedHeaders {
+		if strings.Count(h, "*") > 1 {
+			return s3err.InvalidRequest.With(fmt.Sprintf("AllowedHeader %q can not have more than one wildcard.", h))
+		}
+	}
+	if r.MaxAgeSeconds != nil && *r.MaxAgeSeconds < 0 {
+		return s3err.MalformedXML
+	}
+	return nil
 }
 
 // Marshal writes the configuration as GetBucketCors answers it: the rules
@@ -238,3 +246,37 @@ func Refused(req Request, object bool) error {
 
 // ErrNoSuchConfiguration is GetBucketCors of a bucket without one.
 var ErrNoSuchConfiguration = &s3err.Error{Code: "NoSuchCORSConfiguration", Status: http.StatusNotFound, Message: "The CORS configuration does not exist"}
+
+// Handler answers CORS for an endpoint that is not a bucket's (the
+// gateway's /v1/presign) from cfg: a preflight is answered here, 200 with
+// the rule's headers or 403, and never reaches next; another request with
+// an Origin that a rule allows gets the headers and goes on. With a nil cfg
+// it is next.
+func Handler(cfg *Config, next http.Handler) http.Handler {
+	if cfg == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, ok := FromHTTP(r)
+		rule := (*Rule)(nil)
+		if ok {
+			rule = cfg.Match(req)
+		}
+		if r.Method != http.MethodOptions {
+			if rule != nil {
+				rule.SetHeaders(w.Header(), req, false)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if rule == nil || req.Method == "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"error":"CORS preflight not allowed: no rule allows this origin, method and headers"}`+"\n")
+			return
+		}
+		rule.SetHeaders(w.Header(), req, true)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/s3gw/gateway/impl/cors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -208,6 +209,7 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 		AutoCreateBuckets: cfg.AutoCreateBuckets,
 		ReservedBuckets:   reserved,
 		TokenKeys:         secrets.DeriveAll(cfg.PresignSecrets, secrets.ListToken),
+		CORSDefault:       cfg.CORSDefault(),
 		Logger:            log,
 	})
 	presignHandler := &presign.Handler{
@@ -220,7 +222,7 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 		Prefix:  cfg.PathPrefix,
 		Storage: readiness.Func(st.Check),
 		Routes: map[string]http.Handler{
-			"/v1/presign": presignHandler,
+			"/v1/presign": cors.Handler(cfg.CORSDefault(), presignHandler),
 			"/metrics":    m.Handler(cfg.MetricsToken),
 		},
 		Warnings:        g.warnings,

@@ -109,9 +109,18 @@ func (h *Handler) setCORSHeaders(rq *request) {
 }
 
 // corsConfig is the configuration that decides cross-origin requests to
-// bucket: its own, else none (a zero Config matches nothing). A missing
-// or reserved bucket has none.
+// bucket: its own, else the gateway-wide one, else none (a zero Config
+// matches nothing). A missing or reserved bucket has none of its own.
 func (h *Handler) corsConfig(ctx context.Context, bucket string) (cors.Config, error) {
+	cfg, err := h.bucketCORS(ctx, bucket)
+	if err == nil && len(cfg.Rules) == 0 && h.opts.CORSDefault != nil {
+		return *h.opts.CORSDefault, nil
+	}
+	return cfg, err
+}
+
+// bucketCORS is the bucket's own configuration, cached.
+func (h *Handler) bucketCORS(ctx context.Context, bucket string) (cors.Config, error) {
 	if bucket == "" || slices.Contains(h.opts.ReservedBuckets, bucket) {
 		return cors.Config{}, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/s3gw/gateway/impl/cors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -56,7 +57,10 @@ type Options struct {
 	// before it is read again (another gateway's change shows within it);
 	// zero is 2 s, negative reads it for every cross-origin request.
 	CORSCacheTTL time.Duration
-	Logger       *slog.Logger
+	// CORSDefault answers cross-origin requests to buckets without a CORS
+	// configuration of their own (nil: they are refused, as S3 does).
+	CORSDefault *cors.Config
+	Logger      *slog.Logger
 }
 
 // Handler is the S3 API. Create it with New.
