@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -177,4 +178,16 @@ func FromRecord(rec *credentials.Record) *Principal {
 		}
 	}
 	return p
+}
+
+// VerifyPolicy authenticates a browser upload (POST Object) by its signed
+// policy and returns the credential's principal.
+func (c *Chain) VerifyPolicy(ctx context.Context, p sigv4.Policy) (*Principal, error) {
+	rec, err := c.SigV4.VerifyPolicy(ctx, p)
+	if err != nil {
+		return nil, LookupFailure(err)
+	}
+	pr := FromRecord(rec)
+	pr.Method = "post-policy"
+	return pr, nil
 }

@@ -210,6 +210,7 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 		ReservedBuckets:   reserved,
 		TokenKeys:         secrets.DeriveAll(cfg.PresignSecrets, secrets.ListToken),
 		CORSDefault:       cfg.CORSDefault(),
+		PostPolicy:        authn,
 		Logger:            log,
 	})
 	presignHandler := &presign.Handler{

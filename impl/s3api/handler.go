@@ -60,7 +60,10 @@ type Options struct {
 	// CORSDefault answers cross-origin requests to buckets without a CORS
 	// configuration of their own (nil: they are refused, as S3 does).
 	CORSDefault *cors.Config
-	Logger      *slog.Logger
+	// PostPolicy verifies browser uploads' signed policies (nil: POST
+	// Object is refused).
+	PostPolicy PolicyVerifier
+	Logger     *slog.Logger
 }
 
 // Handler is the S3 API. Create it with New.
@@ -136,6 +139,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Op, entry.Bucket = rq.op.name, rq.bucket
 	if rq.op.fn == nil {
 		h.writeError(rq, rq.op.err)
+		return
+	}
+	if rq.op.formAuth {
+		// Authenticated by its form's signed policy, which it reads.
+		if slices.Contains(h.opts.ReservedBuckets, rq.bucket) {
+			h.writeError(rq, storage.ErrNoSuchBucket)
+			return
+		}
+		if rq.op.sse {
+			w.Header().Set(sseHeader, "AES256")
+		}
+		if err := rq.op.fn(h, rq); err != nil {
+			h.writeError(rq, h.bucketFirst(rq, err))
+		}
 		return
 	}
 	rq.principal, err = h.opts.Auth.Authenticate(r, h.target(rq))

@@ -21,6 +21,9 @@ type operation struct {
 	selfAuthorizing bool
 	// sse operations report the SSE-S3 encryption every object has.
 	sse bool
+	// formAuth operations are authenticated by their form (POST Object's
+	// signed policy), not by the request's headers or query.
+	formAuth bool
 	// headers, when set, refuses request headers asking for what the
 	// gateway does not implement (headers.go).
 	headers func(http.Header) error
@@ -38,6 +41,7 @@ var (
 	opPutBucketCors     = &operation{name: "PutBucketCors", action: auth.Put, fn: (*Handler).putBucketCors}
 	opGetBucketCors     = &operation{name: "GetBucketCors", action: auth.Get, fn: (*Handler).getBucketCors}
 	opDeleteBucketCors  = &operation{name: "DeleteBucketCors", action: auth.Delete, fn: (*Handler).deleteBucketCors}
+	opPostObject        = &operation{name: "PostObject", action: auth.Put, fn: (*Handler).postObject, sse: true, formAuth: true, selfAuthorizing: true}
 	opListObjectsV2     = &operation{name: "ListObjectsV2", action: auth.List, fn: (*Handler).listObjectsV2, selfAuthorizing: true}
 	opListObjects       = &operation{name: "ListObjects", action: auth.List, fn: (*Handler).listObjectsV1, selfAuthorizing: true}
 	opListVersions      = &operation{name: "ListObjectVersions", action: auth.List, fn: (*Handler).listObjectVersions, selfAuthorizing: true}
@@ -85,6 +89,9 @@ func route(method, bucket, key string, q url.Values, hdr http.Header) *operation
 		return refuse("Unknown", s3err.MethodNotAllowed)
 	}
 	if key == "" {
+		if method == http.MethodPost && len(q) == 0 && isPostObject(hdr) {
+			return opPostObject
+		}
 		return routeBucket(method, q)
 	}
 	return routeObject(method, q, hdr)

@@ -136,6 +136,7 @@ var (
 	InvalidURI                        = def("InvalidURI", http.StatusBadRequest, "Couldn't parse the specified URI.")
 	InvalidRequest                    = def("InvalidRequest", http.StatusBadRequest, "Invalid Request")
 	KeyTooLongError                   = def("KeyTooLongError", http.StatusBadRequest, "Your key is too long")
+	MalformedPOSTRequest              = def("MalformedPOSTRequest", http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data.")
 	MalformedXML                      = def("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
 	MetadataTooLarge                  = def("MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size.")
 	MethodNotAllowed                  = def("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")

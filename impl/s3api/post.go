@@ -1,0 +1,283 @@
+package s3api
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/s3gw/gateway/impl/accesslog"
+	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/auth/sigv4"
+	"github.com/s3gw/gateway/impl/checksum"
+	"github.com/s3gw/gateway/impl/postpolicy"
+	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/storage"
+)
+
+// PolicyVerifier authenticates browser uploads (POST Object) by the
+// signature of their policy.
+type PolicyVerifier interface {
+	VerifyPolicy(ctx context.Context, p sigv4.Policy) (*auth.Principal, error)
+}
+
+// S3 bounds the form fields that precede the file: 20 KB (AWS's "Browser-
+// based uploads using POST": form data and boundaries, excluding the
+// file, at most 20 KB).
+const maxPostFields = 20 << 10
+
+var (
+	errPostFile = s3err.InvalidArgument.With("POST requires exactly one file upload per request.").
+			WithArgument("file", "0")
+	errPostKey = s3err.InvalidArgument.With("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
+			WithArgument("key", "")
+	errPostFields = &s3err.Error{Code: "MaxPostPreDataLengthExceededError", Status: http.StatusBadRequest,
+		Message: "Your POST request fields preceding the upload file were too large."}
+	errPostNotForm = s3err.InvalidArgument.With("POST requires a multipart/form-data body.")
+)
+
+// isPostObject reports whether a POST to a bucket is a browser upload.
+func isPostObject(hdr http.Header) bool {
+	mt, _, err := mime.ParseMediaType(hdr.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
+// postForm is what precedes the file in a browser upload's form.
+type postForm struct {
+	fields map[string]string // lower-case names, first value
+	sent   []string          // names in the order sent
+	file   *multipart.Part
+}
+
+// readPostForm reads the fields up to the file part, which it returns
+// unread; fields after the file are not read (S3 ignores them).
+func readPostForm(r *http.Request) (*postForm, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errPostNotForm
+	}
+	f := &postForm{fields: map[string]string{}}
+	budget := int64(maxPostFields)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, errPostFile
+		}
+		if err != nil {
+			return nil, s3err.MalformedPOSTRequest
+		}
+		name := strings.ToLower(part.FormName())
+		if name == "file" {
+			f.file = part
+			return f, nil
+		}
+		v, err := io.ReadAll(io.LimitReader(part, budget+1))
+		if err != nil {
+			return nil, s3err.MalformedPOSTRequest
+		}
+		if budget -= int64(len(v) + len(name)); budget < 0 {
+			return nil, errPostFields
+		}
+		if _, dup := f.fields[name]; !dup && name != "" {
+			f.fields[name] = string(v)
+			f.sent = append(f.sent, name)
+		}
+	}
+}
+
+// postObject serves a browser upload: a form whose signed policy decides
+// what may be stored, the file last and streamed to storage.
+func (h *Handler) postObject(rq *request) error {
+	if h.opts.PostPolicy == nil {
+		return s3err.NotImplemented.With("Browser uploads (POST Object) are not enabled on this gateway.")
+	}
+	f, err := readPostForm(rq.r)
+	if err != nil {
+		return err
+	}
+	key, ok := f.fields["key"]
+	if !ok {
+		return errPostKey
+	}
+	key = strings.ReplaceAll(key, "${filename}", f.file.FileName())
+	rq.key = key
+	if f.fields["policy"] == "" {
+		return s3err.AccessDenied.With("Bucket POST must be signed: it has no policy field.")
+	}
+	p, err := h.opts.PostPolicy.VerifyPolicy(rq.r.Context(), sigv4.Policy{
+		Algorithm: f.fields["x-amz-algorithm"], Credential: f.fields["x-amz-credential"], Date: f.fields["x-amz-date"],
+		Policy: f.fields["policy"], Signature: f.fields["x-amz-signature"],
+	})
+	if err != nil {
+		return err
+	}
+	rq.principal = p
+	accesslog.FromContext(rq.r.Context()).Project = p.Project
+	policy, err := postpolicy.Parse(f.fields["policy"])
+	if err != nil {
+		return err
+	}
+	checked := make(map[string]string, len(f.fields)+1)
+	for k, v := range f.fields {
+		checked[k] = v
+	}
+	checked["key"] = key
+	checked["bucket"] = rq.bucket
+	if err := policy.Check(time.Now(), checked, f.sent); err != nil {
+		return err
+	}
+	if err := h.authorize(rq, auth.Put, rq.bucket, key); err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	return h.storePost(rq, f, policy)
+}
+
+// storePost streams the form's file to key, with the metadata and
+// checksums its fields give, within the policy's size range.
+func (h *Handler) storePost(rq *request, f *postForm, policy *postpolicy.Policy) error {
+	hdr := http.Header{}
+	for name, v := range f.fields {
+		switch {
+		case name == "content-type", name == "cache-control", name == "content-disposition",
+			name == "content-encoding", name == "expires", name == "content-md5",
+			strings.HasPrefix(name, "x-amz-meta-"), strings.HasPrefix(name, "x-amz-checksum-"):
+			hdr.Set(textproto.CanonicalMIMEHeaderKey(name), v)
+		}
+	}
+	if hdr.Get("Content-Type") == "" {
+		if ct := f.file.Header.Get("Content-Type"); ct != "" {
+			hdr.Set("Content-Type", ct)
+		}
+	}
+	meta, err := parseMetadata(hdr)
+	if err != nil {
+		return err
+	}
+	wantMD5, err := contentMD5(hdr)
+	if err != nil {
+		return err
+	}
+	exps, err := checksumExpectations(&http.Request{Header: hdr})
+	if err != nil {
+		return err
+	}
+	lo, hi, ranged := policy.LengthRange()
+	if !ranged || hi > h.opts.MaxBodyBytes {
+		lo, hi = min(lo, h.opts.MaxBodyBytes), h.opts.MaxBodyBytes
+	}
+	body := &sizeRange{r: f.file, lo: lo, hi: hi}
+	undo, err := h.ensureBucket(rq)
+	if err != nil {
+		return err
+	}
+	cr := checksum.NewReader(body, withDefaultChecksum(exps))
+	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, cr, storage.PutOptions{
+		Metadata: meta, Size: -1, MaxSize: h.opts.MaxBodyBytes, ContentMD5: wantMD5, LateChecksums: cr.Sums,
+	})
+	if err != nil {
+		undo()
+		if body.err != nil {
+			return body.err
+		}
+		return err
+	}
+	return h.answerPost(rq, f, info)
+}
+
+// answerPost sends S3's answer to a stored upload: a redirect when the
+// form asks for one, else success_action_status (204 by default; 201 with
+// a PostResponse document).
+func (h *Handler) answerPost(rq *request, f *postForm, info storage.ObjectInfo) error {
+	w := rq.w
+	etag := quote(info.ETag)
+	location := h.objectURL(rq)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Location", location)
+	setWriteChecksumHeaders(w.Header(), info.Checksums)
+	redirect := f.fields["success_action_redirect"]
+	if redirect == "" {
+		redirect = f.fields["redirect"]
+	}
+	if u, err := url.Parse(redirect); redirect != "" && err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		q := u.Query()
+		q.Set("bucket", rq.bucket)
+		q.Set("key", rq.key)
+		q.Set("etag", etag)
+		u.RawQuery = q.Encode()
+		w.Header().Set("Location", u.String())
+		w.WriteHeader(http.StatusSeeOther)
+		return nil
+	}
+	switch f.fields["success_action_status"] {
+	case "200":
+		w.WriteHeader(http.StatusOK)
+	case "201":
+		h.writeXML(rq, http.StatusCreated, postResponse{Location: location, Bucket: rq.bucket, Key: rq.key, ETag: etag})
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// objectURL is the stored object's URL as the client reached the gateway.
+func (h *Handler) objectURL(rq *request) string {
+	scheme := "http"
+	if rq.r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + rq.r.Host + h.opts.Prefix + "/" + rq.bucket + "/" + escapeKey(rq.key)
+}
+
+// escapeKey escapes a key for a URL path, keeping its slashes.
+func escapeKey(key string) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+type postResponse struct {
+	XMLName  xml.Name `xml:"PostResponse"`
+	Location string
+	Bucket   string
+	Key      string
+	ETag     string
+}
+
+// sizeRange fails a body outside [lo, hi] bytes: past hi as soon as it
+// is, short of lo at its end, so that nothing is stored.
+type sizeRange struct {
+	r      io.Reader
+	n      int64
+	lo, hi int64
+	err    error
+}
+
+func (s *sizeRange) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	switch {
+	case s.n > s.hi:
+		s.err = s3err.EntityTooLarge.WithDetails(s3err.Detail{Name: "MaxSizeAllowed", Value: strconv.FormatInt(s.hi, 10)})
+		return 0, s.err
+	case errors.Is(err, io.EOF) && s.n < s.lo:
+		s.err = s3err.EntityTooSmall.WithDetails(s3err.Detail{Name: "MinSizeAllowed", Value: strconv.FormatInt(s.lo, 10)})
+		return n, s.err
+	}
+	return n, err
+}
