@@ -36,7 +36,8 @@ type Target struct {
 	// Name appears in reports.
 	Name string `toml:"name"`
 	// Endpoint is the scheme and authority, e.g. "http://127.0.0.1:9009";
-	// no path. Required, except with a [container] (filled in when it runs).
+	// no path. Required, except with a [container] (filled in when it
+	// runs); with a [command] it may name {port}.
 	Endpoint string `toml:"endpoint"`
 	// PathPrefix is where the S3 API is mounted, e.g. "/s3"; empty for
 	// the root.
@@ -54,7 +55,7 @@ type Target struct {
 	// ScopedBucket is the one bucket the scoped credentials may use.
 	ScopedBucket string `toml:"scoped_bucket" features:"tenancy,gateway-presign"`
 	// ScopedPrefix is the key prefix the scoped credentials are limited to
-	// in ScopedBucket (empty: the whole bucket).
+	// in scoped_bucket (empty: the whole bucket).
 	ScopedPrefix string `toml:"scoped_prefix" features:"tenancy,gateway-presign"`
 	// ReadOnly are credentials that may only get, head and list in the full
 	// credentials' project.
@@ -66,7 +67,7 @@ type Target struct {
 	Project string `toml:"project" features:"macaroon,gateway-presign"`
 	// OtherProject is the project of the other_project credentials.
 	OtherProject string `toml:"other_project_id" features:"macaroon"`
-	// ControlPlaneURL reaches the target's control plane
+	// ControlPlaneURL is the URL of the target's control plane
 	// (docs/architecture.md, "Control-plane wire contract"): bearer tokens
 	// are minted with POST /v1/macaroons and usage read with
 	// GET /v1/usage/summary.
@@ -154,10 +155,10 @@ func (t *Target) validate() error {
 
 // Container is a target run from a container image.
 type Container struct {
-	// Image names an image to run (it is never pulled: build it first).
+	// Image is the image to run (it is never pulled: build it first).
 	Image string `toml:"image"`
-	// Dockerfile, relative to the target file, builds the image to run
-	// instead of Image.
+	// Dockerfile is a Dockerfile, relative to the target file, that builds
+	// the image to run instead of image.
 	Dockerfile string `toml:"dockerfile"`
 	// Context is the build context, relative to the target file (default:
 	// the Dockerfile's directory).
