@@ -30,8 +30,12 @@ func describeDecodeError(err error) error {
 			if table != "" {
 				msg += fmt.Sprintf(" in [%s]", table)
 			}
-			if s := nearestKey(name, known[table]); s != "" {
+			switch s := nearestKey(name, known[table]); {
+			case s != "":
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			case table != "" && slices.Contains(known[""], name):
+				// The TOML trap: a key after a [table] header is in it.
+				msg += fmt.Sprintf(" (%q is a top-level key: put it before the first [table])", name)
 			}
 			msgs = append(msgs, msg)
 		}

@@ -26,6 +26,8 @@ func TestLoadTargetUnknownKey(t *testing.T) {
 			[]string{`unknown key "command.ready_ulr" in [command]`, `did you mean "ready_url"?`}},
 		{"misspelt table", base + "[read_olny]\naccess_key = \"c\"\n",
 			[]string{`unknown key "read_olny"`, `did you mean "read_only"?`}},
+		{"top-level key under a table", base + "project = \"p\"\n",
+			[]string{`line 6: unknown key "full.project" in [full] ("project" is a top-level key: put it before the first [table])`}},
 		{"nothing near", "colour = \"blue\"\n" + base,
 			[]string{`line 1: unknown key "colour"`}},
 		{"two keys", "regoin = \"x\"\nfeaturs = []\n" + base,
