@@ -10,8 +10,9 @@
 // their names and "s3" or "extensions" for each group. Without --target it
 // builds and starts this repository's gateway and mock control plane on
 // free ports. A target with a [container] section is
-// started with testcontainers-go first; an endpoint that gives no HTTP
-// answer stops the run before any case. The exit status is 0 only when every
+// started with testcontainers-go first, one with a [command] section as a
+// local process; an endpoint that gives no HTTP answer stops the run before
+// any case. The exit status is 0 only when every
 // claimed case passed, 1 when one failed, 2 for a usage or set-up error.
 // diff compares two runs' JSON reports and exits 1 when a case regressed.
 package main
@@ -264,6 +265,10 @@ func prepareTarget(ctx context.Context, file string, stderr io.Writer) (*conform
 	t, err := conformance.LoadTarget(file)
 	if err != nil {
 		return nil, nil, err
+	}
+	if t.Command != nil {
+		stop, err := startCommand(ctx, t, stderr)
+		return t, stop, err
 	}
 	if t.Container == nil {
 		return t, func() {}, nil

@@ -4,10 +4,14 @@
 // Ryuk reaper, whose image would have to be pulled, must be disabled with
 // TESTCONTAINERS_RYUK_DISABLED=true; Start terminates what it started.
 //
-// Where testcontainers guesses the Docker host wrongly (inside a sandbox it
-// may take the default gateway for it), set TESTCONTAINERS_HOST_OVERRIDE to
-// the address the mapped ports listen on, 127.0.0.1 for a local engine. Both
-// variables are read once, at the first testcontainers call.
+// Start finds where the container's port is published by itself, unless
+// TESTCONTAINERS_HOST_OVERRIDE names the address: testcontainers guesses
+// wrong when this process runs in a container beside a Docker engine of its
+// own. Seeing /.dockerenv it takes the Docker host for the gateway of the
+// engine's bridge network or, when that network reports none, of the
+// default route: the machine outside, where nothing listens on the
+// published port. So Start tries testcontainers' answer and 127.0.0.1, and
+// takes the one where the port accepts connections.
 package container
 
 import (
@@ -15,10 +19,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -62,8 +69,10 @@ func Start(ctx context.Context, t *conformance.Target, buildLog io.Writer) (stop
 		Image:        spec.Image,
 		Env:          spec.Env,
 		ExposedPorts: []string{port},
+	}
+	if os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") != "" {
 		// Images FROM scratch have no shell for the internal check.
-		WaitingFor: wait.ForListeningPort(port).SkipInternalCheck().WithStartupTimeout(60 * time.Second),
+		req.WaitingFor = wait.ForListeningPort(port).SkipInternalCheck().WithStartupTimeout(60 * time.Second)
 	}
 	if spec.Dockerfile != "" {
 		if buildLog == nil {
@@ -98,12 +107,39 @@ func Start(ctx context.Context, t *conformance.Target, buildLog io.Writer) (stop
 		stop()
 		return nil, fmt.Errorf("container port: %w", err)
 	}
-	t.Endpoint = "http://" + host + ":" + mapped.Port()
+	if os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") == "" {
+		if host, err = publishedHost(ctx, []string{host, "127.0.0.1"}, mapped.Port(), 60*time.Second); err != nil {
+			stop()
+			return nil, err
+		}
+	}
+	t.Endpoint = "http://" + net.JoinHostPort(host, mapped.Port())
 	if err := waitHTTP(ctx, t.Endpoint); err != nil {
 		stop()
 		return nil, err
 	}
 	return stop, nil
+}
+
+// publishedHost returns the first of hosts where port accepts a TCP
+// connection, trying each in turn until timeout.
+func publishedHost(ctx context.Context, hosts []string, port string, timeout time.Duration) (string, error) {
+	hosts = slices.Compact(hosts)
+	deadline := time.Now().Add(timeout)
+	d := net.Dialer{Timeout: 500 * time.Millisecond}
+	for {
+		for _, h := range hosts {
+			if c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(h, port)); err == nil {
+				c.Close()
+				return h, nil
+			}
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return "", fmt.Errorf("the container's port %s accepted no connection on %s within %v (set TESTCONTAINERS_HOST_OVERRIDE to where Docker publishes ports)",
+				port, strings.Join(hosts, " or "), timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // waitHTTP waits until the endpoint answers HTTP at all.
