@@ -83,21 +83,33 @@ func TestDevTargetMatchesFixtures(t *testing.T) {
 		}
 	}
 
+	// make dev's settings: the Makefile's variables, and cmd/dev's
+	// defaults for what the Makefile does not pass.
 	mk, err := os.ReadFile("../../Makefile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ what, re, want string }{
-		{"internal API token (DEV_TOKEN)", `(?m)^DEV_TOKEN \?= (\S+)$`, tg.ControlPlaneToken},
-		{"control plane address", `controlplane-mock -addr (\S+)`, strings.TrimPrefix(tg.ControlPlaneURL, "http://")},
-		{"control plane seed", `-seed (\S+)`, "fixtures/controlplane/seed.toml"},
-		{"gateway credentials", `SIGV4_CREDENTIALS_FILE=(\S+)`, "fixtures/dev/credentials.json"},
-		{"S3 endpoint in the banner", `(http://127\.0\.0\.1:9009/s3)/demo`, tg.Endpoint + tg.PathPrefix},
+	dev, err := os.ReadFile("../dev/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what, re, want string
+		in             []byte
+	}{
+		{"Makefile's internal API token (DEV_TOKEN)", `(?m)^DEV_TOKEN \?= (\S+)$`, tg.ControlPlaneToken, mk},
+		{"Makefile's control plane address (DEV_CP_ADDR)", `(?m)^DEV_CP_ADDR \?= (\S+)$`, strings.TrimPrefix(tg.ControlPlaneURL, "http://"), mk},
+		{"Makefile's gateway address (DEV_ADDR)", `(?m)^DEV_ADDR \?= (\S+)$`, strings.TrimPrefix(tg.Endpoint, "http://"), mk},
+		{"cmd/dev's control plane seed", `"seed", "([^"]+)"`, "fixtures/controlplane/seed.toml", dev},
+		{"cmd/dev's gateway credentials", `"credentials", "([^"]+)"`, "fixtures/dev/credentials.json", dev},
 	} {
-		m := regexp.MustCompile(c.re).FindSubmatch(mk)
+		m := regexp.MustCompile(c.re).FindSubmatch(c.in)
 		if m == nil || string(m[1]) != c.want {
-			t.Errorf("Makefile's %s: found %q, dev.toml has %q", c.what, m, c.want)
+			t.Errorf("%s: found %q, dev.toml has %q", c.what, m, c.want)
 		}
+	}
+	if tg.PathPrefix != "/s3" {
+		t.Errorf("dev.toml's path_prefix %q, the gateway's default is /s3", tg.PathPrefix)
 	}
 }
 
