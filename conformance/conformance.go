@@ -101,6 +101,7 @@ var featureDocs = map[Feature]string{
 	SigV4Presign:        "SigV4 presigned URLs: expiry, tampering, methods, future dates, an Authorization header as well",
 	StreamingPayloads:   "aws-chunked bodies, signed and unsigned, with trailers: decoding, signatures, truncation, chunk sizes, framing",
 	Checksums:           "the ten algorithms (CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128) as headers and trailers: validation, storage, x-amz-checksum-mode, the default CRC64NVME, copies",
+	CORS:                "PutBucketCors, GetBucketCors, DeleteBucketCors (S3's XML, limits, errors); unsigned preflights and the Access-Control-* headers of matched requests",
 	Tenancy:             "credential scopes (bucket, prefix, operations) and per-project bucket ownership; needs the scoped, read-only and other-project credentials",
 	Macaroon:            "bearer tokens minted and verified by a control plane: caveats, expiry, tampering, attenuation; needs control_plane_url",
 	GatewayPresign:      "POST /v1/presign and the URLs it mints",
