@@ -64,6 +64,7 @@ const (
 	StreamingPayloads Feature = "streaming-payloads" // aws-chunked bodies, signed and unsigned, with trailers
 	Checksums         Feature = "checksums"          // x-amz-checksum-* as headers and trailers, Content-MD5
 	CORS              Feature = "cors"               // bucket CORS configurations, preflights and the headers they decide
+	PostObject        Feature = "post-object"        // browser uploads: POST Object with a SigV4-signed policy
 )
 
 // The extension features: this gateway's own behaviour.
@@ -79,7 +80,7 @@ const (
 
 // S3Features lists Amazon S3's features in report order: what a target
 // without a features line claims.
-var S3Features = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, CORS}
+var S3Features = []Feature{Buckets, Objects, List, Multipart, SigV4Header, SigV4Presign, StreamingPayloads, Checksums, CORS, PostObject}
 
 // ExtensionFeatures lists this gateway's extensions in report order; a
 // target claims each only by naming it.
@@ -101,6 +102,7 @@ var featureDocs = map[Feature]string{
 	SigV4Presign:        "SigV4 presigned URLs: expiry, tampering, methods, future dates, an Authorization header as well",
 	StreamingPayloads:   "aws-chunked bodies, signed and unsigned, with trailers: decoding, signatures, truncation, chunk sizes, framing",
 	Checksums:           "the ten algorithms (CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128) as headers and trailers: validation, storage, x-amz-checksum-mode, the default CRC64NVME, copies",
+	PostObject:          "POST Object with a SigV4 policy (the SDKs' presigned POST): conditions, expiry, size range, ${filename}, success_action_status and redirect, S3's refusals",
 	CORS:                "PutBucketCors, GetBucketCors, DeleteBucketCors (S3's XML, limits, errors); unsigned preflights and the Access-Control-* headers of matched requests",
 	Tenancy:             "credential scopes (bucket, prefix, operations) and per-project bucket ownership; needs the scoped, read-only and other-project credentials",
 	Macaroon:            "bearer tokens minted and verified by a control plane: caveats, expiry, tampering, attenuation; needs control_plane_url",

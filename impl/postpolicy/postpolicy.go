@@ -188,13 +188,15 @@ func (p *Policy) Check(now time.Time, fields map[string]string, sent []string) e
 			continue
 		}
 		named[c.Field] = true
+		// A condition on a field the form lacks fails, even one that any
+		// value would meet.
 		v, ok := fields[c.Field]
 		var holds bool
 		switch c.Op {
 		case "eq":
-			holds = ok && v == c.Value || !ok && c.Value == ""
+			holds = ok && v == c.Value
 		case "starts-with":
-			holds = ok && strings.HasPrefix(v, c.Value) || !ok && c.Value == ""
+			holds = ok && strings.HasPrefix(v, c.Value)
 		}
 		if !holds {
 			return s3err.AccessDenied.With("Invalid according to Policy: Policy Condition failed: " + c.text)

@@ -37,17 +37,21 @@ const maxPostFields = 20 << 10
 var (
 	errPostFile = s3err.InvalidArgument.With("POST requires exactly one file upload per request.").
 			WithArgument("file", "0")
-	errPostKey = s3err.InvalidArgument.With("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
-			WithArgument("key", "")
 	errPostFields = &s3err.Error{Code: "MaxPostPreDataLengthExceededError", Status: http.StatusBadRequest,
 		Message: "Your POST request fields preceding the upload file were too large."}
-	errPostNotForm = s3err.InvalidArgument.With("POST requires a multipart/form-data body.")
+	errPostNotForm = s3err.PreconditionFailed.WithDetails(s3err.Detail{Name: "Condition", Value: "Bucket POST must be of the enclosure-type multipart/form-data"})
 )
 
-// isPostObject reports whether a POST to a bucket is a browser upload.
-func isPostObject(hdr http.Header) bool {
+// isFormBody reports whether a request's body is multipart/form-data.
+func isFormBody(hdr http.Header) bool {
 	mt, _, err := mime.ParseMediaType(hdr.Get("Content-Type"))
 	return err == nil && mt == "multipart/form-data"
+}
+
+// errPostField is S3's refusal of a form without a field it needs.
+func errPostField(name string) error {
+	return s3err.InvalidArgument.With("Bucket POST must contain a field named '"+name+"'.  If it is specified, please check the order of the fields.").
+		WithArgument(name, "")
 }
 
 // postForm is what precedes the file in a browser upload's form.
@@ -60,9 +64,12 @@ type postForm struct {
 // readPostForm reads the fields up to the file part, which it returns
 // unread; fields after the file are not read (S3 ignores them).
 func readPostForm(r *http.Request) (*postForm, error) {
+	if !isFormBody(r.Header) {
+		return nil, errPostNotForm
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, errPostNotForm
+		return nil, s3err.MalformedPOSTRequest
 	}
 	f := &postForm{fields: map[string]string{}}
 	budget := int64(maxPostFields)
@@ -105,12 +112,18 @@ func (h *Handler) postObject(rq *request) error {
 	}
 	key, ok := f.fields["key"]
 	if !ok {
-		return errPostKey
+		return errPostField("key")
 	}
 	key = strings.ReplaceAll(key, "${filename}", f.file.FileName())
 	rq.key = key
-	if f.fields["policy"] == "" {
-		return s3err.AccessDenied.With("Bucket POST must be signed: it has no policy field.")
+	if f.fields["policy"] == "" && f.fields["x-amz-signature"] == "" {
+		// Unsigned: an anonymous upload, which no bucket here takes.
+		return s3err.AccessDenied
+	}
+	for _, name := range []string{"policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"} {
+		if f.fields[name] == "" {
+			return errPostField(name)
+		}
 	}
 	p, err := h.opts.PostPolicy.VerifyPolicy(rq.r.Context(), sigv4.Policy{
 		Algorithm: f.fields["x-amz-algorithm"], Credential: f.fields["x-amz-credential"], Date: f.fields["x-amz-date"],
@@ -239,14 +252,8 @@ func (h *Handler) objectURL(rq *request) string {
 	return scheme + "://" + rq.r.Host + h.opts.Prefix + "/" + rq.bucket + "/" + escapeKey(rq.key)
 }
 
-// escapeKey escapes a key for a URL path, keeping its slashes.
-func escapeKey(key string) string {
-	parts := strings.Split(key, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
+// escapeKey escapes a key as S3's Location does, "/" included.
+func escapeKey(key string) string { return url.PathEscape(key) }
 
 type postResponse struct {
 	XMLName  xml.Name `xml:"PostResponse"`

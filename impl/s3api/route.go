@@ -89,7 +89,7 @@ func route(method, bucket, key string, q url.Values, hdr http.Header) *operation
 		return refuse("Unknown", s3err.MethodNotAllowed)
 	}
 	if key == "" {
-		if method == http.MethodPost && len(q) == 0 && isPostObject(hdr) {
+		if method == http.MethodPost && len(q) == 0 {
 			return opPostObject
 		}
 		return routeBucket(method, q)
