@@ -22,8 +22,20 @@ type Chain struct {
 	// Tokens verifies "Authorization: Bearer" tokens; nil refuses them.
 	Tokens TokenVerifier
 	// Presigned verifies the gateway's own presigned URLs; nil refuses them.
-	Presigned   PresignVerifier
-	RequireAuth bool
+	Presigned PresignVerifier
+	// PresignedPost verifies the POST policies the gateway mints (their
+	// x-amz-algorithm is GatewayPostAlgorithm); nil refuses them.
+	PresignedPost PolicyVerifier
+	RequireAuth   bool
+}
+
+// GatewayPostAlgorithm is the x-amz-algorithm of POST policies the gateway
+// signs itself (POST /v1/presign), with PRESIGN_SECRET.
+const GatewayPostAlgorithm = "S3GW-HMAC-SHA256"
+
+// PolicyVerifier authenticates a browser upload's signed policy.
+type PolicyVerifier interface {
+	VerifyPolicy(ctx context.Context, p sigv4.Policy) (*Principal, error)
 }
 
 // TokenVerifier turns a bearer token into a principal for a target.
@@ -183,6 +195,12 @@ func FromRecord(rec *credentials.Record) *Principal {
 // VerifyPolicy authenticates a browser upload (POST Object) by its signed
 // policy and returns the credential's principal.
 func (c *Chain) VerifyPolicy(ctx context.Context, p sigv4.Policy) (*Principal, error) {
+	if p.Algorithm == GatewayPostAlgorithm {
+		if c.PresignedPost == nil {
+			return nil, s3err.AccessDenied.With("Gateway presigned POST policies are off on this gateway.")
+		}
+		return c.PresignedPost.VerifyPolicy(ctx, p)
+	}
 	rec, err := c.SigV4.VerifyPolicy(ctx, p)
 	if err != nil {
 		return nil, LookupFailure(err)

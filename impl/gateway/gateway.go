@@ -175,10 +175,11 @@ func NewWithStorage(cfg *config.Config, log *slog.Logger, st Storage) (*Gateway,
 	m.CounterFunc("token_cache_throttled_total", "Bearer-token checks refused SlowDown by CONTROL_PLANE_LOOKUP_RATE.", func() float64 { return float64(tokenVerifier.Throttled.Load()) })
 	signer := &presign.Signer{Secrets: cfg.PresignSecrets, Prefix: cfg.PathPrefix, Keys: keys}
 	authn := &auth.Chain{
-		SigV4:       &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
-		Tokens:      tokenVerifier,
-		Presigned:   signer,
-		RequireAuth: cfg.RequireAuth,
+		SigV4:         &sigv4.Verifier{Lookup: keys, Region: cfg.Region, MaxSkew: cfg.SigV4MaxSkew},
+		Tokens:        tokenVerifier,
+		Presigned:     signer,
+		PresignedPost: signer,
+		RequireAuth:   cfg.RequireAuth,
 	}
 
 	sinks := []func(*accesslog.Entry){m.Observe}

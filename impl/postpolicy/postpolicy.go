@@ -55,7 +55,7 @@ func Parse(b64 string) (*Policy, error) {
 		return nil, &s3err.Error{Code: "InvalidPolicyDocument", Status: 400, Message: "Invalid Policy: Invalid 'Base64' encoding."}
 	}
 	var doc struct {
-		Expiration *string            `json:"expiration"`
+		Expiration *string           `json:"expiration"`
 		Conditions []json.RawMessage `json:"conditions"`
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))

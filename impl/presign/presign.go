@@ -14,6 +14,7 @@ package presign
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -165,7 +166,7 @@ func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
 	}
 	p := &auth.Principal{Project: q.Get(paramProject), Bucket: bucket, Prefix: key,
 		Actions: []auth.Action{action}, Method: "gateway-presign"}
-	if err := s.checkCredential(r, q.Get(paramCredential), p, action, bucket, key); err != nil {
+	if err := s.checkCredential(r.Context(), q.Get(paramCredential), p, action, bucket, key); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -175,14 +176,14 @@ func (s *Signer) Principal(r *http.Request) (*auth.Principal, error) {
 // what the URL does. A token's URL carries the token's expiry as its own
 // (capped when minted); an access key must still resolve, to the same
 // project, with a scope that still covers the URL.
-func (s *Signer) checkCredential(r *http.Request, cred string, p *auth.Principal, action auth.Action, bucket, key string) error {
+func (s *Signer) checkCredential(ctx context.Context, cred string, p *auth.Principal, action auth.Action, bucket, key string) error {
 	switch {
 	case strings.HasPrefix(cred, credToken) && len(cred) > len(credToken):
 		p.TokenID = cred[len(credToken):]
 		return nil
 	case strings.HasPrefix(cred, credKey) && len(cred) > len(credKey) && s.Keys != nil:
 		ak := cred[len(credKey):]
-		rec, err := s.Keys(r.Context(), ak)
+		rec, err := s.Keys(ctx, ak)
 		if errors.Is(err, credentials.ErrUnknownKey) {
 			return s3err.AccessDenied.With("The access key that minted this presigned URL no longer exists.")
 		}
@@ -218,12 +219,21 @@ type presignRequest struct {
 	Bucket    string `json:"bucket"`
 	Key       string `json:"key"`
 	ExpiresIn int64  `json:"expires_in"`
+	// For POST (a browser upload form): KeyPrefix instead of Key lets the
+	// form choose the key under it (the file's name by default);
+	// ContentLengthRange bounds the file; ContentType is a prefix the
+	// form's Content-Type must start with.
+	KeyPrefix          string  `json:"key_prefix,omitempty"`
+	ContentLengthRange []int64 `json:"content_length_range,omitempty"`
+	ContentType        *string `json:"content_type,omitempty"`
 }
 
 type presignResponse struct {
 	URL       string    `json:"url"`
 	Method    string    `json:"method"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Fields are a POST form's fields, to send before the file.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -263,14 +273,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Method = strings.ToUpper(req.Method)
 	action, ok := actions[req.Method]
+	post := req.Method == http.MethodPost
+	if post {
+		action, ok = auth.Put, true
+	}
+	// What the caller must be allowed to put to: the key, or for a POST
+	// form the prefix its keys are under.
+	scopeKey := req.Key
+	if post && req.Key == "" {
+		scopeKey = req.KeyPrefix
+	}
 	switch {
 	case !ok:
-		writeError(w, http.StatusBadRequest, "InvalidRequest", "method must be GET, PUT, HEAD or DELETE")
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "method must be GET, PUT, HEAD, DELETE or POST (a browser upload form)")
 		return
 	case !s3path.ValidBucketName(req.Bucket):
 		writeError(w, http.StatusBadRequest, "InvalidBucketName", "bucket must be a valid S3 bucket name")
 		return
-	case req.Key == "" || len(req.Key) > s3path.MaxKeyBytes || !utf8.ValidString(req.Key):
+	case post && req.Key != "" && req.KeyPrefix != "":
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "give key or key_prefix, not both")
+		return
+	case post && (len(scopeKey) > s3path.MaxKeyBytes || !utf8.ValidString(scopeKey)):
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "key and key_prefix must be at most 1024 bytes of UTF-8")
+		return
+	case post && req.ContentLengthRange != nil && (len(req.ContentLengthRange) != 2 || req.ContentLengthRange[0] < 0 || req.ContentLengthRange[1] < req.ContentLengthRange[0]):
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "content_length_range must be [min, max] bytes, 0 <= min <= max")
+		return
+	case !post && (req.Key == "" || len(req.Key) > s3path.MaxKeyBytes || !utf8.ValidString(req.Key)):
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "key must be 1 to 1024 bytes of UTF-8")
 		return
 	case req.ExpiresIn <= 0 || time.Duration(req.ExpiresIn)*time.Second > MaxExpiry:
@@ -279,7 +308,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	entry.Bucket = req.Bucket
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	p, err := h.Auth.Authenticate(r, auth.Target{Action: action, Bucket: req.Bucket, Key: req.Key})
+	p, err := h.Auth.Authenticate(r, auth.Target{Action: action, Bucket: req.Bucket, Key: scopeKey})
 	if err == nil {
 		_, err = io.Copy(io.Discard, r.Body)
 	}
@@ -292,8 +321,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "AccessDenied", "presigned URLs are minted for authenticated callers only")
 		return
 	}
-	if !p.Allows(action, req.Bucket, req.Key) {
-		writeError(w, http.StatusForbidden, "AccessDenied", "the caller may not "+string(action)+" "+req.Bucket+"/"+req.Key)
+	if !p.Allows(action, req.Bucket, scopeKey) {
+		writeError(w, http.StatusForbidden, "AccessDenied", "the caller may not "+string(action)+" "+req.Bucket+"/"+scopeKey)
 		return
 	}
 	claim, err := h.Owners.Owner(r.Context(), req.Bucket)
@@ -324,6 +353,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	expires = expires.Truncate(time.Second)
 	u := &url.URL{Path: h.Prefix + "/" + req.Bucket + "/" + req.Key}
+	if post {
+		u.Path = h.Prefix + "/" + req.Bucket
+	}
 	if base, err := url.Parse(h.BaseURL); h.BaseURL != "" && err == nil {
 		u.Scheme, u.Host = base.Scheme, base.Host
 	} else {
@@ -331,6 +363,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil {
 			u.Scheme = "https"
 		}
+	}
+	if post {
+		writeJSON(w, http.StatusOK, presignResponse{URL: u.String(), Method: req.Method, ExpiresAt: expires.UTC(),
+			Fields: h.Signer.SignPost(req, p.Project, cred, expires)})
+		return
 	}
 	writeJSON(w, http.StatusOK, presignResponse{URL: h.Signer.Sign(u, req.Method, p.Project, cred, expires), Method: req.Method, ExpiresAt: expires.UTC()})
 }

@@ -127,7 +127,7 @@ func (h *Handler) postObject(rq *request) error {
 	}
 	p, err := h.opts.PostPolicy.VerifyPolicy(rq.r.Context(), sigv4.Policy{
 		Algorithm: f.fields["x-amz-algorithm"], Credential: f.fields["x-amz-credential"], Date: f.fields["x-amz-date"],
-		Policy: f.fields["policy"], Signature: f.fields["x-amz-signature"],
+		Policy: f.fields["policy"], Signature: f.fields["x-amz-signature"], Bucket: rq.bucket, Key: key,
 	})
 	if err != nil {
 		return err

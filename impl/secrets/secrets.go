@@ -20,6 +20,9 @@ import (
 const (
 	// ListToken keys the MACs of listing continuation tokens (s3api).
 	ListToken = "s3-gateway list continuation token"
+	// PostPolicy keys the signatures of POST policies the gateway mints
+	// (presign).
+	PostPolicy = "s3-gateway POST policy v1"
 )
 
 // PresignURL begins the message a gateway presigned URL's signature covers

@@ -15,12 +15,15 @@ import (
 // and x-amz-signature.
 type Policy struct {
 	Algorithm, Credential, Date, Policy, Signature string
+	// Bucket and Key are what the form stores to, for a verifier that
+	// checks its credential's scope (the gateway's own policies).
+	Bucket, Key string
 }
 
 // errPolicyField is the refusal of a form whose signing fields are
 // missing or malformed.
 func errPolicyField(name string) error {
-	return s3err.InvalidArgument.With("Bucket POST must contain a valid " + name + " field.").WithArgument(name, "")
+	return s3err.InvalidArgument.With("Bucket POST must contain a valid "+name+" field.").WithArgument(name, "")
 }
 
 // VerifyPolicy checks a browser upload's signature: the hex HMAC-SHA256 of
