@@ -249,7 +249,7 @@ func init() {
 		{"missing-expires", "a request without expires_in", `{"method":"GET","bucket":"BUCKET","key":"k"}`},
 		{"zero-expires", "expires_in 0", `{"method":"GET","bucket":"BUCKET","key":"k","expires_in":0}`},
 		{"negative-expires", "a negative expires_in", `{"method":"GET","bucket":"BUCKET","key":"k","expires_in":-5}`},
-		{"unsupported-method", "method POST (only GET, PUT, HEAD, DELETE are minted)", `{"method":"POST","bucket":"BUCKET","key":"k","expires_in":60}`},
+		{"unsupported-method", "method PATCH (only GET, PUT, HEAD, DELETE and POST forms are minted)", `{"method":"PATCH","bucket":"BUCKET","key":"k","expires_in":60}`},
 		{"not-json", "a body that is not JSON", `method=GET&bucket=BUCKET&key=k`},
 	} {
 		register(gpCase("bad-request/"+bad.name,
