@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -198,7 +199,12 @@ func TestBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
+			// Chromium reports a CORS block as the request fails, which
+			// may reach us just after fetch's rejection.
 			blocked := b.corsErrors()
+			if tc.blocked {
+				blocked = b.awaitCORSError(tc.blockedPath, 2*time.Second)
+			}
 			switch {
 			case !tc.blocked && !res.OK:
 				t.Fatalf("the page failed: %s: %s\nChromium reported: %q", res.Name, res.Message, blocked)
@@ -272,12 +278,31 @@ func (b *browser) reset() {
 	b.msgs = nil
 }
 
-// corsErrors are the CORS messages since the last reset. Chromium sends
-// them as the request fails, before fetch rejects.
+// corsErrors are the CORS messages since the last reset, their URLs'
+// queries (presigned credentials) cut.
 func (b *browser) corsErrors() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.msgs...)
+	out := make([]string, len(b.msgs))
+	for i, m := range b.msgs {
+		out[i] = urlQuery.ReplaceAllString(m, "?…")
+	}
+	return out
+}
+
+var urlQuery = regexp.MustCompile(`\?[^'\s]*`)
+
+// awaitCORSError waits up to d for a CORS message naming sub and answers
+// the messages seen.
+func (b *browser) awaitCORSError(sub string, d time.Duration) []string {
+	deadline := time.Now().Add(d)
+	for {
+		msgs := b.corsErrors()
+		if anyContains(msgs, sub) || time.Now().After(deadline) {
+			return msgs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // mintToken has the mock control plane mint a bearer token for project,
