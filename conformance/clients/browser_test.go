@@ -45,7 +45,8 @@ const (
 // under the bucket's own CORS rule. Against a bucket whose rule allows only
 // another origin, the browser itself refuses: fetch rejects with a
 // TypeError, Chromium reports the CORS block, and a PUT stopped at its
-// preflight stores nothing.
+// preflight stores nothing, while a form POST, which has no preflight, is
+// stored though the page cannot read the answer.
 func TestBrowser(t *testing.T) {
 	chromium := requireTool(t, "/usr/bin/chromium", "chromium")
 
@@ -183,6 +184,19 @@ func TestBrowser(t *testing.T) {
 				if objectExists(t, sdk, browserDenied, "stolen.bin") {
 					t.Errorf("the blocked PUT stored %s/stolen.bin", browserDenied)
 				}
+			},
+		},
+		{
+			// A form POST is a "simple" request: no preflight, so it
+			// reaches the bucket, which stores it as S3 does (the
+			// minted policy is what guards the upload); CORS only hides
+			// the answer from the page.
+			name:        "post-other-origin-bucket",
+			call:        fmt.Sprintf(`postFile(%s, %s, %s, "post/", %s, "sent.bin")`, gw, tok, js(browserDenied), blob(postData)),
+			blocked:     true,
+			blockedPath: tg.PathPrefix + "/" + browserDenied + "'",
+			check: func(t *testing.T, _ json.RawMessage) {
+				sdkObject(t, sdk, browserDenied, "post/sent.bin", postData)
 			},
 		},
 		{
