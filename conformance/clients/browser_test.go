@@ -30,10 +30,12 @@ import (
 )
 
 // The browser test's buckets: one whose CORS configuration allows the
-// page's origin, one whose configuration allows only another origin.
+// page's origin, one whose configuration allows only another origin, and
+// one without a configuration, answered by the gateway-wide default.
 const (
 	browserAllowed = "browser-allowed"
 	browserDenied  = "browser-denied"
+	browserDefault = "browser-default"
 	otherOrigin    = "https://elsewhere.example"
 )
 
@@ -90,9 +92,12 @@ func TestBrowser(t *testing.T) {
 			ExposeHeaders:  []string{"ETag"},
 		}}}
 	}
-	for bucket, allow := range map[string]string{browserAllowed: origin, browserDenied: otherOrigin} {
+	for bucket, allow := range map[string]string{browserAllowed: origin, browserDenied: otherOrigin, browserDefault: ""} {
 		if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 			t.Fatalf("CreateBucket %s: %v", bucket, err)
+		}
+		if allow == "" {
+			continue
 		}
 		if _, err := sdk.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(bucket), CORSConfiguration: corsRule(allow)}); err != nil {
 			t.Fatalf("PutBucketCors %s: %v", bucket, err)
@@ -133,18 +138,17 @@ func TestBrowser(t *testing.T) {
 			call: fmt.Sprintf(`putFile(%s, %s, %s, "put/photo.bin", %s).then(async etag => ({etag, body: await toBase64(await getFile(%[1]s, %[2]s, %[3]s, "put/photo.bin"))}))`,
 				gw, tok, js(browserAllowed), blob(putData)),
 			check: func(t *testing.T, value json.RawMessage) {
-				var got struct{ ETag, Body string }
-				if err := json.Unmarshal(value, &got); err != nil {
-					t.Fatalf("answer %s: %v", value, err)
-				}
-				body, _ := base64.StdEncoding.DecodeString(got.Body)
-				if !bytes.Equal(body, putData) {
-					t.Errorf("the page read back %d bytes, not the %d it put", len(body), len(putData))
-				}
-				etag := sdkObject(t, sdk, browserAllowed, "put/photo.bin", putData)
-				if got.ETag != etag {
-					t.Errorf("the page saw ETag %q, the bucket holds %q (is ETag exposed?)", got.ETag, etag)
-				}
+				checkPutThenGet(t, sdk, value, browserAllowed, "put/photo.bin", putData)
+			},
+		},
+		{
+			// CORS_ALLOWED_ORIGINS answers for a bucket without rules of
+			// its own, exposing ETag by default.
+			name: "put-then-get-gateway-default",
+			call: fmt.Sprintf(`putFile(%s, %s, %s, "photo.bin", %s).then(async etag => ({etag, body: await toBase64(await getFile(%[1]s, %[2]s, %[3]s, "photo.bin"))}))`,
+				gw, tok, js(browserDefault), blob(postData)),
+			check: func(t *testing.T, value json.RawMessage) {
+				checkPutThenGet(t, sdk, value, browserDefault, "photo.bin", postData)
 			},
 		},
 		{
@@ -343,6 +347,24 @@ func mintToken(t *testing.T, cp *launch.ControlPlane, project string) string {
 		t.Fatalf("mint a token: HTTP %d: %s", resp.StatusCode, b)
 	}
 	return out.Token
+}
+
+// checkPutThenGet checks the page's answer {etag, body} to a put and get
+// of want at bucket/key against the bucket.
+func checkPutThenGet(t *testing.T, sdk *s3.Client, value json.RawMessage, bucket, key string, want []byte) {
+	t.Helper()
+	var got struct{ ETag, Body string }
+	if err := json.Unmarshal(value, &got); err != nil {
+		t.Fatalf("answer %s: %v", value, err)
+	}
+	body, err := base64.StdEncoding.DecodeString(got.Body)
+	if err != nil || !bytes.Equal(body, want) {
+		t.Errorf("the page read back %d bytes (%v), not the %d it put", len(body), err, len(want))
+	}
+	etag := sdkObject(t, sdk, bucket, key, want)
+	if got.ETag != etag {
+		t.Errorf("the page saw ETag %q, the bucket holds %q (is ETag exposed?)", got.ETag, etag)
+	}
 }
 
 // sdkObject fails unless bucket/key holds want, and returns its ETag.
