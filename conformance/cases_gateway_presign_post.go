@@ -25,6 +25,7 @@ type gpPostRequest struct {
 	KeyPrefix          string  `json:"key_prefix,omitempty"`
 	ExpiresIn          int64   `json:"expires_in"`
 	ContentLengthRange []int64 `json:"content_length_range,omitempty"`
+	Redirect           string  `json:"success_action_redirect,omitempty"`
 }
 
 // gpForm is its answer.
@@ -76,6 +77,9 @@ func init() {
 		gpCase("post/size-range",
 			"a minted form with a content_length_range refuses a larger file with 400 EntityTooLarge",
 			ops("Presign", "PostObject"), gatewayPresignPostSize),
+		gpCase("post/redirect",
+			"a form minted with success_action_redirect carries that field, and a stored upload answers 303 to the URL with bucket, key and etag",
+			ops("Presign", "PostObject"), gatewayPresignPostRedirect),
 		gpCase("post/tampered-policy",
 			"a minted form whose policy was changed is refused with 403 SignatureDoesNotMatch",
 			ops("Presign", "PostObject"), gatewayPresignPostTampered),
@@ -106,6 +110,17 @@ func gatewayPresignPostSize(t T, e *Env, b string) {
 	f := gpMintForm(t, e, e.Target.Full, gpPostRequest{Bucket: b, Key: "small", ExpiresIn: 600, ContentLengthRange: []int64{0, 4}})
 	wantError(t, postSend(e, b, gpFormFields(f, ""), "small", []byte("too long")), http.StatusBadRequest, "EntityTooLarge")
 	postNothingStored(t, e, b, "small")
+}
+
+func gatewayPresignPostRedirect(t T, e *Env, b string) {
+	f := gpMintForm(t, e, e.Target.Full, gpPostRequest{Bucket: b, Key: "r", ExpiresIn: 600, Redirect: "https://app.example/done"})
+	eq(t, "field success_action_redirect", f.Fields["success_action_redirect"], "https://app.example/done")
+	resp := postSend(e, b, gpFormFields(f, ""), "r", []byte("back"))
+	resp.Status(http.StatusSeeOther)
+	loc := resp.Header("Location").Raw()
+	if !strings.HasPrefix(loc, "https://app.example/done?") || !strings.Contains(loc, "key=r") || !strings.Contains(loc, "bucket="+b) {
+		t.Fatalf("Location %q, want https://app.example/done with bucket and key", loc)
+	}
 }
 
 func gatewayPresignPostTampered(t T, e *Env, b string) {

@@ -55,7 +55,8 @@ func startUpstream(ctx context.Context, dir string) (*upstream, error) {
 	}
 	u := &upstream{dir: cdir}
 	began := time.Now()
-	if u.cluster, err = ceph.Start(ctx, ceph.Options{Dir: cdir}); err != nil {
+	// The write workloads put tens of GiB through it in one run.
+	if u.cluster, err = ceph.Start(ctx, ceph.Options{Dir: cdir, BlockSize: 48 << 30}); err != nil {
 		os.RemoveAll(cdir)
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 
@@ -56,9 +57,16 @@ func (s *Signer) SignPost(req presignRequest, project, cred string, expires time
 	if req.ContentType != nil {
 		conds = append(conds, []any{"starts-with", "$Content-Type", *req.ContentType})
 	}
+	extra := map[string]string{}
+	for name, v := range map[string]string{"success_action_status": req.SuccessActionStatus, "success_action_redirect": req.SuccessActionRedirect} {
+		if v != "" {
+			conds = append(conds, map[string]string{name: v})
+			extra[name] = v
+		}
+	}
 	doc, _ := json.Marshal(map[string]any{"expiration": expires.UTC().Format(time.RFC3339), "conditions": conds})
 	policy := base64.StdEncoding.EncodeToString(doc)
-	return map[string]string{
+	fields := map[string]string{
 		"key":              key,
 		"policy":           policy,
 		"x-amz-algorithm":  auth.GatewayPostAlgorithm,
@@ -66,6 +74,16 @@ func (s *Signer) SignPost(req presignRequest, project, cred string, expires time
 		"x-amz-date":       date,
 		"x-amz-signature":  hex.EncodeToString(postMAC(s.Secrets[0], policy)),
 	}
+	for name, v := range extra {
+		fields[name] = v
+	}
+	return fields
+}
+
+// httpURL reports whether v is an absolute http or https URL.
+func httpURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // VerifyPolicy authenticates a form SignPost minted, for its bucket and

@@ -226,6 +226,12 @@ type presignRequest struct {
 	KeyPrefix          string  `json:"key_prefix,omitempty"`
 	ContentLengthRange []int64 `json:"content_length_range,omitempty"`
 	ContentType        *string `json:"content_type,omitempty"`
+	// SuccessActionStatus (200, 201 or 204) and SuccessActionRedirect
+	// (an http or https URL) become the form's fields of those names, so
+	// that a form submitted without JavaScript can answer or return to
+	// the page.
+	SuccessActionStatus   string `json:"success_action_status,omitempty"`
+	SuccessActionRedirect string `json:"success_action_redirect,omitempty"`
 }
 
 type presignResponse struct {
@@ -298,6 +304,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case post && req.ContentLengthRange != nil && (len(req.ContentLengthRange) != 2 || req.ContentLengthRange[0] < 0 || req.ContentLengthRange[1] < req.ContentLengthRange[0]):
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "content_length_range must be [min, max] bytes, 0 <= min <= max")
+		return
+	case post && req.SuccessActionStatus != "" && req.SuccessActionStatus != "200" && req.SuccessActionStatus != "201" && req.SuccessActionStatus != "204":
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "success_action_status must be 200, 201 or 204")
+		return
+	case post && req.SuccessActionRedirect != "" && !httpURL(req.SuccessActionRedirect):
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "success_action_redirect must be an http or https URL")
 		return
 	case !post && (req.Key == "" || len(req.Key) > s3path.MaxKeyBytes || !utf8.ValidString(req.Key)):
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "key must be 1 to 1024 bytes of UTF-8")

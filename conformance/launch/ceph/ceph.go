@@ -73,6 +73,9 @@ type Options struct {
 	// radosgw's default is 5 MiB): a storage contract battery that
 	// completes uploads of few-byte parts needs it lowered.
 	MinPartSize int64
+	// BlockSize is the size of the OSD's sparse block file with Bluestore
+	// (default 10 GiB); the OSD stops taking writes at 90 % of it.
+	BlockSize int64
 }
 
 // Daemon names one of the cluster's daemons as Ceph does.
@@ -99,6 +102,7 @@ type state struct {
 	AccessKey    string `json:"access_key"`
 	SecretKey    string `json:"secret_key"`
 	MinPartSize  int64  `json:"min_part_size,omitempty"`
+	BlockSize    int64  `json:"block_size,omitempty"`
 }
 
 // Cluster is a running single-node cluster.
@@ -243,7 +247,7 @@ func (c *Cluster) create(ctx context.Context, opts Options) error {
 		}
 	}
 	c.st = state{FSID: newUUID(), OSDUUID: newUUID(), Store: opts.Store, AccessKey: randomString(20, upperAlnum), SecretKey: randomString(40, alnum),
-		MinPartSize: opts.MinPartSize}
+		MinPartSize: opts.MinPartSize, BlockSize: opts.BlockSize}
 	ports, err := freePorts(1 + opts.Gateways)
 	if err != nil {
 		return err
@@ -362,7 +366,11 @@ func (c *Cluster) config() []byte {
 		p("osd fast shutdown = false")
 		p("memstore device bytes = %d", 4<<30)
 	} else {
-		p("bluestore block size = %d", 10<<30) // a sparse file
+		size := c.st.BlockSize
+		if size <= 0 {
+			size = 10 << 30
+		}
+		p("bluestore block size = %d", size) // a sparse file
 		p("bluestore fsck on mkfs = false")
 	}
 	p("")
@@ -384,6 +392,11 @@ func (c *Cluster) config() []byte {
 		if c.st.MinPartSize > 0 {
 			p("rgw multipart min part size = %d", c.st.MinPartSize)
 		}
+		// Deleted objects' data is collected after two hours by default:
+		// tests and benchmarks that write and delete gigabytes would fill
+		// the OSD first.
+		p("rgw gc obj min wait = 0")
+		p("rgw gc processor period = 10")
 	}
 	return b.Bytes()
 }
