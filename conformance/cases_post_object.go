@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/gavv/httpexpect/v2"
 )
 
@@ -104,6 +105,11 @@ func init() {
 			ID: "post-object/too-small", Feature: PostObject, Ops: post,
 			Desc: "a file shorter than content-length-range allows is 400 EntityTooSmall and nothing is stored",
 			Run:  postObjectTooSmall,
+		},
+		Case{
+			ID: "post-object/checksum", Feature: PostObject, Ops: ops("PostObject", "HeadObject"),
+			Desc: "an x-amz-checksum-crc32 field is checked against the file: a wrong one is 400 BadDigest and stores nothing, a right one is stored and returned with checksum mode",
+			Run:  postObjectChecksum,
 		},
 		Case{
 			ID: "post-object/no-file", Feature: PostObject, Ops: post,
@@ -336,6 +342,32 @@ func postObjectTooSmall(t T, e *Env) {
 	p := postPresign(t, e, b, "k", 10*time.Minute, []any{"content-length-range", 5, 10})
 	wantError(t, postSend(e, b, postFields(p), "k", []byte("x")), http.StatusBadRequest, "EntityTooSmall")
 	postNothingStored(t, e, b, "k")
+}
+
+func postObjectChecksum(t T, e *Env) {
+	// RESTObjectPOST lists x-amz-checksum-* among the form's fields; a
+	// mismatch is refused as a PUT's is.
+	b := e.NewBucket()
+	body := []byte("checked by a form")
+	for _, c := range []struct {
+		key, value string
+		status     int
+	}{
+		{"wrong", cksValue("CRC32", []byte("other bytes")), http.StatusBadRequest},
+		{"right", cksValue("CRC32", body), http.StatusNoContent},
+	} {
+		p := postPresign(t, e, b, c.key, 10*time.Minute, map[string]string{"x-amz-checksum-crc32": c.value})
+		resp := postSend(e, b, postFields(p, formField{"x-amz-checksum-crc32", c.value}), c.key, body)
+		if c.status != http.StatusNoContent {
+			wantError(t, resp, c.status, "BadDigest")
+			postNothingStored(t, e, b, c.key)
+			continue
+		}
+		resp.Status(c.status)
+		head, err := e.SDK.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(c.key), ChecksumMode: types.ChecksumModeEnabled})
+		mustf(t, err, "HeadObject")
+		eq(t, "ChecksumCRC32", aws.ToString(head.ChecksumCRC32), c.value)
+	}
 }
 
 func postObjectNoFile(t T, e *Env) {

@@ -292,7 +292,7 @@ func (o *object) WriteTo(w io.Writer) (int64, error) {
 	if o.body == nil {
 		return 0, nil
 	}
-	n, err := io.Copy(w, o.body)
+	n, err := copyLarge(w, o.body)
 	if err == nil && n != o.sec.Length {
 		err = fmt.Errorf("upstream: body ended after %d of %d bytes: %w", n, o.sec.Length, io.ErrUnexpectedEOF)
 	}
