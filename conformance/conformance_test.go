@@ -45,21 +45,9 @@ func runLaunched(t *testing.T, tls bool) {
 // region, or none, is refused. The location cases, which skip or take the
 // us-east-1 branch in the other runs, must pass here.
 func TestGatewayOtherRegion(t *testing.T) {
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Race: raceEnabled, Env: map[string]string{"S3_REGION": "eu-west-2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := g.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	results, err := conformance.Execute(context.Background(), g.Target(), conformance.ExecOptions{
+	results := launchAndExecute(t, map[string]string{"S3_REGION": "eu-west-2"}, conformance.ExecOptions{
 		Features: []conformance.Feature{conformance.Buckets, conformance.SingleRegion},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, r := range results {
 		switch {
 		case r.Outcome == conformance.Fail:
@@ -75,21 +63,9 @@ func TestGatewayOtherRegion(t *testing.T) {
 // which readyz/readyz/warns-when-anonymous runs rather than skips: it must
 // pass here, and the other /readyz cases with it.
 func TestGatewayAnonymous(t *testing.T) {
-	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Race: raceEnabled, Env: map[string]string{"REQUIRE_AUTH": "false"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := g.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	results, err := conformance.Execute(context.Background(), g.Target(), conformance.ExecOptions{
+	results := launchAndExecute(t, map[string]string{"REQUIRE_AUTH": "false"}, conformance.ExecOptions{
 		Run: regexp.MustCompile(`^readyz/readyz/`),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ran := false
 	for _, r := range results {
 		if r.Outcome != conformance.Pass {
@@ -100,4 +76,24 @@ func TestGatewayAnonymous(t *testing.T) {
 	if !ran {
 		t.Errorf("readyz/readyz/warns-when-anonymous was not run; results %+v", results)
 	}
+}
+
+// launchAndExecute starts a gateway with env (no control plane) and runs
+// the cases opts selects against it.
+func launchAndExecute(t *testing.T, env map[string]string, opts conformance.ExecOptions) []conformance.Result {
+	t.Helper()
+	g, err := launch.Start(launch.Options{Dir: t.TempDir(), Race: raceEnabled, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := g.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	results, err := conformance.Execute(context.Background(), g.Target(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results
 }

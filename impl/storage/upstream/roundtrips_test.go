@@ -28,6 +28,22 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// countedStore opens the backend over a fresh upstream through a counter,
+// with a bucket "bkt".
+func countedStore(t *testing.T) (*upstream.Store, *counter) {
+	t.Helper()
+	c := &counter{}
+	s, err := upstream.Open(t.Context(), upstream.Options{Endpoint: newUpstream(t).URL, AccessKey: accessKey, SecretKey: secretKey,
+		HTTPClient: &http.Client{Transport: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket(t.Context(), "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
 // take returns the requests since the last call.
 func (c *counter) take() []string {
 	c.mu.Lock()
@@ -43,16 +59,8 @@ func (c *counter) take() []string {
 // bytes only the manifest knows, and a range the object cannot satisfy
 // (whose error names the size) take a HEAD first.
 func TestReadRoundTrips(t *testing.T) {
-	c := &counter{}
-	s, err := upstream.Open(t.Context(), upstream.Options{Endpoint: newUpstream(t).URL, AccessKey: accessKey, SecretKey: secretKey,
-		HTTPClient: &http.Client{Transport: c}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := countedStore(t)
 	ctx := t.Context()
-	if err := s.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
 	body := "0123456789"
 	put, err := s.PutObject(ctx, "bkt", "k", strings.NewReader(body), storage.PutOptions{Size: int64(len(body)),
 		Metadata: storage.Metadata{ContentType: "text/plain", Checksums: map[string]string{"crc32": "AAAAAA=="}}})
@@ -138,16 +146,8 @@ func TestReadRoundTrips(t *testing.T) {
 // timing leaves the second of the store's stamp in doubt (commitTime);
 // then one HEAD follows. Its Last-Modified is the store's either way.
 func TestPutRoundTrips(t *testing.T) {
-	c := &counter{}
-	s, err := upstream.Open(t.Context(), upstream.Options{Endpoint: newUpstream(t).URL, AccessKey: accessKey, SecretKey: secretKey,
-		HTTPClient: &http.Client{Transport: c}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := countedStore(t)
 	ctx := t.Context()
-	if err := s.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
 	single := 0
 	for i := range 10 {
 		c.take()
@@ -179,16 +179,8 @@ func TestPutRoundTrips(t *testing.T) {
 // a caller that asks for checksums (ListObjectVersions shows them) pays a
 // HEAD per object listed, and gets them.
 func TestListRoundTrips(t *testing.T) {
-	c := &counter{}
-	s, err := upstream.Open(t.Context(), upstream.Options{Endpoint: newUpstream(t).URL, AccessKey: accessKey, SecretKey: secretKey,
-		HTTPClient: &http.Client{Transport: c}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := countedStore(t)
 	ctx := t.Context()
-	if err := s.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
 	for _, k := range []string{"a", "b", "c"} {
 		if _, err := s.PutObject(ctx, "bkt", k, strings.NewReader(k), storage.PutOptions{Size: 1,
 			Metadata: storage.Metadata{Checksums: map[string]string{"crc32": "AAAAAA=="}}}); err != nil {
