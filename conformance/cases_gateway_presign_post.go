@@ -86,7 +86,7 @@ func init() {
 		Case{
 			ID: "gateway-presign/post/scope-capped", Feature: GatewayPresign, Ops: ops("Presign"),
 			Desc: "scoped credentials cannot mint a form for a key prefix outside their scope (403), and can for one inside it",
-			Run:  gatewayPresignPostScope,
+			Run:  gatewayPresignPostScopeCapped,
 		},
 	)
 }
@@ -136,7 +136,7 @@ func gatewayPresignPostTampered(t T, e *Env, b string) {
 	postNothingStored(t, e, b, "k2")
 }
 
-func gatewayPresignPostScope(t T, e *Env) {
+func gatewayPresignPostScopeCapped(t T, e *Env) {
 	b, prefix := tenScoped(t, e)
 	outside, _ := json.Marshal(gpPostRequest{Method: "POST", Bucket: b, KeyPrefix: "outside-" + runID + "/", ExpiresIn: 600})
 	gpWantError(t, gpPost(e, e.Target.Scoped, outside), http.StatusForbidden)

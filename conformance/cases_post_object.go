@@ -44,7 +44,7 @@ func init() {
 		Case{
 			ID: "post-object/sdk-form", Feature: PostObject, Ops: post,
 			Desc: "a form the SDK's PresignPostObject signs stores the file: 204 with ETag and Location, and GetObject returns the bytes",
-			Run:  postObjectSDKForm,
+			Run:  postObjectSdkForm,
 		},
 		Case{
 			ID: "post-object/status-201", Feature: PostObject, Ops: post,
@@ -64,17 +64,17 @@ func init() {
 		Case{
 			ID: "post-object/filename-and-metadata", Feature: PostObject, Ops: ops("PostObject", "HeadObject"),
 			Desc: "${filename} in the key becomes the file's name, and Content-Type and x-amz-meta-* fields become the object's",
-			Run:  postObjectFilenameMetadata,
+			Run:  postObjectFilenameAndMetadata,
 		},
 		Case{
 			ID: "post-object/field-names-any-case", Feature: PostObject, Ops: post,
 			Desc: "form field names are case-insensitive: POLICY, KEY and x-amz-signature are read as the SDK's policy, key and X-Amz-Signature",
-			Run:  postObjectFieldCase,
+			Run:  postObjectFieldNamesAnyCase,
 		},
 		Case{
 			ID: "post-object/fields-after-file-ignored", Feature: PostObject, Ops: ops("PostObject", "HeadObject"),
 			Desc: "a field after the file is ignored, even one no condition names",
-			Run:  postObjectFieldsAfterFile,
+			Run:  postObjectFieldsAfterFileIgnored,
 		},
 		Case{
 			ID: "post-object/condition-failed", Feature: PostObject, Ops: post,
@@ -181,7 +181,7 @@ func postNothingStored(t T, e *Env, bucket, key string) {
 	}
 }
 
-func postObjectSDKForm(t T, e *Env) {
+func postObjectSdkForm(t T, e *Env) {
 	b := e.NewBucket()
 	p := postPresign(t, e, b, "up/a b.txt", 10*time.Minute)
 	resp := postSend(e, b, postFields(p), "a b.txt", []byte("posted"))
@@ -239,7 +239,7 @@ func postObjectRedirect(t T, e *Env) {
 	eq(t, "etag", q.Get("etag"), md5ETag([]byte("redirected")))
 }
 
-func postObjectFilenameMetadata(t T, e *Env) {
+func postObjectFilenameAndMetadata(t T, e *Env) {
 	b := e.NewBucket()
 	p := postPresign(t, e, b, "uploads/${filename}", 10*time.Minute,
 		[]any{"starts-with", "$key", "uploads/"},
@@ -254,7 +254,7 @@ func postObjectFilenameMetadata(t T, e *Env) {
 	eq(t, "x-amz-meta-note", head.Metadata["note"], "from a form")
 }
 
-func postObjectFieldCase(t T, e *Env) {
+func postObjectFieldNamesAnyCase(t T, e *Env) {
 	b := e.NewBucket()
 	p := postPresign(t, e, b, "k", 10*time.Minute)
 	var fields []formField
@@ -272,7 +272,7 @@ func postObjectFieldCase(t T, e *Env) {
 	eq(t, "object", string(e.Get(b, "k")), "cased")
 }
 
-func postObjectFieldsAfterFile(t T, e *Env) {
+func postObjectFieldsAfterFileIgnored(t T, e *Env) {
 	b := e.NewBucket()
 	p := postPresign(t, e, b, "k", 10*time.Minute)
 	postSend(e, b, postFields(p), "k", []byte("first"), formField{"x-amz-meta-late", "ignored"}).Status(http.StatusNoContent)
