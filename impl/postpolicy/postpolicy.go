@@ -210,15 +210,34 @@ func (p *Policy) Check(now time.Time, fields map[string]string, sent []string) e
 	return nil
 }
 
-// LengthRange is the body's allowed size, from the last
-// content-length-range condition; ok is false without one.
+// LengthRange is the body's allowed size: what every
+// content-length-range condition allows (an empty range when they do not
+// overlap, which no body meets); ok is false without one.
 func (p *Policy) LengthRange() (lo, hi int64, ok bool) {
 	for _, c := range p.Conditions {
-		if c.Op == "content-length-range" {
-			lo, hi, ok = c.Min, c.Max, true
+		if c.Op != "content-length-range" {
+			continue
 		}
+		if !ok {
+			lo, hi, ok = c.Min, c.Max, true
+			continue
+		}
+		lo, hi = max(lo, c.Min), min(hi, c.Max)
+	}
+	if ok && lo > hi {
+		lo, hi = 1, 0
 	}
 	return lo, hi, ok
+}
+
+// Pins reports whether the policy requires field to equal value exactly.
+func (p *Policy) Pins(field, value string) bool {
+	for _, c := range p.Conditions {
+		if c.Op == "eq" && c.Field == strings.ToLower(field) && c.Value == value {
+			return true
+		}
+	}
+	return false
 }
 
 // String describes the policy for logs.

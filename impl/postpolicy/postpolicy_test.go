@@ -100,3 +100,20 @@ func FuzzParse(f *testing.F) {
 		p.LengthRange()
 	})
 }
+
+func TestLengthRangeAndPins(t *testing.T) {
+	p, err := Parse(b64(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",1,100],["content-length-range",10,1000],{"x-amz-credential":"c"},["starts-with","$key","a"]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi, ok := p.LengthRange(); !ok || lo != 10 || hi != 100 {
+		t.Errorf("LengthRange = %d, %d, %v; want the intersection 10..100", lo, hi, ok)
+	}
+	if !p.Pins("X-Amz-Credential", "c") || p.Pins("x-amz-credential", "d") || p.Pins("key", "a") {
+		t.Errorf("Pins: an eq condition pins its field to its value, nothing else")
+	}
+	disjoint, _ := Parse(b64(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",1,5],["content-length-range",10,20]]}`))
+	if lo, hi, _ := disjoint.LengthRange(); lo <= hi {
+		t.Errorf("disjoint ranges allow %d..%d", lo, hi)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/auth"
 	"github.com/s3gw/gateway/impl/auth/sigv4"
+	"github.com/s3gw/gateway/impl/postpolicy"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/secrets"
 )
@@ -106,6 +107,15 @@ func (s *Signer) VerifyPolicy(ctx context.Context, p sigv4.Policy) (*auth.Princi
 	}
 	if !ok {
 		return nil, s3err.SignatureDoesNotMatch
+	}
+	// The credential named must be the one the signed policy pins before
+	// it is looked up: a form's fields can be changed, its policy not.
+	pol, err := postpolicy.Parse(p.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if !pol.Pins("x-amz-credential", p.Credential) || !pol.Pins("bucket", p.Bucket) {
+		return nil, s3err.AccessDenied.With("Invalid according to Policy: the form's credential or bucket is not the policy's.")
 	}
 	project, cred, found := strings.Cut(p.Credential, "/")
 	if !found || project == "" {

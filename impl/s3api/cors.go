@@ -11,6 +11,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/cors"
 	"github.com/s3gw/gateway/impl/s3err"
+	"github.com/s3gw/gateway/impl/s3path"
 	"github.com/s3gw/gateway/impl/storage"
 )
 
@@ -121,14 +122,14 @@ func (h *Handler) corsConfig(ctx context.Context, bucket string) (cors.Config, e
 
 // bucketCORS is the bucket's own configuration, cached.
 func (h *Handler) bucketCORS(ctx context.Context, bucket string) (cors.Config, error) {
-	if bucket == "" || slices.Contains(h.opts.ReservedBuckets, bucket) {
+	if !s3path.ValidBucketName(bucket) || slices.Contains(h.opts.ReservedBuckets, bucket) {
 		return cors.Config{}, nil
 	}
-	if cfg, ok := h.cors.get(bucket); ok {
+	cfg, ok, gen := h.cors.get(bucket)
+	if ok {
 		return cfg, nil
 	}
 	doc, err := h.opts.Backend.BucketConfig(ctx, bucket, corsDoc)
-	var cfg cors.Config
 	switch {
 	case errors.Is(err, storage.ErrNoSuchConfig), errors.Is(err, storage.ErrNoSuchBucket):
 	case err != nil:
@@ -138,7 +139,7 @@ func (h *Handler) bucketCORS(ctx context.Context, bucket string) (cors.Config, e
 			return cors.Config{}, s3err.InternalError
 		}
 	}
-	h.cors.put(bucket, cfg)
+	h.cors.put(bucket, cfg, gen)
 	return cfg, nil
 }
 
@@ -150,6 +151,9 @@ type corsCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[string]corsEntry
+	// gen counts this gateway's changes: a read that began before one
+	// does not store what it read.
+	gen uint64
 }
 
 type corsEntry struct {
@@ -161,25 +165,30 @@ type corsEntry struct {
 // cache starts over when full.
 const corsCacheMax = 10000
 
-func (c *corsCache) get(bucket string) (cors.Config, bool) {
-	if c.ttl <= 0 {
-		return cors.Config{}, false
-	}
+// get returns the cached configuration, if fresh, and the generation a
+// read from the store must be put back with.
+func (c *corsCache) get(bucket string) (cors.Config, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ttl <= 0 {
+		return cors.Config{}, false, c.gen
+	}
 	e, ok := c.m[bucket]
 	if !ok || time.Now().After(e.expires) {
-		return cors.Config{}, false
+		return cors.Config{}, false, c.gen
 	}
-	return e.cfg, true
+	return e.cfg, true, c.gen
 }
 
-func (c *corsCache) put(bucket string, cfg cors.Config) {
+func (c *corsCache) put(bucket string, cfg cors.Config, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // changed here since the read began
+	}
 	if c.m == nil || len(c.m) >= corsCacheMax {
 		c.m = make(map[string]corsEntry)
 	}
@@ -189,5 +198,6 @@ func (c *corsCache) put(bucket string, cfg cors.Config) {
 func (c *corsCache) forget(bucket string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.m, bucket)
 }

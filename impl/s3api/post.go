@@ -67,7 +67,13 @@ func readPostForm(r *http.Request) (*postForm, error) {
 	if !isFormBody(r.Header) {
 		return nil, errPostNotForm
 	}
-	mr, err := r.MultipartReader()
+	// The limit counts every byte before the file (part headers and
+	// boundaries too), read before anything is authenticated; the slack
+	// covers the multipart reader's read-ahead.
+	pre := &preFile{r: r.Body, max: maxPostFields + 64<<10}
+	r2 := *r
+	r2.Body = io.NopCloser(pre)
+	mr, err := r2.MultipartReader()
 	if err != nil {
 		return nil, s3err.MalformedPOSTRequest
 	}
@@ -78,19 +84,28 @@ func readPostForm(r *http.Request) (*postForm, error) {
 		if err == io.EOF {
 			return nil, errPostFile
 		}
+		if errors.Is(err, errPostFields) {
+			return nil, errPostFields
+		}
 		if err != nil {
 			return nil, s3err.MalformedPOSTRequest
 		}
 		name := strings.ToLower(part.FormName())
 		if name == "file" {
+			pre.done = true
 			f.file = part
 			return f, nil
 		}
 		v, err := io.ReadAll(io.LimitReader(part, budget+1))
+		if errors.Is(err, errPostFields) {
+			return nil, errPostFields
+		}
 		if err != nil {
 			return nil, s3err.MalformedPOSTRequest
 		}
-		if budget -= int64(len(v) + len(name)); budget < 0 {
+		// Each part costs at least a little, so that empty ones do not
+		// come free.
+		if budget -= int64(len(v)+len(name)) + 64; budget < 0 {
 			return nil, errPostFields
 		}
 		if _, dup := f.fields[name]; !dup && name != "" {
@@ -98,6 +113,24 @@ func readPostForm(r *http.Request) (*postForm, error) {
 			f.sent = append(f.sent, name)
 		}
 	}
+}
+
+// preFile counts the bytes of a form read before its file part and fails
+// past max until done is set.
+type preFile struct {
+	r    io.Reader
+	n    int64
+	max  int64
+	done bool
+}
+
+func (p *preFile) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if !p.done && p.n > p.max {
+		return n, errPostFields
+	}
+	return n, err
 }
 
 // postObject serves a browser upload: a form whose signed policy decides
@@ -168,11 +201,8 @@ func (h *Handler) storePost(rq *request, f *postForm, policy *postpolicy.Policy)
 			hdr.Set(textproto.CanonicalMIMEHeaderKey(name), v)
 		}
 	}
-	if hdr.Get("Content-Type") == "" {
-		if ct := f.file.Header.Get("Content-Type"); ct != "" {
-			hdr.Set("Content-Type", ct)
-		}
-	}
+	// The file part's own Content-Type is not used: the policy does not
+	// see it, and a signer who left the field out did not allow one.
 	meta, err := parseMetadata(hdr)
 	if err != nil {
 		return err
