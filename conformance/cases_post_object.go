@@ -108,7 +108,7 @@ func init() {
 		},
 		Case{
 			ID: "post-object/checksum", Feature: PostObject, Ops: ops("PostObject", "HeadObject"),
-			Desc: "an x-amz-checksum-crc32 field is checked against the file: a wrong one is 400 BadDigest and stores nothing, a right one is stored and returned with checksum mode",
+			Desc: "an x-amz-checksum-crc32 field is checked against the file: a wrong one is refused with 400 and stores nothing, a right one is stored and returned with checksum mode",
 			Run:  postObjectChecksum,
 		},
 		Case{
@@ -345,8 +345,11 @@ func postObjectTooSmall(t T, e *Env) {
 }
 
 func postObjectChecksum(t T, e *Env) {
-	// RESTObjectPOST lists x-amz-checksum-* among the form's fields; a
-	// mismatch is refused as a PUT's is.
+	// RESTObjectPOST lists x-amz-checksum-* among the form's fields, and
+	// S3 stores no object whose checksum does not match ("Checking object
+	// integrity"). No capture of S3's answer to a mismatched form field
+	// was found, so only a 400 is asserted, not its code (a PUT's is
+	// BadDigest).
 	b := e.NewBucket()
 	body := []byte("checked by a form")
 	for _, c := range []struct {
@@ -359,7 +362,7 @@ func postObjectChecksum(t T, e *Env) {
 		p := postPresign(t, e, b, c.key, 10*time.Minute, map[string]string{"x-amz-checksum-crc32": c.value})
 		resp := postSend(e, b, postFields(p, formField{"x-amz-checksum-crc32", c.value}), c.key, body)
 		if c.status != http.StatusNoContent {
-			wantError(t, resp, c.status, "BadDigest")
+			resp.Status(c.status)
 			postNothingStored(t, e, b, c.key)
 			continue
 		}

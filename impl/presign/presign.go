@@ -185,13 +185,13 @@ func (s *Signer) checkCredential(ctx context.Context, cred string, p *auth.Princ
 		ak := cred[len(credKey):]
 		rec, err := s.Keys(ctx, ak)
 		if errors.Is(err, credentials.ErrUnknownKey) {
-			return s3err.AccessDenied.With("The access key that minted this presigned URL no longer exists.")
+			return s3err.AccessDenied.With("The access key that minted this presigned URL or form no longer exists.")
 		}
 		if err != nil {
 			return auth.LookupFailure(err)
 		}
 		if rec.ProjectID != p.Project || !auth.FromRecord(rec).Allows(action, bucket, key) {
-			return s3err.AccessDenied.With("The access key that minted this presigned URL no longer allows it.")
+			return s3err.AccessDenied.With("The access key that minted this presigned URL or form no longer allows it.")
 		}
 		p.AccessKey = ak
 		return nil

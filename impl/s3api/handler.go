@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/s3gw/gateway/impl/cors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/s3gw/gateway/impl/accesslog"
 	"github.com/s3gw/gateway/impl/auth"
+	"github.com/s3gw/gateway/impl/cors"
 	"github.com/s3gw/gateway/impl/s3err"
 	"github.com/s3gw/gateway/impl/s3path"
 	"github.com/s3gw/gateway/impl/storage"
@@ -141,31 +141,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(rq, rq.op.err)
 		return
 	}
-	if rq.op.formAuth {
-		// Authenticated by its form's signed policy, which it reads.
-		if slices.Contains(h.opts.ReservedBuckets, rq.bucket) {
-			h.writeError(rq, storage.ErrNoSuchBucket)
+	// A form-authenticated operation (POST Object) reads and verifies its
+	// own credentials, from the form, and sets the principal itself.
+	if !rq.op.formAuth {
+		rq.principal, err = h.opts.Auth.Authenticate(r, h.target(rq))
+		if err != nil {
+			h.writeError(rq, err)
 			return
 		}
-		if rq.op.sse {
-			w.Header().Set(sseHeader, "AES256")
-		}
-		if err := rq.op.fn(h, rq); err != nil {
-			h.writeError(rq, h.bucketFirst(rq, err))
-		}
-		return
-	}
-	rq.principal, err = h.opts.Auth.Authenticate(r, h.target(rq))
-	if err != nil {
-		h.writeError(rq, err)
-		return
 	}
 	if rq.bucket != "" && rq.op != opCreateBucket && slices.Contains(h.opts.ReservedBuckets, rq.bucket) {
 		// The storage's own bucket, or an endpoint's name: no client's.
 		h.writeError(rq, storage.ErrNoSuchBucket)
 		return
 	}
-	entry.Project = rq.principal.Project
+	if rq.principal != nil {
+		entry.Project = rq.principal.Project
+	}
 	if !rq.op.selfAuthorizing {
 		if err := h.authorize(rq, rq.op.action, rq.bucket, rq.key); err != nil {
 			h.writeError(rq, err)

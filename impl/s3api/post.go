@@ -61,6 +61,10 @@ type postForm struct {
 	file   *multipart.Part
 }
 
+// postAuthFields are the form's signing fields, not headers of the object.
+var postAuthFields = map[string]bool{"x-amz-algorithm": true, "x-amz-credential": true, "x-amz-date": true,
+	"x-amz-signature": true, "x-amz-security-token": true}
+
 // readPostForm reads the fields up to the file part, which it returns
 // unread; fields after the file are not read (S3 ignores them).
 func readPostForm(r *http.Request) (*postForm, error) {
@@ -192,17 +196,25 @@ func (h *Handler) postObject(rq *request) error {
 // storePost streams the form's file to key, with the metadata and
 // checksums its fields give, within the policy's size range.
 func (h *Handler) storePost(rq *request, f *postForm, policy *postpolicy.Policy) error {
+	// The fields that stand for a PUT's headers are read as a PUT's are,
+	// refusals of what the gateway does not implement included (tagging,
+	// SSE-KMS and SSE-C, Object Lock). The file part's own Content-Type is
+	// not used: the policy does not see it, and a signer who left the
+	// field out did not allow one.
 	hdr := http.Header{}
 	for name, v := range f.fields {
 		switch {
+		case name == "tagging":
+			hdr.Set("X-Amz-Tagging", v)
 		case name == "content-type", name == "cache-control", name == "content-disposition",
 			name == "content-encoding", name == "expires", name == "content-md5",
-			strings.HasPrefix(name, "x-amz-meta-"), strings.HasPrefix(name, "x-amz-checksum-"):
+			strings.HasPrefix(name, "x-amz-") && !postAuthFields[name]:
 			hdr.Set(textproto.CanonicalMIMEHeaderKey(name), v)
 		}
 	}
-	// The file part's own Content-Type is not used: the policy does not
-	// see it, and a signer who left the field out did not allow one.
+	if err := objectWriteHeaders(hdr); err != nil {
+		return err
+	}
 	meta, err := parseMetadata(hdr)
 	if err != nil {
 		return err

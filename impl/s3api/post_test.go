@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -117,6 +118,34 @@ func TestPostFieldsLimit(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "MaxPostPreDataLengthExceeded") {
 			t.Errorf("%s: %d %s, want 400 MaxPostPreDataLengthExceeded", c.name, rec.Code, rec.Body)
+		}
+	}
+}
+
+// TestPostRefusesWhatPutRefuses: a form field standing for a header the
+// gateway refuses on a PUT (tagging, SSE-KMS) is refused the same way,
+// even when the policy names it, and nothing is stored.
+func TestPostRefusesWhatPutRefuses(t *testing.T) {
+	be := mem.New()
+	if err := be.CreateBucket(t.Context(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	h := New(Options{Backend: be, Owners: tenancy.NewMemory(), Auth: auth.Anonymous, PostPolicy: acceptAny{}, Prefix: "/s3", MaxBodyBytes: 1 << 20})
+	for _, f := range [][2]string{{"tagging", "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"},
+		{"x-amz-server-side-encryption", "aws:kms"}} {
+		policy := strings.Replace(postPolicy, `{"bucket":"b"},`, `{"bucket":"b"},{"`+f[0]+`":`+strconv.Quote(f[1])+`},`, 1)
+		hdr := textproto.MIMEHeader{}
+		hdr.Set("Content-Disposition", `form-data; name="file"; filename="f"`)
+		ct, body := buildForm(t, append(signedFields(policy), f), hdr, "x")
+		r := httptest.NewRequest(http.MethodPost, "/s3/b", body)
+		r.Header.Set("Content-Type", ct)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusNotImplemented {
+			t.Errorf("%s: %d %s, want 501", f[0], w.Code, w.Body)
+		}
+		if _, _, err := be.StatObject(t.Context(), "b", "up/x", storage.ReadOptions{}); err == nil {
+			t.Errorf("%s: the refused upload was stored", f[0])
 		}
 	}
 }
