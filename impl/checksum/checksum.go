@@ -88,6 +88,25 @@ type Expectation struct {
 	Late  func() string
 }
 
+// Declared returns the checksums exps name with their values, by algorithm,
+// when every one of them came with the request's headers: what a Reader
+// over those expectations ends with, or refuses the body. Nil when there
+// are none or one is only known at the body's end (a trailer, or a
+// checksum to compute).
+func Declared(exps []Expectation) map[string]string {
+	if len(exps) == 0 {
+		return nil
+	}
+	sums := make(map[string]string, len(exps))
+	for _, e := range exps {
+		if e.Value == "" || e.Late != nil {
+			return nil
+		}
+		sums[strings.ToLower(e.Alg)] = e.Value
+	}
+	return sums
+}
+
 // Reader computes checksums over a body and, at EOF, checks each against the
 // expected value, failing the read with BadDigest on a mismatch (so a
 // storage backend never commits the body).

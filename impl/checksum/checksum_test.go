@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -112,6 +113,37 @@ func TestReader(t *testing.T) {
 			}
 		} else if !errors.As(err, &e) || e.Code != c.err.Code {
 			t.Errorf("%s: err %v, want %s", c.name, err, c.err.Code)
+		}
+	}
+}
+
+// TestDeclared: checksums sent as headers are known before the body, and
+// are exactly what a Reader that accepts the body ends with; a trailer or
+// a checksum only computed is not.
+func TestDeclared(t *testing.T) {
+	good := crc32Of("hello")
+	trailer := Expectation{Alg: "crc32", Late: func() string { return good }}
+	for _, c := range []struct {
+		name string
+		exps []Expectation
+		want map[string]string
+	}{
+		{"header", []Expectation{{Alg: "CRC32", Value: good}}, map[string]string{"crc32": good}},
+		{"none", nil, nil},
+		{"trailer", []Expectation{trailer}, nil},
+		{"computed", []Expectation{{Alg: "crc32"}}, nil},
+		{"header and computed", []Expectation{{Alg: "crc32", Value: good}, {Alg: Default}}, nil},
+	} {
+		got := Declared(c.exps)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		if got == nil {
+			continue
+		}
+		r := NewReader(strings.NewReader("hello"), c.exps)
+		if _, err := io.ReadAll(r); err != nil || fmt.Sprint(r.Sums()) != fmt.Sprint(got) {
+			t.Errorf("%s: reader ended with %v (%v), declared %v", c.name, r.Sums(), err, got)
 		}
 	}
 }

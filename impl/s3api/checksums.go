@@ -181,7 +181,7 @@ func copyChecksum(want string) func(storage.ObjectInfo) string {
 // the client asks with x-amz-checksum-mode: ENABLED and reads the whole
 // object.
 func setChecksumHeaders(hdr http.Header, r *http.Request, info storage.ObjectInfo, whole bool) {
-	if !whole || len(info.Checksums) == 0 || !strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+	if !whole || len(info.Checksums) == 0 || !wantsChecksums(r) {
 		return
 	}
 	for alg, v := range info.Checksums {

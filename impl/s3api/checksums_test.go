@@ -1,6 +1,11 @@
 package s3api
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -164,5 +169,44 @@ func TestCompleteChecks(t *testing.T) {
 		if e, ok := s3err.As(err); !ok || e.Code != c.code {
 			t.Errorf("%s: %v, want %s", c.name, err, c.code)
 		}
+	}
+}
+
+// putRecorder is a backend that keeps the options of its last PutObject.
+type putRecorder struct {
+	storage.Backend
+	opts storage.PutOptions
+}
+
+func (p *putRecorder) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	p.opts = opts
+	return p.Backend.PutObject(ctx, bucket, key, body, opts)
+}
+
+// TestPutDeclaredChecksums: a checksum sent as a header reaches the
+// backend as metadata known before the body (a streaming backend sends it
+// with the object); one computed or sent in a trailer only at the body's
+// end; a body that does not match the header is stored by neither.
+func TestPutDeclaredChecksums(t *testing.T) {
+	a := newTestAPI(t)
+	rec := &putRecorder{Backend: a.store}
+	a.h.opts.Backend = rec
+	good := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE([]byte("hello"))))
+
+	want(t, "declared", a.do("p", "PUT", "/s3/bkt/k", "hello", "X-Amz-Checksum-Crc32: "+good), 200, "")
+	if rec.opts.LateChecksums != nil || rec.opts.Metadata.Checksums["crc32"] != good || len(rec.opts.Metadata.Checksums) != 1 {
+		t.Errorf("declared: metadata checksums %v, late %v", rec.opts.Metadata.Checksums, rec.opts.LateChecksums != nil)
+	}
+	w := a.do("p", "GET", "/s3/bkt/k", "", "X-Amz-Checksum-Mode: ENABLED")
+	if got := w.Header().Get("X-Amz-Checksum-Crc32"); got != good {
+		t.Errorf("read back: checksum %q, want %q", got, good)
+	}
+
+	want(t, "mismatch", a.do("p", "PUT", "/s3/bkt/k2", "hellO", "X-Amz-Checksum-Crc32: "+good), 400, "BadDigest")
+	want(t, "read after the mismatch", a.do("p", "GET", "/s3/bkt/k2", ""), 404, "NoSuchKey")
+
+	want(t, "computed", a.do("p", "PUT", "/s3/bkt/k3", "hello"), 200, "")
+	if rec.opts.LateChecksums == nil || len(rec.opts.Metadata.Checksums) != 0 {
+		t.Errorf("computed: metadata checksums %v, late %v", rec.opts.Metadata.Checksums, rec.opts.LateChecksums != nil)
 	}
 }

@@ -216,6 +216,7 @@ func (h *Handler) putObject(rq *request) error {
 		MaxSize:    h.opts.MaxBodyBytes,
 		ContentMD5: wantMD5,
 		Conditions: cond,
+		NoModTime:  true, // a PUT's answer has no Last-Modified
 	}
 	undo := func() {}
 	if cond.IfMatch == "" { // nothing to match in a bucket made now
@@ -224,7 +225,14 @@ func (h *Handler) putObject(rq *request) error {
 		}
 	}
 	cr := checksum.NewReader(rq.r.Body, withDefaultChecksum(exps))
-	opts.LateChecksums = cr.Sums
+	if sums := checksum.Declared(exps); sums != nil {
+		// Known before the body, which cr refuses unless it matches them:
+		// a backend that streams the body on (upstream) then sends them
+		// with it instead of recording them after it.
+		opts.Metadata.Checksums = sums
+	} else {
+		opts.LateChecksums = cr.Sums
+	}
 	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, cr, opts)
 	if err != nil {
 		undo()
@@ -275,7 +283,14 @@ func (h *Handler) readOptions(rq *request) (storage.ReadOptions, error) {
 		return opts, nil
 	}
 	opts.Range = parseRange(hdr.Get("Range"))
+	opts.SkipChecksums = !wantsChecksums(rq.r)
 	return opts, nil
+}
+
+// wantsChecksums reports whether a read shows the object's checksums
+// (setChecksumHeaders): only when the client asks.
+func wantsChecksums(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED")
 }
 
 func (h *Handler) headObject(rq *request) error {

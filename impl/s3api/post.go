@@ -239,6 +239,7 @@ func (h *Handler) storePost(rq *request, f *postForm, policy *postpolicy.Policy)
 	cr := checksum.NewReader(body, withDefaultChecksum(exps))
 	info, err := h.opts.Backend.PutObject(rq.r.Context(), rq.bucket, rq.key, cr, storage.PutOptions{
 		Metadata: meta, Size: -1, MaxSize: h.opts.MaxBodyBytes, ContentMD5: wantMD5, LateChecksums: cr.Sums,
+		NoModTime: true, // not in a POST's answer
 	})
 	if err != nil {
 		undo()

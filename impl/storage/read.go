@@ -15,6 +15,11 @@ type ReadOptions struct {
 	// PartNumber, when positive, selects one part of a multipart object
 	// (part 1 of an object written in one piece is the object).
 	PartNumber int
+	// SkipChecksums says the caller shows none of the object's checksums
+	// (a GET or HEAD without x-amz-checksum-mode): a backend that keeps
+	// them apart from the object may leave them out of the info rather
+	// than fetch them.
+	SkipChecksums bool
 }
 
 // ReadConditions are a read's preconditions, as the client sent them: ETag

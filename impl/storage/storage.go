@@ -311,6 +311,10 @@ type PutOptions struct {
 	// (and verified) to get checksums known only then, such as trailer
 	// values; they are stored with the object.
 	LateChecksums func() map[string]string
+	// NoModTime says the caller does not use the returned LastModified
+	// (S3's PUT does not answer it): a backend that would need another
+	// request to learn it may leave it zero.
+	NoModTime bool
 }
 
 // CopyOptions tunes CopyObject.

@@ -117,10 +117,15 @@ func unquote(etag string) string {
 // record bound to the object's ETag (objmeta/<h(bucket, key)>/<etag>), and
 // the object keeps the marker s3gw-x when it fits. A reader consults the
 // record when it sees the marker, or no key of the gateway's and so much
-// user metadata that the marker could not fit.
+// user metadata that the marker could not fit. The marker's value says
+// what the record holds: markerDisplaced, or markerLate and a write's id
+// for the late checksums of a streamed body alone, in the record named
+// by that id (lateKey), which a read that shows no checksums skips.
 const (
-	metaLimit  = 2 << 10
-	metaMarker = metaPrefix + "x"
+	metaLimit       = 2 << 10
+	metaMarker      = metaPrefix + "x"
+	markerDisplaced = "1"
+	markerLate      = "c"
 )
 
 func metaSize(m map[string]string) int {
@@ -152,7 +157,7 @@ func fitMeta(enc map[string]string) (carried, displaced map[string]string) {
 		}
 	}
 	if metaSize(carried)+len(metaMarker)+1 <= metaLimit {
-		carried[metaMarker] = "1"
+		carried[metaMarker] = markerDisplaced
 	}
 	return carried, displaced
 }
@@ -173,4 +178,9 @@ func displacedMeta(m map[string]string) bool {
 
 func sidecarKey(bucket, key, etag string) string {
 	return "objmeta/" + recordHash(bucket, key) + "/" + etag
+}
+
+// lateKey names the record of one write's late checksums (markerLate+id).
+func lateKey(bucket, key, id string) string {
+	return "objmeta/" + recordHash(bucket, key) + "/w-" + id
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,9 +38,14 @@ const bufferLimit = 8 << 20
 // late checksums with it; a larger one streams through storage.HoldBack
 // with its declared length, so that a body failing at its end never
 // reaches the store whole and the store keeps nothing. A streamed body's
-// late checksums exist only after the PUT: they go to the object's record
-// (bound to its ETag, announced by the marker the PUT carries), which
-// reads consult. Until that record is written, a read sees no checksum.
+// late checksums exist only once the body has ended: they go to a record
+// named by an id the PUT's marker carries, written as soon as the body
+// ends, while the store is still finishing the PUT (under load, a small
+// write waits long behind large ones: sent after the PUT's answer, the
+// record cost a large PUT a fifth of its time). Reads consult the record;
+// until it is written, a read sees no checksum. When the gateway's own
+// metadata did not fit in the object's (displaced), the late checksums go
+// with it to the record bound to the ETag, after the PUT.
 func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	out, err := prepare(body, opts.Size, opts.MaxSize, opts.ContentMD5)
 	if err != nil {
@@ -57,8 +64,15 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	in := s.putInput(bucket, key, meta, opts.Conditions)
 	var displaced map[string]string
 	in.Metadata, displaced = fitMeta(in.Metadata)
-	if late && metaSize(in.Metadata)+len(metaMarker)+1 <= metaLimit {
-		in.Metadata[metaMarker] = "1"
+	var early *earlyRecord
+	if _, marked := in.Metadata[metaMarker]; late && !marked {
+		early = &earlyRecord{id: newWriteID()}
+		if metaSize(in.Metadata)+len(metaMarker)+len(markerLate)+len(early.id) > metaLimit {
+			early = nil // no room to announce it: the ETag's record, after
+		} else {
+			in.Metadata[metaMarker] = markerLate + early.id
+			out.streamed.onEnd = func() { early.start(s, bucket, key, opts.LateChecksums()) }
+		}
 	}
 	if out.md5 != nil {
 		// The ETag is the MD5, known before the PUT: the record goes
@@ -72,6 +86,10 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	res, err := s.s3.PutObject(ctx, in, out.apiOptions()...)
 	answered := time.Now()
 	if err != nil {
+		if started, rerr := early.finish(); started && rerr == nil {
+			// Best effort: the record of a write that did not happen.
+			s.deleteRecords(context.WithoutCancel(ctx), lateKey(bucket, key, early.id))
+		}
 		err = out.failed(ctx, err, "put %q", key)
 		if opts.Conditions.IfMatch != "" && errors.Is(err, storage.ErrPreconditionFailed) {
 			// S3 answers If-Match on a missing key with 404 NoSuchKey;
@@ -84,7 +102,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	}
 	if late {
 		meta.Checksums = maps.Clone(opts.LateChecksums())
-		if len(meta.Checksums) > 0 {
+		if len(meta.Checksums) > 0 && early == nil {
 			if displaced == nil {
 				displaced = make(map[string]string)
 			}
@@ -93,17 +111,37 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 			}
 		}
 	}
+	// The record of a streamed body and the HEAD for the Last-Modified,
+	// when the PUT's timing does not tell it, are independent: sent
+	// together, they cost one round trip after the PUT, not two.
+	etag := aws.ToString(res.ETag)
+	info := writtenInfo(key, out.n, etag, meta)
+	var wg sync.WaitGroup
+	if modified, ok := commitTime(sent, answered, answerDate(res.ResultMetadata)); ok {
+		info.LastModified = modified
+	} else if !opts.NoModTime {
+		wg.Go(func() { info = s.written(ctx, bucket, key, out.n, etag, meta) })
+	}
+	var serr error
 	if out.md5 == nil {
-		if err := s.writeSidecar(ctx, bucket, key, aws.ToString(res.ETag), displaced); err != nil {
-			return storage.ObjectInfo{}, fmt.Errorf("put %q: stored, but not its late checksums: %w", key, err)
+		serr = s.writeSidecar(ctx, bucket, key, etag, displaced)
+	}
+	if early != nil {
+		started, err := early.finish()
+		if !started {
+			// The body's end went unseen (it cannot, with a declared
+			// length, but the marker must not name a missing record).
+			err = s.putRecord(ctx, lateKey(bucket, key, early.id), encodeMeta(storage.Metadata{Checksums: meta.Checksums}, ""))
+		}
+		if err != nil && serr == nil {
+			serr = err
 		}
 	}
-	if modified, ok := commitTime(sent, answered, answerDate(res.ResultMetadata)); ok {
-		info := writtenInfo(key, out.n, aws.ToString(res.ETag), meta)
-		info.LastModified = modified
-		return info, nil
+	wg.Wait()
+	if serr != nil {
+		return storage.ObjectInfo{}, fmt.Errorf("put %q: stored, but not its late checksums: %w", key, serr)
 	}
-	return s.written(ctx, bucket, key, out.n, aws.ToString(res.ETag), meta), nil
+	return info, nil
 }
 
 // clockMargin is how far apart the gateway's and the store's clocks may
@@ -333,6 +371,9 @@ type verifier struct {
 	md5     hash.Hash // only to check wantMD5
 	wantMD5 []byte
 	err     error // the first failure, reported by PutObject
+	// onEnd, when set, is called once, when the body has ended whole and
+	// verified: its late checksums are then known.
+	onEnd func()
 }
 
 func (v *verifier) Read(p []byte) (int, error) {
@@ -357,5 +398,62 @@ func (v *verifier) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		v.err = err
 	}
+	if err == io.EOF && v.onEnd != nil {
+		v.onEnd()
+		v.onEnd = nil
+	}
 	return n, err
+}
+
+// earlyRecord is the record of a streamed body's late checksums, written
+// as soon as the body has ended (verifier.onEnd, on the transport's
+// goroutine) under an id the PUT carries in its marker.
+type earlyRecord struct {
+	id string
+
+	mu     sync.Mutex
+	done   chan struct{} // closed when the write ended; nil before start
+	err    error         // set before done is closed
+	closed bool          // finish was called: no start after it
+}
+
+func (e *earlyRecord) start(s *Store, bucket, key string, sums map[string]string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done != nil || e.closed {
+		return
+	}
+	done := make(chan struct{})
+	e.done = done
+	go func() {
+		defer close(done)
+		// Detached from the request: the record must not be cut short by
+		// a client leaving once its body is sent.
+		ctx, cancel := context.WithTimeout(context.Background(), responseTimeout)
+		defer cancel()
+		e.err = s.putRecord(ctx, lateKey(bucket, key, e.id), encodeMeta(storage.Metadata{Checksums: sums}, ""))
+	}()
+}
+
+// finish forbids a later start and waits for the write begun, if any.
+func (e *earlyRecord) finish() (started bool, err error) {
+	if e == nil {
+		return false, nil
+	}
+	e.mu.Lock()
+	e.closed = true
+	done := e.done
+	e.mu.Unlock()
+	if done == nil {
+		return false, nil
+	}
+	<-done
+	return true, e.err
+}
+
+// newWriteID names one write's late record.
+func newWriteID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -28,6 +29,11 @@ const readRetries = 3
 // from its manifest (nil when it has none: an object the gateway did not
 // complete).
 func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInfo, []storage.PartRef, error) {
+	return s.stat(ctx, bucket, key, false)
+}
+
+// stat is head, lean as describe is.
+func (s *Store) stat(ctx context.Context, bucket, key string, lean bool) (storage.ObjectInfo, []storage.PartRef, error) {
 	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		if status(err) == http.StatusNotFound {
@@ -35,15 +41,22 @@ func (s *Store) head(ctx context.Context, bucket, key string) (storage.ObjectInf
 		}
 		return storage.ObjectInfo{}, nil, mapErr(ctx, err, "head %q", key)
 	}
-	return s.describe(ctx, bucket, key, aws.ToInt64(out.ContentLength), out.ETag, out.LastModified, out.Metadata)
+	return s.describe(ctx, bucket, key, aws.ToInt64(out.ContentLength), out.ETag, out.LastModified, out.Metadata, lean)
+}
+
+// lean reports whether a read may leave out what only checksums need: it
+// shows none, and does not select a part (whose bytes the manifest knows).
+func lean(opts storage.ReadOptions) bool {
+	return opts.SkipChecksums && opts.PartNumber == 0
 }
 
 // describe builds an object's info from the validators and metadata a HEAD
 // or GET answered (size is the whole object's), with what the gateway
 // keeps beside it: displaced metadata (withSidecar) and, for a multipart
-// object, its manifest's part sizes and checksums.
-func (s *Store) describe(ctx context.Context, bucket, key string, size int64, etag *string, modified *time.Time, upMeta map[string]string) (storage.ObjectInfo, []storage.PartRef, error) {
-	meta, err := s.withSidecar(ctx, bucket, key, aws.ToString(etag), upMeta)
+// object, its manifest's part sizes and checksums. lean leaves out what
+// only checksums need: a record of late checksums, and the manifest.
+func (s *Store) describe(ctx context.Context, bucket, key string, size int64, etag *string, modified *time.Time, upMeta map[string]string, lean bool) (storage.ObjectInfo, []storage.PartRef, error) {
+	meta, err := s.withSidecar(ctx, bucket, key, aws.ToString(etag), upMeta, lean)
 	if err != nil {
 		return storage.ObjectInfo{}, nil, err
 	}
@@ -53,6 +66,9 @@ func (s *Store) describe(ctx context.Context, bucket, key string, size int64, et
 		return info, nil, nil
 	}
 	info.PartsCount = n
+	if lean {
+		return info, nil, nil
+	}
 	var m manifest
 	found, err := s.getRecord(ctx, manifestKey(bucket, key, info.ETag), &m)
 	if err != nil {
@@ -92,7 +108,7 @@ func (s *Store) missing(ctx context.Context, bucket, key string) error {
 
 // StatObject is a HEAD, judged by storage.SelectSection.
 func (s *Store) StatObject(ctx context.Context, bucket, key string, opts storage.ReadOptions) (storage.ObjectInfo, storage.Section, error) {
-	info, parts, err := s.head(ctx, bucket, key)
+	info, parts, err := s.stat(ctx, bucket, key, lean(opts))
 	if err != nil {
 		return storage.ObjectInfo{}, storage.Section{}, err
 	}
@@ -121,7 +137,7 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage
 	if r := rangeHeader(opts.Range); r != "" {
 		in.Range = aws.String(r)
 	}
-	out, err := s.s3.GetObject(ctx, in)
+	out, err := s.getObject(ctx, in)
 	if err != nil {
 		switch status(err) {
 		case http.StatusNotFound:
@@ -137,7 +153,7 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string, opts storage
 		discard(out.Body, 0)
 		return s.openDecided(ctx, bucket, key, opts)
 	}
-	info, parts, err := s.describe(ctx, bucket, key, size, out.ETag, out.LastModified, out.Metadata)
+	info, parts, err := s.describe(ctx, bucket, key, size, out.ETag, out.LastModified, out.Metadata, lean(opts))
 	if err != nil {
 		discard(out.Body, n)
 		return nil, err
@@ -267,7 +283,7 @@ func (s *Store) getSection(ctx context.Context, bucket, key string, info storage
 	if sec.Start != 0 || sec.Length != info.Size {
 		in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", sec.Start, sec.Start+sec.Length-1))
 	}
-	out, err := s.s3.GetObject(ctx, in)
+	out, err := s.getObject(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +292,18 @@ func (s *Store) getSection(ctx context.Context, bucket, key string, info storage
 		return nil, fmt.Errorf("upstream: get %q: %d bytes answered, %d asked", key, n, sec.Length)
 	}
 	return &object{info: info, sec: sec, body: out.Body}, nil
+}
+
+// getObject is the store's GET of in: sent by s.raw where it can, else
+// by the SDK.
+func (s *Store) getObject(ctx context.Context, in *s3.GetObjectInput) (*s3.GetObjectOutput, error) {
+	if s.raw != nil {
+		out, err := s.raw.get(ctx, in)
+		if !errors.Is(err, errNotRaw) {
+			return out, err
+		}
+	}
+	return s.s3.GetObject(ctx, in)
 }
 
 // object is an open read: the upstream GET's body, streamed on WriteTo.
@@ -292,7 +320,13 @@ func (o *object) WriteTo(w io.Writer) (int64, error) {
 	if o.body == nil {
 		return 0, nil
 	}
-	n, err := copyLarge(w, o.body)
+	var n int64
+	var err error
+	if wt, ok := o.body.(*rawBody); ok {
+		n, err = wt.WriteTo(w)
+	} else {
+		n, err = copyLarge(w, o.body)
+	}
 	if err == nil && n != o.sec.Length {
 		err = fmt.Errorf("upstream: body ended after %d of %d bytes: %w", n, o.sec.Length, io.ErrUnexpectedEOF)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -128,13 +129,21 @@ func (s *Store) writeSidecar(ctx context.Context, bucket, key, etag string, disp
 }
 
 // withSidecar adds to an object's upstream metadata the gateway's keys
-// recorded for its ETag, when they were displaced.
-func (s *Store) withSidecar(ctx context.Context, bucket, key, etag string, meta map[string]string) (map[string]string, error) {
+// recorded for its ETag, when they were displaced. A record that holds only
+// late checksums is not read when skipChecksums is set.
+func (s *Store) withSidecar(ctx context.Context, bucket, key, etag string, meta map[string]string, skipChecksums bool) (map[string]string, error) {
 	if !displacedMeta(meta) {
 		return meta, nil
 	}
+	name := sidecarKey(bucket, key, unquote(etag))
+	if id, late := strings.CutPrefix(meta[metaMarker], markerLate); late && id != "" {
+		if skipChecksums {
+			return meta, nil
+		}
+		name = lateKey(bucket, key, id)
+	}
 	var rec map[string]string
-	found, err := s.getRecord(ctx, sidecarKey(bucket, key, unquote(etag)), &rec)
+	found, err := s.getRecord(ctx, name, &rec)
 	if err != nil || !found {
 		return meta, err
 	}

@@ -2,7 +2,10 @@ package upstream_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"strings"
@@ -150,6 +153,9 @@ func TestPutRoundTrips(t *testing.T) {
 	ctx := t.Context()
 	single := 0
 	for i := range 10 {
+		// Spread over a second: PUTs in a burst could all fall in the
+		// margins at a second's edges, where a HEAD is right.
+		time.Sleep(97 * time.Millisecond)
 		c.take()
 		info, err := s.PutObject(ctx, "bkt", "k", io.LimitReader(strings.NewReader("0123456789"), 10), storage.PutOptions{Size: 10})
 		if err != nil {
@@ -172,6 +178,17 @@ func TestPutRoundTrips(t *testing.T) {
 	}
 	if single == 0 {
 		t.Errorf("none of 10 PUTs was a single upstream request")
+	}
+	// A caller that does not use the Last-Modified never waits for a HEAD.
+	for i := range 10 {
+		time.Sleep(97 * time.Millisecond)
+		c.take()
+		if _, err := s.PutObject(ctx, "bkt", "k", strings.NewReader("0123456789"), storage.PutOptions{Size: 10, NoModTime: true}); err != nil {
+			t.Fatal(err)
+		}
+		if reqs := c.take(); len(reqs) != 1 {
+			t.Fatalf("PUT %d without Last-Modified: upstream requests %v, want one", i, reqs)
+		}
 	}
 }
 
@@ -207,4 +224,107 @@ func TestListRoundTrips(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStreamedPutRoundTrips: a body too large to buffer streams to the
+// store. Checksums known before it (sent as headers) travel with it, so
+// its PUT and each later read are one request; checksums known only at
+// its end cost a record written after the PUT and read with each GET.
+func TestStreamedPutRoundTrips(t *testing.T) {
+	s, c := countedStore(t)
+	ctx := t.Context()
+	body := bytes.Repeat([]byte("s"), 9<<20)
+	sum := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(body)))
+	n := int64(len(body))
+	for _, tc := range []struct {
+		name       string
+		opts       storage.PutOptions
+		puts, gets int
+	}{
+		{"declared", storage.PutOptions{Size: n, Metadata: storage.Metadata{Checksums: map[string]string{"crc32": sum}}}, 1, 1},
+		{"late", storage.PutOptions{Size: n, LateChecksums: func() map[string]string { return map[string]string{"crc32": sum} }}, 2, 2},
+	} {
+		c.take()
+		if _, err := s.PutObject(ctx, "bkt", tc.name, bytes.NewReader(body), tc.opts); err != nil {
+			t.Fatal(err)
+		}
+		if puts := count(c.take(), http.MethodPut); puts != tc.puts {
+			t.Errorf("%s: %d upstream PUTs, want %d", tc.name, puts, tc.puts)
+		}
+		if info := readCounted(t, s, c, tc.name, storage.ReadOptions{}, tc.gets); info.Checksums["crc32"] != sum {
+			t.Errorf("%s: read checksum %q, want %q", tc.name, info.Checksums["crc32"], sum)
+		}
+		// A read that shows no checksums does not fetch their record.
+		readCounted(t, s, c, tc.name, storage.ReadOptions{SkipChecksums: true}, 1)
+	}
+}
+
+// readCounted reads key whole and checks how many upstream requests that
+// took.
+func readCounted(t *testing.T, s *upstream.Store, c *counter, key string, opts storage.ReadOptions, want int) storage.ObjectInfo {
+	t.Helper()
+	c.take()
+	obj, err := s.OpenObject(t.Context(), "bkt", key, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := obj.WriteTo(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	obj.Close()
+	if reqs := c.take(); len(reqs) != want {
+		t.Errorf("%s %+v: upstream requests %v, want %d", key, opts, reqs, want)
+	}
+	return obj.Info()
+}
+
+// TestMultipartReadRoundTrips: a multipart object's manifest (part sizes
+// and checksums) is read with the object when the read shows checksums or
+// selects a part, and not otherwise.
+func TestMultipartReadRoundTrips(t *testing.T) {
+	s, c := countedStore(t)
+	ctx := t.Context()
+	up, err := s.CreateUpload(ctx, "bkt", "mp", storage.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []storage.CompletedPart
+	for i, body := range [][]byte{bytes.Repeat([]byte("a"), 5<<20), []byte("tail")} {
+		p, err := s.PutPart(ctx, "bkt", "mp", up.ID, i+1, bytes.NewReader(body), storage.PartOptions{Size: int64(len(body))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, storage.CompletedPart{Number: p.Number, ETag: p.ETag})
+	}
+	if _, err := s.CompleteUpload(ctx, "bkt", "mp", up.ID, parts, storage.CompleteOptions{MinPartSize: 5 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if info := readCounted(t, s, c, "mp", storage.ReadOptions{}, 2); info.PartsCount != 2 {
+		t.Errorf("parts count %d", info.PartsCount)
+	}
+	if info := readCounted(t, s, c, "mp", storage.ReadOptions{SkipChecksums: true}, 1); info.PartsCount != 2 || info.Size != 5<<20+4 {
+		t.Errorf("lean read: parts count %d, size %d", info.PartsCount, info.Size)
+	}
+	c.take()
+	obj, err := s.OpenObject(ctx, "bkt", "mp", storage.ReadOptions{PartNumber: 2, SkipChecksums: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	obj.WriteTo(&got)
+	obj.Close()
+	if got.String() != "tail" {
+		t.Errorf("part 2 read %q", got.String())
+	}
+}
+
+// count is how many of reqs have the method.
+func count(reqs []string, method string) int {
+	n := 0
+	for _, r := range reqs {
+		if strings.HasPrefix(r, method+" ") {
+			n++
+		}
+	}
+	return n
 }

@@ -5,19 +5,21 @@
 //
 // What phase 1 does and does not do:
 //
-//   - Reads are a HEAD whose answer is judged here by storage.SelectSection
-//     (conditions, range, part number, exactly as every backend decides
-//     them), then, for OpenObject, one GET of the selected bytes bound to
-//     the ETag the HEAD saw (If-Match), retried when the object changed in
-//     between. Two requests instead of the ADR's one, in exchange for
-//     answers that cannot differ from the other backends'.
+//   - A read is one GET, whose answer's headers are judged here by
+//     storage.SelectSection (conditions, range, part number, exactly as
+//     every backend decides them); a read by part number, or an answer
+//     that is not the section decided, takes a HEAD and a GET pinned to
+//     the ETag the HEAD saw (If-Match). Object GETs over plain HTTP skip
+//     the SDK (rawget.go): they are signed and sent on connections the
+//     gateway keeps, and their bodies spliced to the client's socket.
 //   - Conditional deletes and a copy's destination conditions are a HEAD and
 //     a compare, and the write then carries If-Match / If-None-Match, which
 //     a store that honours them makes atomic; one that ignores them (radosgw
 //     16.2 on deletes and copies) leaves the window between the HEAD and
 //     the write.
-//   - Checksums known only at the end of a body travel with the PUT for
-//     bodies up to 8 MiB (buffered); a larger body streams, and its late
+//   - Checksums known before a body (sent as headers) travel with its
+//     PUT. Checksums known only at its end travel with it for bodies up to
+//     8 MiB (buffered); a larger body streams, and its late
 //     checksums go to a record bound to the ETag just after the PUT (a
 //     read in between sees none).
 //   - A listing that asks for checksums (ListObjectVersions), which
@@ -85,6 +87,9 @@ type Store struct {
 	// region is where buckets are created (no LocationConstraint for
 	// us-east-1, as S3 requires).
 	region string
+	// raw sends object GETs without the SDK (rawget.go); nil when the
+	// store is reached over TLS or through a caller's HTTP client.
+	raw *rawGetter
 }
 
 var _ storage.Backend = (*Store)(nil)
@@ -129,11 +134,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(opts.Endpoint)
 		o.UsePathStyle = true
+		// No Expect: 100-continue on large bodies: the store takes what
+		// the gateway has already authorized, and the wait for its
+		// interim answer is a round trip added to every large PUT.
+		o.ContinueHeaderThresholdBytes = -1
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Finalize.Add(streamFailureIsFinal, middleware.After)
 		})
 	})
 	s := &Store{s3: client, meta: opts.MetaBucket, region: region}
+	if opts.HTTPClient == nil {
+		s.raw = newRawGetter(opts.Endpoint, region, cfg.Credentials)
+	}
 	if s.meta == "" {
 		s.meta = DefaultMetaBucket
 	}
@@ -178,11 +190,19 @@ func (e *finalError) RetryableError() bool { return false }
 // (503 SlowDown to the client), not a hang. Bodies are not bounded by it.
 const responseTimeout = 30 * time.Second
 
+// idleConns is how many idle connections to the store a gateway keeps.
+const idleConns = 256
+
 // httpClient returns a client trusting the roots in caFile, or the
 // system's when it is empty.
 func httpClient(caFile string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = responseTimeout
+	// Every request goes to the one store: keep a connection for each
+	// request in flight. net/http's default keeps two idle per host, so
+	// under load most requests paid a new TCP connection (and radosgw an
+	// accept), which cost the gateway a third of its small-object reads.
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = idleConns, idleConns
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
