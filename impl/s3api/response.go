@@ -136,7 +136,13 @@ func (h *Handler) writeError(rq *request, err error) {
 
 // writeXML sends v as an XML document with the given status.
 func (h *Handler) writeXML(rq *request, status int, v any) {
-	out, err := xml.Marshal(v)
+	var out []byte
+	var err error
+	if l, ok := v.(listBucketResult); ok {
+		out = l.appendXML(make([]byte, 0, 512+len(l.Contents)*200))
+	} else {
+		out, err = xml.Marshal(v)
+	}
 	if err != nil {
 		h.log.Error("encode response", "request_id", rq.id, "err", err)
 		rq.w.WriteHeader(http.StatusInternalServerError)

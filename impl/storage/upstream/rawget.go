@@ -129,6 +129,11 @@ func (g *rawGetter) request(ctx context.Context, in *s3.GetObjectInput) (*http.R
 	if in.Bucket == nil || in.Key == nil || *in.Key == "" {
 		return nil, errNotRaw
 	}
+	rest := *in
+	rest.Bucket, rest.Key, rest.Range, rest.IfMatch = nil, nil, nil, nil
+	if rest != (s3.GetObjectInput{}) {
+		return nil, errNotRaw // a field this getter does not send
+	}
 	bucket, key := *in.Bucket, *in.Key
 	u := &url.URL{Scheme: g.scheme, Host: g.host,
 		Path:    g.prefix + "/" + bucket + "/" + key,

@@ -364,3 +364,23 @@ func TestRawGetterEndpoints(t *testing.T) {
 		t.Errorf("host %q prefix %q", g.host, g.prefix)
 	}
 }
+
+// TestRawGetOnlyWhatItSends: a GET asking for anything the getter does not
+// send (a version, response overrides, SSE-C) is left to the SDK.
+func TestRawGetOnlyWhatItSends(t *testing.T) {
+	s, g := newScripted(t, ok200("x"))
+	for _, in := range []*s3.GetObjectInput{
+		{Bucket: aws.String("bkt"), Key: aws.String("k"), VersionId: aws.String("v1")},
+		{Bucket: aws.String("bkt"), Key: aws.String("k"), ResponseContentType: aws.String("text/plain")},
+		{Bucket: aws.String("bkt"), Key: aws.String("k"), SSECustomerKey: aws.String("key")},
+		{Bucket: aws.String("bkt"), Key: aws.String("k"), PartNumber: aws.Int32(1)},
+		{Bucket: aws.String("bkt"), Key: aws.String("")},
+	} {
+		if _, err := g.get(t.Context(), in); !errors.Is(err, errNotRaw) {
+			t.Errorf("%+v: %v, want errNotRaw", in, err)
+		}
+	}
+	if n := s.accepted.Load(); n != 0 {
+		t.Errorf("%d connections for GETs left to the SDK", n)
+	}
+}
