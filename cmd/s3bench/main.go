@@ -143,12 +143,13 @@ func run() error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				fmt.Fprintf(os.Stderr, "s3bench: %s: %s (run %d)...\n", s.name, w, rep+1)
+				fmt.Fprintf(os.Stderr, "s3bench: %s: %s (run %d)... ", s.name, w, rep+1)
 				r, err := benches[i].run(ctx, w)
 				if err != nil {
-					fmt.Fprintf(os.Stderr, "s3bench: %s %s: %v\n", s.name, w, err)
+					fmt.Fprintf(os.Stderr, "failed\ns3bench: %s %s: %v\n", s.name, w, err)
 					continue
 				}
+				fmt.Fprintf(os.Stderr, "%.0f ops/s, %.1f MiB/s\n", r.opsPerSec(), r.mibPerSec())
 				runs[s.name][w] = append(runs[s.name][w], r)
 			}
 		}
