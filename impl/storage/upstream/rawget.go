@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/httpbinding"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"golang.org/x/net/http/httpproxy"
 )
 
 // rawGetter sends the store's object GETs itself, over connections it
@@ -70,10 +71,14 @@ const rawIdleTimeout = 30 * time.Second
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // newRawGetter returns a getter for a plain-HTTP endpoint, or nil for
-// one it cannot serve (https).
+// one it cannot serve: https, or one the environment sends through a
+// proxy (HTTP_PROXY, which the SDK's transport follows).
 func newRawGetter(endpoint, region string, creds aws.CredentialsProvider) *rawGetter {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "http" || u.Host == "" || u.RawQuery != "" || u.User != nil {
+		return nil
+	}
+	if p, err := httpproxy.FromEnvironment().ProxyFunc()(u); err != nil || p != nil {
 		return nil
 	}
 	host := u.Host

@@ -350,6 +350,9 @@ func tcpPair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 
 // TestRawGetterEndpoints: only plain HTTP is read raw.
 func TestRawGetterEndpoints(t *testing.T) {
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD"} {
+		t.Setenv(k, "")
+	}
 	creds := credentials.NewStaticCredentialsProvider("a", "b", "")
 	for endpoint, want := range map[string]bool{
 		"http://127.0.0.1:7480": true, "http://store.internal": true, "http://h:1/prefix/": true,
@@ -362,6 +365,15 @@ func TestRawGetterEndpoints(t *testing.T) {
 	g := newRawGetter("http://h/prefix/", "r", creds)
 	if g.host != "h:80" || g.prefix != "/prefix" {
 		t.Errorf("host %q prefix %q", g.host, g.prefix)
+	}
+	// The SDK's transport follows HTTP_PROXY; so does the choice.
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+	t.Setenv("NO_PROXY", "direct.internal")
+	if newRawGetter("http://store.internal:7480", "r", creds) != nil {
+		t.Errorf("an endpoint behind HTTP_PROXY is read raw")
+	}
+	if newRawGetter("http://direct.internal:7480", "r", creds) == nil {
+		t.Errorf("an endpoint NO_PROXY exempts is not read raw")
 	}
 }
 
