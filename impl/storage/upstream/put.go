@@ -131,7 +131,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		if !started {
 			// The body's end went unseen (it cannot, with a declared
 			// length, but the marker must not name a missing record).
-			err = s.putRecord(ctx, lateKey(bucket, key, early.id), encodeMeta(storage.Metadata{Checksums: meta.Checksums}, ""))
+			err = s.putLateRecord(ctx, bucket, key, early.id, meta.Checksums)
 		}
 		if err != nil && serr == nil {
 			serr = err
@@ -431,7 +431,7 @@ func (e *earlyRecord) start(s *Store, bucket, key string, sums map[string]string
 		// a client leaving once its body is sent.
 		ctx, cancel := context.WithTimeout(context.Background(), responseTimeout)
 		defer cancel()
-		e.err = s.putRecord(ctx, lateKey(bucket, key, e.id), encodeMeta(storage.Metadata{Checksums: sums}, ""))
+		e.err = s.putLateRecord(ctx, bucket, key, e.id, sums)
 	}()
 }
 
@@ -449,6 +449,11 @@ func (e *earlyRecord) finish() (started bool, err error) {
 	}
 	<-done
 	return true, e.err
+}
+
+// putLateRecord writes the record of write id's late checksums.
+func (s *Store) putLateRecord(ctx context.Context, bucket, key, id string, sums map[string]string) error {
+	return s.putRecord(ctx, lateKey(bucket, key, id), encodeMeta(storage.Metadata{Checksums: sums}, ""))
 }
 
 // newWriteID names one write's late record.

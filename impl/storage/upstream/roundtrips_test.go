@@ -311,10 +311,16 @@ func TestMultipartReadRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	obj.WriteTo(&got)
+	if _, err := obj.WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
 	obj.Close()
 	if got.String() != "tail" {
 		t.Errorf("part 2 read %q", got.String())
+	}
+	// The part's bytes are known from the manifest: HEAD, manifest, GET.
+	if reqs := c.take(); len(reqs) != 3 {
+		t.Errorf("a lean read of part 2: upstream requests %v, want 3", reqs)
 	}
 }
 
